@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite: a normal build and an ASan+UBSan build, each with
+# unit and integration tests (real chatd, chatircd and IRC clients on
+# loopback), then every libFuzzer target for a bounded time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh test
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+JOBS=${TEST_JOBS:-2}
+status=0
+
+run_tree() {
+	local dir=$1; shift
+	echo "=== $dir: build" >&2
+	bash scripts/build.sh "$dir" "$@"
+	echo "=== $dir: ctest" >&2
+	ctest --test-dir "$dir" --output-on-failure -j"$JOBS" || status=1
+}
+
+run_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DCHATIRCD_SANITIZE=ON
+
+echo "=== build-fuzz: libFuzzer, ${FUZZ_SECONDS}s per target" >&2
+CC=clang bash scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug \
+    -DCHATIRCD_FUZZ=ON
+fuzz_pass=0 fuzz_fail=0
+for bin in build-fuzz/tests/fuzz/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	corpus_src=tests/fuzz/corpus/${name#fuzz_}
+	work=$(mktemp -d)
+	[ -d "$corpus_src" ] && cp -r "$corpus_src/." "$work/"
+	dict=tests/fuzz/${name#fuzz_}.dict
+	args=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
+	    -artifact_prefix="$work/")
+	[ -f "$dict" ] && args+=(-dict="$dict")
+	if "$bin" "${args[@]}" "$work" >"$work.log" 2>&1; then
+		fuzz_pass=$((fuzz_pass + 1))
+		grep -E '^#[0-9]+.*DONE' "$work.log" | tail -1 | sed "s/^/$name: /" >&2 || true
+	else
+		fuzz_fail=$((fuzz_fail + 1))
+		echo "FUZZ FAILURE: $name" >&2
+		tail -40 "$work.log" >&2
+		status=1
+	fi
+	rm -rf "$work" "$work.log"
+done
+echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
+exit $status
