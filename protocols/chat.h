@@ -53,6 +53,14 @@ struct chat_msg {
 /*
  * Parse one line (no LF) in place: fields point into line, NUL-terminated.
  * _server parses what a server sends, _client what a client sends.
+ * line[len] must be writable (linebuf's NUL); one trailing CR is ignored.
+ * Keywords are case-sensitive. On BAD_BODY, type still names the message.
+ * Bodies: a name is the rest of the line, not empty, with no space or NUL
+ * (its characters are chat_name_valid()'s business, so "HELLO-FROM a!b"
+ * parses); SEND/DELIVERY need "<name> <text>" with a non-empty text that
+ * runs to the end of the line, spaces included; messages without
+ * arguments take nothing after the keyword, not even a space; a
+ * WHO-OK/LIST-OK list may be empty or absent (text is then "").
  */
 enum chat_parse_result chat_parse_server(char *line, size_t len,
 	    struct chat_msg *);
@@ -68,7 +76,9 @@ const char	*chat_type_name(enum chat_type);
  * Build a line ending in LF into buf (NUL-terminated when it fits).
  * Returns the line's length as snprintf does: a result >= size means
  * it did not fit. name/text are used by the types that carry them;
- * for WHO-OK/LIST-OK text is the comma-separated list.
+ * for WHO-OK/LIST-OK text is the comma-separated list ("WHO-OK \n" when
+ * empty). LF inside name or text is dropped; name should be valid.
+ * CHAT_NONE builds nothing and returns 0.
  */
 size_t	chat_build(char *buf, size_t size, enum chat_type,
 	    const char *name, const char *text, size_t text_len);

@@ -59,6 +59,9 @@ size_t	irc_strip(char *s, size_t len);
  * where the following piece starts. Never cuts inside a UTF-8 sequence;
  * prefers to cut after a space when one lies in the second half of the
  * piece (the space ends the piece, nothing is lost).
+ * The space cut at is in neither piece: *next is one past it, so the
+ * pieces joined by the spaces between them give back the text. A max
+ * below the first character's length yields that one character.
  */
 size_t	irc_split(const char *text, size_t len, size_t max, size_t *next);
 

@@ -16,6 +16,7 @@ struct linebuf {
 	size_t	 max;		/* longest line accepted, LF (and CR) excluded */
 	size_t	 skipped;	/* bytes discarded of the current overlong line */
 	int	 skipping;	/* discarding until the next LF */
+	size_t	 scanned;	/* bytes after off known to hold no LF */
 };
 
 enum linebuf_result {
@@ -26,7 +27,11 @@ enum linebuf_result {
 
 /* Set up an empty framer for lines of at most max bytes. */
 void	linebuf_init(struct linebuf *, size_t max);
-/* Release the buffer; the framer may be initialised again. */
+/*
+ * Release the buffer; the framer may be initialised again. The buffer is
+ * also released whenever linebuf_next() finds it empty, so an idle framer
+ * holds no memory.
+ */
 void	linebuf_free(struct linebuf *);
 /*
  * Take up to n bytes; returns how many were taken (less than n once a
