@@ -1,0 +1,284 @@
+"""contrib/chat, the terminal client, driven through pipes against chatd.
+
+Each scenario types lines into the real `chat` binary and reads what it
+prints, as a user at a terminal would see it.
+"""
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from conftest import CHAT, login  # noqa: E402
+
+
+class ChatProc:
+    """The chat binary on pipes; stderr is merged into what we read."""
+
+    def __init__(self, *args, timeout=5.0):
+        self.timeout = timeout
+        self.proc = subprocess.Popen([CHAT] + list(args),
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.out = b""          # everything printed so far
+        self.pos = 0            # how far expect() has consumed
+
+    def type(self, line):
+        if isinstance(line, str):
+            line = line.encode()
+        self.proc.stdin.write(line + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def _fill(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        fd = self.proc.stdout.fileno()
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            return False
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return False
+        self.out += chunk
+        return True
+
+    def expect(self, pattern, timeout=None):
+        """Wait for output matching pattern; consume output up to it."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str)
+                        else pattern, re.M)
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            m = rx.search(self.out, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            if not self._fill(deadline) and (
+                    time.monotonic() >= deadline or
+                    self.proc.poll() is not None):
+                m = rx.search(self.out, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                raise AssertionError("chat: no output matching %r\n%s" %
+                                     (pattern, self.transcript()))
+
+    def expect_none(self, pattern, wait=0.3):
+        rx = re.compile(pattern.encode(), re.M)
+        deadline = time.monotonic() + wait
+        while self._fill(deadline):
+            pass
+        assert not rx.search(self.out, self.pos), self.transcript()
+
+    def wait(self, timeout=None):
+        """Wait for exit, reading all output; returns the exit status."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while self._fill(deadline):
+            pass
+        try:
+            return self.proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise AssertionError("chat did not exit\n" + self.transcript())
+
+    def transcript(self):
+        return "\n".join("  chat> " + l for l in
+                         self.out.decode(errors="replace").split("\n"))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def chat(procs):
+    """chat(daemon or 'HOST:PORT', ...) starts a client; all are stopped
+    before the procs fixture stops chatd."""
+    started = []
+
+    def start(target=None, *args):
+        if target is not None and not isinstance(target, str):
+            host = target.host
+            if ":" in host:
+                host = "[%s]" % host
+            target = "%s:%d" % (host, target.port)
+        argv = ([target] if target is not None else []) + list(args)
+        c = ChatProc(*argv)
+        started.append(c)
+        return c
+
+    yield start
+    for c in started:
+        c.kill()
+
+
+def logged_in(chat, daemon, name):
+    c = chat(daemon)
+    c.expect(r"^Enter a name:")
+    c.type(name)
+    c.expect(r"^Successfully logged in as %s!$" % name)
+    return c
+
+
+def test_login_who_echo_quit(procs, chat):
+    d = procs.chatd()
+    c = logged_in(chat, d, "alice")
+    c.type("!who")
+    m = c.expect(r"^There are (\d+) online users:\n((?:  \S+\n)+)")
+    names = m.group(2).decode().split()
+    assert {"alice", "echobot"} <= set(names)
+    assert int(m.group(1)) == len(names)
+    c.type("@echobot hi there")
+    c.expect(r"^Message sent\.$")
+    c.expect(r"^From echobot: hi there$")
+    c.type("!quit")
+    assert c.wait() == 0
+
+
+def test_name_taken_asks_again(procs, chat):
+    d = procs.chatd()
+    login(procs.client(d, name="alice"), "alice")
+    c = chat(d)
+    c.expect(r"^Enter a name:")
+    c.type("alice")
+    c.expect(r"^Cannot log in as alice\. That username is already in use\.$")
+    c.expect(r"^Enter a name:")
+    c.type("bob")
+    c.expect(r"^Successfully logged in as bob!$")
+
+
+def test_invalid_names_asked_again(procs, chat):
+    d = procs.chatd()
+    c = chat(d)
+    c.expect(r"^Enter a name:")
+    c.type("bad name")
+    c.expect(r"^Cannot log in as bad name\. That username contains "
+             r"disallowed characters")
+    c.expect(r"^Enter a name:")
+    c.type(b"x\x1b[2Jy")
+    c.expect(r"^Cannot log in as x\\x1b\[2Jy\. That username contains "
+             r"disallowed characters")
+    c.expect(r"^Enter a name:")
+    c.type("a" * 65)
+    c.expect(r"^Cannot log in\. That username is too long")
+    c.expect(r"^Enter a name:")
+    c.type("carol")
+    c.expect(r"^Successfully logged in as carol!$")
+    assert b"\x1b" not in c.out
+
+
+def test_message_from_other_user_shows_while_idle(procs, chat):
+    d = procs.chatd()
+    c = logged_in(chat, d, "dave")
+    eve = login(procs.client(d, name="eve"), "eve")
+    eve.send("SEND dave hello there, dave")
+    eve.expect(r"^SEND-OK$")
+    c.expect(r"^From eve: hello there, dave$")
+    c.type("@eve hi back")
+    c.expect(r"^Message sent\.$")
+    eve.expect(r"^DELIVERY dave hi back$")
+
+
+@pytest.mark.parametrize("dialect", ["original", "newer"])
+def test_both_dialects(procs, chat, dialect):
+    d = procs.chatd("--only-dialect", dialect)
+    c = logged_in(chat, d, "frank")
+    c.type("!who")
+    c.expect(r"^There are \d+ online users:$")
+    c.expect(r"^  echobot$")
+    c.type("@nobody are you there")
+    c.expect(r"^The destination user does not exist$")
+    c.type("!who")          # the dialect is remembered: no error either
+    c.expect(r"^There are \d+ online users:$")
+    c.type("@echobot ping")
+    c.expect(r"^From echobot: ping$")
+    c.expect_none(r"Error|Unexpected|Reply to nothing")
+
+
+def test_control_characters_escaped(procs, chat):
+    d = procs.chatd()
+    c = logged_in(chat, d, "gina")
+    eve = login(procs.client(d, name="eve"), "eve")
+    eve.send_raw(b"SEND gina a\x07b\x1b[31mc\x7fd\xc2\x9be\xffz \xc3\xa9\n")
+    eve.expect(r"^SEND-OK$")
+    c.expect(r"^From eve: a\\x07b\\x1b\[31mc\\x7fd\\u009be\\xffz \xc3\xa9$"
+             .encode())
+    for raw in (b"\x07", b"\x1b", b"\x7f", b"\xc2\x9b", b"\xff"):
+        assert raw not in c.out
+
+
+def test_bad_commands_get_hints(procs, chat):
+    d = procs.chatd()
+    c = logged_in(chat, d, "hank")
+    c.type("hello")
+    c.expect(r"^Commands: @user message, !who, !quit$")
+    c.type("@echobot")
+    c.expect(r"^Usage: @user message$")
+    c.type("@bad,name hi")
+    c.expect(r"^The destination user does not exist$")
+
+
+def test_end_of_input_waits_for_replies(procs, chat):
+    d = procs.chatd()
+    c = chat(d)
+    c.type("ivy")
+    c.type("!who")
+    c.close_stdin()
+    assert c.wait() == 0
+    assert re.search(rb"^  ivy$", c.out, re.M), c.transcript()
+
+
+def test_server_gone_exits_with_message(procs, chat):
+    d = procs.chatd()
+    c = logged_in(chat, d, "jack")
+    assert d.stop() == 0
+    c.expect(r"server closed the connection")
+    assert c.wait() == 1
+
+
+def test_server_full(procs, chat):
+    d = procs.chatd("--max-clients", "1")
+    login(procs.client(d, name="kim"), "kim")
+    c = chat(d)
+    c.type("lee")
+    c.expect(r"^Cannot log in\. The server is full!$")
+    assert c.wait() == 1
+
+
+def test_ipv6_target(procs, chat):
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    d = procs.chatd(bind="::1")
+    c = logged_in(chat, d, "mo")
+    c.type("@echobot v6")
+    c.expect(r"^From echobot: v6$")
+
+
+def test_bad_target_and_refused(procs, chat):
+    c = chat("127.0.0.1:99999")
+    c.expect(r"bad port")
+    assert c.wait() == 2
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()                               # nothing listens there now
+    c = chat("127.0.0.1:%d" % port)
+    c.type("ned")
+    c.expect(r"cannot connect to 127\.0\.0\.1 port %d" % port)
+    assert c.wait() == 1
