@@ -4,6 +4,7 @@ Each scenario types lines into the real `chat` binary and reads what it
 prints, as a user at a terminal would see it.
 """
 import os
+import pty
 import re
 import select
 import socket
@@ -104,20 +105,61 @@ class ChatProc:
                 pass
 
 
+class ChatPty(ChatProc):
+    """The chat binary on a pseudo-terminal, as a user runs it."""
+
+    def __init__(self, *args, timeout=5.0):
+        self.timeout = timeout
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([CHAT] + list(args), stdin=slave,
+                                     stdout=slave, stderr=slave,
+                                     start_new_session=True)
+        os.close(slave)
+        self.out = b""
+        self.pos = 0
+
+    def type(self, text):
+        if isinstance(text, str):
+            text = text.encode()
+        os.write(self.master, text)
+
+    def _fill(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        r, _, _ = select.select([self.master], [], [], left)
+        if not r:
+            return False
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:         # EIO: the child closed the terminal
+            chunk = b""
+        self.out += chunk
+        return bool(chunk)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.master is not None:
+            os.close(self.master)
+            self.master = None
+
+
 @pytest.fixture
 def chat(procs):
     """chat(daemon or 'HOST:PORT', ...) starts a client; all are stopped
     before the procs fixture stops chatd."""
     started = []
 
-    def start(target=None, *args):
+    def start(target=None, *args, tty=False):
         if target is not None and not isinstance(target, str):
             host = target.host
             if ":" in host:
                 host = "[%s]" % host
             target = "%s:%d" % (host, target.port)
         argv = ([target] if target is not None else []) + list(args)
-        c = ChatProc(*argv)
+        c = (ChatPty if tty else ChatProc)(*argv)
         started.append(c)
         return c
 
@@ -282,3 +324,19 @@ def test_bad_target_and_refused(procs, chat):
     c.type("ned")
     c.expect(r"cannot connect to 127\.0\.0\.1 port %d" % port)
     assert c.wait() == 1
+
+
+def test_terminal_shows_messages_while_typing(procs, chat):
+    d = procs.chatd()
+    c = chat(d, tty=True)
+    c.expect(r"Enter a name: ")
+    c.type("olga\n")
+    c.expect(r"Successfully logged in as olga!")
+    c.type("hel")                        # half a line, no Enter yet
+    eve = login(procs.client(d, name="eve"), "eve")
+    eve.send("SEND olga are you typing?")
+    c.expect(r"From eve: are you typing\?")
+    c.type("lo\n")                       # the line so far was kept
+    c.expect(r"Commands: @user message, !who, !quit")
+    c.type("!quit\n")
+    assert c.wait() == 0
