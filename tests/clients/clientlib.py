@@ -440,3 +440,64 @@ def clients():
     c = Clients()
     yield c
     c.close()
+
+
+# ---- the chat side: raw chat-protocol users talking to chatd directly ----
+
+def chat_user(procs, chatd, name):
+    """A chat-protocol user logged in straight at chatd (not via IRC)."""
+    c = procs.client(chatd, name="chat:" + name)
+    c.send("HELLO-FROM " + name)
+    c.expect(r"^HELLO %s$" % re.escape(name))
+    return c
+
+
+def chat_login_soon(procs, chatd, name, timeout=5.0):
+    """Log in as name, retrying (a new connection each time, as the server
+    closes after IN-USE) until the name is free or timeout passes."""
+    deadline = time.monotonic() + timeout
+    tries = []
+    while True:
+        c = procs.client(chatd, name="chat:" + name)
+        c.send("HELLO-FROM " + name)
+        m = c.expect(r"^(HELLO %s|IN-USE|BUSY)$" % re.escape(name))
+        tries.append(m.group(1))
+        if m.group(1).startswith("HELLO"):
+            return c
+        c.close()
+        if time.monotonic() >= deadline:
+            raise AssertionError("%s still not free after %.0f s: %s" %
+                                 (name, timeout, tries))
+        time.sleep(0.2)
+
+
+def online(c):
+    """The user list, asked by a chat-protocol user."""
+    c.send("WHO")
+    names = c.expect(r"^WHO-OK (.*)$").group(1)
+    return set(n for n in names.split(",") if n)
+
+
+def new_name(c, before, timeout=10.0):
+    """Wait until exactly one name beyond `before` is online; return it."""
+    found = [set()]
+
+    def probe():
+        found[0] = online(c) - before
+        return len(found[0]) == 1
+
+    wait_until(probe, "one new user online beyond %s" % sorted(before),
+               timeout, lambda: "online now: %s" % sorted(found[0] | before),
+               step=0.3)
+    return found[0].pop()
+
+
+def told_line(text, taken, got):
+    """A line (not the 001 welcome) naming both the taken and the new name."""
+    for line in text.splitlines():
+        if "Welcome" in line:
+            continue
+        if re.search(r"\b%s\b" % re.escape(taken), line) and \
+                re.search(r"\b%s\b" % re.escape(got), line):
+            return line
+    return None

@@ -1,0 +1,157 @@
+"""irssi 1.4, unconfigured, against chatircd in front of chatd.
+
+irssi runs in a private tmux server with its own home dir; the tests type
+into it and read its screen.  The only option given is the nick (-n).
+"""
+import re
+
+import pytest
+
+from clientlib import (chat_login_soon, chat_user, clients, new_name,  # noqa
+                       online, told_line, wait_until)
+
+BOTS = {"echobot", "delaybot"}
+
+
+def status_nick(irssi):
+    """The nick irssi's status bar shows, e.g. ' [04:01] [alice(+i)] ...'."""
+    m = re.search(r"^ \[\d\d:\d\d\] \[([^\](]+)", irssi.view(), re.M)
+    return m.group(1) if m else None
+
+
+def logged_in(procs, clients, nick="alice", *gwargs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, *gwargs)
+    irssi = clients.irssi(gw, nick)
+    irssi.connect()
+    irssi.wait_screen(r"End of MOTD|MOTD File is missing|No MOTD",
+                      "the end of the welcome (MOTD or 422)")
+    return chatd, gw, irssi
+
+
+def test_connect_and_log_in(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.wait_screen(r"Welcome.*\balice\b", "a welcome for alice")
+    assert status_nick(irssi) == "alice", irssi.report()
+    watcher = chat_user(procs, chatd, "watcher")
+    assert "alice" in online(watcher)
+
+
+def test_nick_taken_ends_logged_in_under_another_name(procs, clients):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    taker = chat_user(procs, chatd, "alice")
+    before = online(taker)
+    irssi = clients.irssi(gw, "alice")
+    irssi.connect()
+    got = new_name(taker, before)
+    assert re.fullmatch(r"[A-Za-z0-9]+", got)
+    wait_until(lambda: status_nick(irssi) == got,
+               "irssi's status bar to show %s" % got, show=irssi.report)
+    wait_until(lambda: told_line(irssi.view(), "alice", got),
+               "a line telling that alice was taken and %s is used" % got,
+               show=irssi.report)
+    assert irssi.alive()
+    # Really logged in under that name: the round trip works.
+    irssi.type("/msg echobot taken-but-fine")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?echobot> taken-but-fine")
+
+
+def test_msg_echobot_round_trip(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.type("/msg echobot hi")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?alice> hi\s*$", "own line in the query")
+    irssi.wait_screen(r"<.?echobot> hi\s*$", "echobot's answer")
+
+
+def test_message_from_another_user_opens_query(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    bob = chat_user(procs, chatd, "bob")
+    bob.send("SEND alice hello from the chat side")
+    bob.expect(r"^SEND-OK$")
+    irssi.wait_screen(r"\[Act: .*2", "activity in a new window")
+    irssi.window("bob")
+    irssi.wait_screen(r"<.?bob> hello from the chat side\s*$")
+    # and the answer goes back to bob
+    irssi.type("hello bob")
+    bob.expect(r"^DELIVERY alice hello bob$")
+
+
+def test_missing_user_shows_no_such_nick(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.type("/msg nobody x")
+    irssi.window("nobody")
+    irssi.wait_screen(r"nobody.*No such nick", "the 401 in the query")
+
+
+def test_quit_frees_the_name(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.type("/quit bye")
+    wait_until(lambda: not irssi.alive(), "irssi to exit",
+               show=irssi.report)
+    assert "QUIT :bye" in irssi.tap.sent()
+    chat_login_soon(procs, chatd, "alice")
+
+
+# ---- issue 4: the &chat channel and surviving an upstream restart ----
+
+ISSUE4 = pytest.mark.skip(reason="issue 4: &chat not implemented yet")
+
+
+def users_shown(irssi):
+    """Nicks of the last '[Users &chat]' block on the screen."""
+    text = irssi.view()
+    i = text.rfind("[Users &chat]")
+    if i < 0:
+        return set()
+    block = text[i:].split("Total of")[0]
+    return set(re.findall(r"\[.?([A-Za-z0-9_]+)\s*\]", block))
+
+
+@ISSUE4
+def test_chat_channel_joined_with_nick_list(procs, clients):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    chat_user(procs, chatd, "bob")
+    irssi = clients.irssi(gw, "alice")
+    irssi.connect()
+    irssi.window("&chat")
+    irssi.wait_screen(r"Total of \d+ nicks", "the nick list of &chat")
+    assert {"alice", "bob", "echobot"} <= users_shown(irssi), irssi.report()
+    # irssi's sync queries (MODE, WHO, MODE b) were all answered.
+    irssi.wait_screen(r"Channel &chat was synced", "&chat synced")
+
+
+@ISSUE4
+def test_chat_channel_shows_arrivals_and_departures(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.window("&chat")
+    irssi.wait_screen(r"Total of \d+ nicks", "the nick list of &chat")
+    dave = chat_user(procs, chatd, "dave")
+    irssi.wait_screen(r"\bdave\b.*has joined &chat", "dave joining")
+    dave.close()
+    irssi.wait_screen(r"\bdave\b.*has (quit|left)", "dave leaving")
+
+
+@ISSUE4
+def test_survives_upstream_restart(procs, clients):
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.type("/msg echobot before")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?echobot> before\s*$")
+    port = chatd.port
+    assert chatd.stop() == 0
+    chatd2 = procs.chatd("--port", str(port))
+    assert chatd2.port == port
+    # logged in again under the same name, without the client noticing
+    watcher = chat_user(procs, chatd2, "watcher")
+    wait_until(lambda: "alice" in online(watcher), "alice back upstream",
+               timeout=30, show=irssi.report, step=0.5)
+    irssi.type("/msg echobot after")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?echobot> after\s*$")
+    assert irssi.alive()
+    conns = {c for c, _, _ in irssi.tap.log}
+    assert conns == {1}, "irssi had to reconnect\n" + irssi.report()

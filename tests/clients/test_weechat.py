@@ -1,0 +1,136 @@
+"""WeeChat 3.8 (weechat-headless), unconfigured, against chatircd + chatd.
+
+Each test runs weechat-headless with a throwaway --dir.  Commands go in
+through the fifo plugin (as if typed in a buffer), what WeeChat shows is
+read from the logger's per-buffer files (flush_delay 0).  Settings used:
+the server (`/server add t 127.0.0.1/PORT -nicks=alice`), nothing else.
+WeeChat's default anti-flood (one message per 2 s) is kept.
+"""
+import re
+
+import pytest
+
+from clientlib import (chat_login_soon, chat_user, clients, new_name,  # noqa
+                       online, told_line, wait_until)
+
+SRV = "irc.server.t"
+
+
+def logged_in(procs, clients, nick="alice"):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    w = clients.weechat(gw, nick)
+    w.connect()
+    w.wait_log(SRV, r"End of MOTD|MOTD File is missing|No MOTD",
+               "the end of the welcome (MOTD or 422)")
+    return chatd, gw, w
+
+
+def test_connect_and_log_in(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.wait_log(SRV, r"Welcome.*\balice\b", "a welcome for alice")
+    watcher = chat_user(procs, chatd, "watcher")
+    assert "alice" in online(watcher)
+
+
+def test_nick_taken_ends_logged_in_under_another_name(procs, clients):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    taker = chat_user(procs, chatd, "alice")
+    before = online(taker)
+    w = clients.weechat(gw, "alice")
+    w.connect()
+    got = new_name(taker, before)
+    assert re.fullmatch(r"[A-Za-z0-9]+", got)
+    wait_until(lambda: told_line(w.log(SRV), "alice", got),
+               "a line telling that alice was taken and %s is used" % got,
+               show=w.report)
+    assert w.alive()
+    w.in_buffer(SRV, "/msg echobot taken-but-fine")
+    w.wait_log("irc.t.echobot", r"\techobot\ttaken-but-fine$")
+
+
+def test_msg_echobot_round_trip(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.in_buffer(SRV, "/msg echobot hi")
+    w.wait_log(SRV, r"MSG\(echobot\): hi$", "own message shown")
+    w.wait_log("irc.t.echobot", r"\techobot\thi$", "echobot's answer")
+
+
+def test_message_from_another_user_opens_query(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    bob = chat_user(procs, chatd, "bob")
+    bob.send("SEND alice hello from the chat side")
+    bob.expect(r"^SEND-OK$")
+    w.wait_log("irc.t.bob", r"\tbob\thello from the chat side$")
+    w.in_buffer("irc.t.bob", "hello bob")
+    bob.expect(r"^DELIVERY alice hello bob$")
+    w.wait_log("irc.t.bob", r"\talice\thello bob$", "own line in query")
+
+
+def test_missing_user_shows_no_such_nick(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.in_buffer(SRV, "/msg nobody x")
+    w.wait_log(SRV, r"nobody: No such nick", "the 401")
+
+
+def test_quit_frees_the_name(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.command("/quit")
+    wait_until(lambda: not w.alive(), "weechat to exit", show=w.report)
+    assert any(l.startswith("QUIT") for l in w.tap.sent()), w.report()
+    chat_login_soon(procs, chatd, "alice")
+
+
+# ---- issue 4: the &chat channel and surviving an upstream restart ----
+
+ISSUE4 = pytest.mark.skip(reason="issue 4: &chat not implemented yet")
+CHAN = "irc.t.&chat"
+
+
+def nicks_shown(w):
+    """Nicks of the last 'Nicks &chat: [...]' line WeeChat logged."""
+    found = re.findall(r"Nicks &chat: \[(.*)\]", w.log(CHAN))
+    if not found:
+        return set()
+    return set(n.lstrip("~&@%+") for n in found[-1].split())
+
+
+@ISSUE4
+def test_chat_channel_joined_with_nick_list(procs, clients):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    chat_user(procs, chatd, "bob")
+    w = clients.weechat(gw, "alice")
+    w.connect()
+    w.wait_log(CHAN, r"Nicks &chat: \[", "the nick list of &chat")
+    assert {"alice", "bob", "echobot"} <= nicks_shown(w), w.report()
+
+
+@ISSUE4
+def test_chat_channel_shows_arrivals_and_departures(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.wait_log(CHAN, r"Nicks &chat: \[", "the nick list of &chat")
+    dave = chat_user(procs, chatd, "dave")
+    w.wait_log(CHAN, r"\bdave\b.*has joined &chat", "dave joining")
+    dave.close()
+    w.wait_log(CHAN, r"\bdave\b.*has (quit|left)", "dave leaving")
+
+
+@ISSUE4
+def test_survives_upstream_restart(procs, clients):
+    chatd, gw, w = logged_in(procs, clients)
+    w.in_buffer(SRV, "/msg echobot before")
+    w.wait_log("irc.t.echobot", r"\techobot\tbefore$")
+    port = chatd.port
+    assert chatd.stop() == 0
+    chatd2 = procs.chatd("--port", str(port))
+    assert chatd2.port == port
+    watcher = chat_user(procs, chatd2, "watcher")
+    wait_until(lambda: "alice" in online(watcher), "alice back upstream",
+               timeout=30, show=w.report, step=0.5)
+    w.in_buffer("irc.t.echobot", "after")
+    w.wait_log("irc.t.echobot", r"\techobot\tafter$")
+    assert w.alive()
+    conns = {c for c, _, _ in w.tap.log}
+    assert conns == {1}, "weechat had to reconnect\n" + w.report()
