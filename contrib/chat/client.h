@@ -53,7 +53,7 @@ struct client {
 	size_t			 pcount;
 
 	struct event		*stdin_ev;
-	struct event		*pump_ev;	/* runs term_pump() from the loop */
+	struct event		*pump_ev;	/* term_pump() from the loop */
 	struct event		*drain_ev;	/* gives up waiting after EOF */
 	struct linebuf		 in;
 	char			 inbuf[4096];	/* read, not yet fed to in */
@@ -90,7 +90,7 @@ void	term_check_drained(struct client *);
 void	term_say(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Print network text with control characters escaped. */
 void	term_escaped(const char *, size_t);
-/* End a line started with term_raw()/term_escaped(). */
+/* Print our own text as is; a "\n" in it ends the line and flushes. */
 void	term_raw(const char *);
 
 #endif
