@@ -371,6 +371,12 @@ test_split_prefers_space(void **state)
 	/* a space in the first half is not worth it: cut at max */
 	assert_int_equal(irc_split(t, strlen(t), 4, &next), 4);
 	assert_int_equal(next, 4);
+	assert_int_equal(irc_split("a bcdefghij", 11, 8, &next), 8);
+	assert_int_equal(next, 8);
+	assert_int_equal(irc_split("abc defghij", 11, 8, &next), 8);
+	assert_int_equal(next, 8);
+	assert_int_equal(irc_split("abcd efghij", 11, 8, &next), 4);
+	assert_int_equal(next, 5);
 	assert_int_equal(irc_split(t, strlen(t), 100, &next), strlen(t));
 	assert_int_equal(next, strlen(t));
 	assert_int_equal(irc_split(e, 6, 5, &next), 4);
