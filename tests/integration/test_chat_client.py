@@ -10,6 +10,7 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -360,3 +361,94 @@ def test_overlong_server_line_dropped_then_go_on(procs, chat):
     eve.send("SEND pia still here")
     c.expect(r"^From eve: still here$")
     assert b"xxxxx" not in c.out
+
+
+class ScriptedServer:
+    """A fake server for replies chatd never sends: answer(line) gives
+    (bytes to send, close?) for each line; one connection at a time."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.lines = []
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with conn:
+                self._serve(conn)
+
+    def _serve(self, conn):
+        buf = b""
+        conn.settimeout(0.2)
+        while self.running:
+            try:
+                chunk = conn.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.lines.append(line)
+                reply, close = self.answer(line)
+                conn.sendall(reply)
+                if close:
+                    return
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def scripted_answer(line):
+    if line == b"HELLO-FROM bad":
+        return b"BAD-RQST-BODY\n", True
+    if line.startswith(b"HELLO-FROM "):
+        return (b"HELLO " + line[11:] + b"\nSEND-OK\nWHAT\x07EVER\n",
+                False)
+    if line in (b"WHO", b"LIST"):
+        return b"BAD-RQST-HDR\n", False
+    return b"BAD-RQST-BODY\n", False
+
+
+def test_error_replies_from_a_scripted_server(chat):
+    srv = ScriptedServer(scripted_answer)
+    try:
+        c = chat("127.0.0.1:%d" % srv.port)
+        c.type("bad")       # valid here, refused by this server
+        c.expect(r"^Cannot log in as bad\. That username contains "
+                 r"disallowed characters\.$")
+        c.expect(r"^Enter a name:$")
+        c.type("good")
+        c.expect(r"^Successfully logged in as good!$")
+        c.expect(r"^Reply to nothing we asked: SEND-OK$")
+        c.expect(r"^Unrecognised line from the server: WHAT\\x07EVER$")
+        c.type("!who")      # WHO, then LIST: both unknown
+        c.expect(r"^Error: Unknown issue in previous message header\.$")
+        c.type("@someone hi")
+        c.expect(r"^Error: Unknown issue in previous message body\.$")
+        c.type("!quit")
+        assert c.wait() == 0
+        assert srv.connections == 2
+        assert c.out.count(b"message header") == 1, c.transcript()
+        assert srv.lines == [b"HELLO-FROM bad", b"HELLO-FROM good", b"WHO",
+                             b"LIST", b"SEND someone hi"]
+    finally:
+        srv.stop()
