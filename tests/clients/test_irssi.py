@@ -46,8 +46,6 @@ def test_nick_taken_ends_logged_in_under_another_name(procs, clients):
     irssi.connect()
     got = new_name(taker, before)
     assert re.fullmatch(r"[A-Za-z0-9]+", got)
-    wait_until(lambda: status_nick(irssi) == got,
-               "irssi's status bar to show %s" % got, show=irssi.report)
     wait_until(lambda: told_line(irssi.view(), "alice", got),
                "a line telling that alice was taken and %s is used" % got,
                show=irssi.report)
@@ -55,7 +53,12 @@ def test_nick_taken_ends_logged_in_under_another_name(procs, clients):
     # Really logged in under that name: the round trip works.
     irssi.type("/msg echobot taken-but-fine")
     irssi.window("echobot")
+    irssi.wait_screen(r"<.?%s> taken-but-fine" % got, "own line as " + got)
     irssi.wait_screen(r"<.?echobot> taken-but-fine")
+    # irssi 1.4 takes the 001's nick without redrawing its status bar; it
+    # shows the new nick from the next redraw on (here: the window switch).
+    wait_until(lambda: status_nick(irssi) == got,
+               "irssi's status bar to show %s" % got, show=irssi.report)
 
 
 def test_msg_echobot_round_trip(procs, clients):
