@@ -1,9 +1,149 @@
-/* Placeholder until the gateway lands (issue 3). */
+/*
+ * chatircd start-up and shutdown: options, file descriptor limit, the
+ * event loop, signals. Sessions and connections are the other files'.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "chatircd.h"
+
+struct event_base	*ev_base;
+struct evdns_base	*dns_base;
+time_t			 start_time;
+
+static struct event	*ev_term, *ev_int, *ev_stop;
+static int		 stopping;
+
+static void	main_raise_nofile(void);
+static void	main_on_signal(evutil_socket_t, short, void *);
+static void	main_on_stop_check(evutil_socket_t, short, void *);
+static void	main_dns_init(void);
+
+static void
+main_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		log_info("limit open-files %llu",
+		    (unsigned long long)rl.rlim_cur);
+		if ((unsigned long long)conf.max_clients * 2 + 16 >
+		    (unsigned long long)rl.rlim_cur)
+			log_warnx("max-clients %lld needs %lld descriptors, "
+			    "only %llu allowed: expect refusals",
+			    conf.max_clients, conf.max_clients * 2 + 16,
+			    (unsigned long long)rl.rlim_cur);
+	}
+}
+
+/* SIGTERM/SIGINT: every client gets an ERROR, then the loop ends. */
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval	tv = { 0, 50000 };
+
+	(void)what;
+	(void)arg;
+	if (stopping++) {
+		event_base_loopbreak(ev_base);
+		return;
+	}
+	log_info("signal %d: shutting down", (int)sig);
+	listener_stop();
+	session_close_all("Server shutting down");
+	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
+	    NULL);
+	event_add(ev_stop, &tv);
+}
+
+/* Wait for the ERRORs to drain (each session lingers at most 5 s). */
+static void
+main_on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (session_count() == 0)
+		event_base_loopbreak(ev_base);
+}
+
+static void
+main_dns_init(void)
+{
+	dns_base = evdns_base_new(ev_base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (dns_base == NULL) {
+		log_warnx("no name servers configured: using /etc/hosts and "
+		    "numeric addresses only");
+		dns_base = evdns_base_new(ev_base,
+		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (dns_base == NULL)
+			fatalx("evdns_base_new failed");
+		evdns_base_load_hosts(dns_base, NULL);
+	}
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "chatircd: not built yet\n");
-	return 1;
+	if (conf_parse_args(argc, argv) == -1)
+		return 1;
+	if (conf.check_only) {
+		fprintf(stderr, "chatircd: configuration OK\n");
+		conf_free();
+		return 0;
+	}
+	log_init(conf.debug);
+	start_time = time(NULL);
+	srandom((unsigned)start_time ^ (unsigned)getpid());
+	signal(SIGPIPE, SIG_IGN);
+	main_raise_nofile();
+	conf_log();
+	if ((ev_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	main_dns_init();
+	if (upstream_init(conf.upstream, conf.dialect) == -1)
+		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
+	if (listener_start(conf.listen) == -1)
+		return 1;
+	ev_term = evsignal_new(ev_base, SIGTERM, main_on_signal, NULL);
+	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+
+	event_base_dispatch(ev_base);
+
+	session_reap_all();
+	listener_stop();
+	upstream_shutdown();
+	event_base_loop(ev_base, EVLOOP_NONBLOCK);
+	if (ev_stop != NULL)
+		event_free(ev_stop);
+	event_free(ev_term);
+	event_free(ev_int);
+	evdns_base_free(dns_base, 1);
+	event_base_free(ev_base);
+	conf_free();
+	log_info("exiting");
+	return 0;
 }

@@ -1,0 +1,280 @@
+/*
+ * The options table: every setting is one row (name, bounds, default,
+ * help), read from the command line or from a -f file of "name value"
+ * lines. Checking values is here; using them is everyone else's.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatircd.h"
+
+struct conf	conf;
+
+enum opt_type { OPT_STR, OPT_NUM };
+
+struct opt {
+	const char	*name;
+	enum opt_type	 type;
+	size_t		 off;
+	long long	 min, max, def;
+	const char	*sdef;
+	const char	*help;
+};
+
+#define STR(f)	OPT_STR, offsetof(struct conf, f), 0, 0, 0
+#define NUM(f)	OPT_NUM, offsetof(struct conf, f)
+
+static const struct opt opts[] = {
+	{ "listen",		STR(listen), "127.0.0.1:6667",
+	    "ADDR:PORT for IRC clients (port 0: any free port)" },
+	{ "upstream",		STR(upstream), "127.0.0.1:5378",
+	    "HOST:PORT of the chat server" },
+	{ "server-name",	STR(server_name), "chatircd",
+	    "name the gateway gives itself in IRC replies" },
+	{ "network",		STR(network), "chat",
+	    "ISUPPORT NETWORK name" },
+	{ "motd-file",		STR(motd_file), NULL,
+	    "message of the day file (none: 422)" },
+	{ "dialect",		STR(dialect), "auto",
+	    "upstream dialect: auto, original (WHO) or newer (LIST)" },
+	{ "irc-line-max",	NUM(irc_line_max), 512, 4096, 512, NULL,
+	    "longest IRC line in bytes with CR LF, tags apart (417 past it)" },
+	{ "upstream-line-max",	NUM(upstream_line_max), 1024, 16777216,
+	    65536, NULL,
+	    "longest upstream line; past it the upstream is dropped" },
+	{ "sendq-soft",		NUM(sendq_soft), 1024, 1073741824, 65536,
+	    NULL, "queued bytes to a client past which its upstream is "
+	    "not read" },
+	{ "sendq-max",		NUM(sendq_max), 4096, 1073741824, 1048576,
+	    NULL, "queued bytes to a client past which it is closed "
+	    "(SendQ exceeded)" },
+	{ "max-pending",	NUM(max_pending), 1, 4096, 64, NULL,
+	    "upstream requests awaiting a reply, per session" },
+	{ "max-clients",	NUM(max_clients), 1, 1000000, 10000, NULL,
+	    "IRC sessions in all" },
+	{ "per-address",	NUM(per_address), 1, 1000000, 256, NULL,
+	    "IRC sessions per client address" },
+	{ "reg-timeout",	NUM(reg_timeout), 1, 3600, 60, NULL,
+	    "seconds a client has to complete registration" },
+};
+
+static const struct opt	*conf_find(const char *);
+static int	 conf_set(const struct opt *, const char *, const char *,
+		    int);
+static int	 conf_read_file(const char *);
+static void	 conf_usage(void);
+static void	 conf_defaults(void);
+static int	 conf_check(void);
+
+static const struct opt *
+conf_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+conf_set(const struct opt *o, const char *value, const char *where,
+    int line)
+{
+	char		*end, **sp;
+	long long	 v;
+
+	if (o->type == OPT_STR) {
+		sp = (char **)((char *)&conf + o->off);
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < o->min ||
+	    v > o->max) {
+		fprintf(stderr, "chatircd: %s:%d: %s: \"%s\" is not a number "
+		    "from %lld to %lld\n", where, line, o->name, value,
+		    o->min, o->max);
+		return -1;
+	}
+	*(long long *)((char *)&conf + o->off) = v;
+	return 0;
+}
+
+static int
+conf_read_file(const char *path)
+{
+	FILE		*f;
+	char		 line[1024], *p, *name, *value, *e;
+	int		 n = 0, rc = 0;
+	const struct opt *o;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "chatircd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		n++;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		name = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0')
+			*p++ = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		value = p;
+		for (e = value + strlen(value); e > value &&
+		    isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		if ((o = conf_find(name)) == NULL) {
+			fprintf(stderr, "chatircd: %s:%d: unknown option "
+			    "\"%s\"\n", path, n, name);
+			rc = -1;
+		} else if (conf_set(o, value, path, n) == -1)
+			rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void
+conf_usage(void)
+{
+	size_t	i;
+
+	fprintf(stderr, "usage: chatircd [-dnv] [-f config] [--option value]"
+	    "...\noptions (also \"name value\" lines in the -f file):\n");
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		if (opts[i].type == OPT_STR)
+			fprintf(stderr, "  --%-18s %s (default %s)\n",
+			    opts[i].name, opts[i].help,
+			    opts[i].sdef ? opts[i].sdef : "none");
+		else
+			fprintf(stderr, "  --%-18s %s (%lld..%lld, default "
+			    "%lld)\n", opts[i].name, opts[i].help,
+			    opts[i].min, opts[i].max, opts[i].def);
+	}
+}
+
+static void
+conf_defaults(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		if (opts[i].type == OPT_NUM)
+			*(long long *)((char *)&conf + opts[i].off) =
+			    opts[i].def;
+		else if (opts[i].sdef != NULL)
+			*(char **)((char *)&conf + opts[i].off) =
+			    xstrdup(opts[i].sdef);
+	}
+}
+
+static int
+conf_check(void)
+{
+	if (strcmp(conf.dialect, "auto") != 0 &&
+	    strcmp(conf.dialect, "original") != 0 &&
+	    strcmp(conf.dialect, "newer") != 0) {
+		fprintf(stderr, "chatircd: dialect: \"%s\" is not auto, "
+		    "original or newer\n", conf.dialect);
+		return -1;
+	}
+	if (conf.sendq_soft >= conf.sendq_max) {
+		fprintf(stderr, "chatircd: sendq-soft (%lld) must be below "
+		    "sendq-max (%lld)\n", conf.sendq_soft, conf.sendq_max);
+		return -1;
+	}
+	if (*conf.server_name == '\0' || *conf.network == '\0' ||
+	    conf.server_name[strcspn(conf.server_name, " :!@*?,")] != '\0' ||
+	    conf.network[strcspn(conf.network, " :,")] != '\0') {
+		fprintf(stderr, "chatircd: server-name and network may not "
+		    "be empty or hold spaces, ':', '!', '@', '*', '?' or ','\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fill conf from defaults, then -f file, then the other arguments in
+ * order. Returns 0, or -1 after telling the user what is wrong.
+ */
+int
+conf_parse_args(int argc, char **argv)
+{
+	const struct opt	*o;
+	const char		*a;
+	int			 i;
+
+	conf_defaults();
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "-d") == 0 || strcmp(a, "-v") == 0)
+			conf.debug = 1;
+		else if (strcmp(a, "-n") == 0)
+			conf.check_only = 1;
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			conf_usage();
+			return -1;
+		} else if (strcmp(a, "-f") == 0) {
+			if (++i == argc || conf_read_file(argv[i]) == -1) {
+				if (i == argc)
+					conf_usage();
+				return -1;
+			}
+		} else if (strncmp(a, "--", 2) == 0 &&
+		    (o = conf_find(a + 2)) != NULL) {
+			if (++i == argc) {
+				fprintf(stderr, "chatircd: %s needs a value\n",
+				    a);
+				return -1;
+			}
+			if (conf_set(o, argv[i], "command line", i) == -1)
+				return -1;
+		} else {
+			fprintf(stderr, "chatircd: unknown argument \"%s\"\n",
+			    a);
+			conf_usage();
+			return -1;
+		}
+	}
+	return conf_check();
+}
+
+/* One log line per bound, so a log shows what the process enforces. */
+void
+conf_log(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (opts[i].type == OPT_NUM)
+			log_info("limit %s %lld", opts[i].name,
+			    *(long long *)((char *)&conf + opts[i].off));
+}
+
+/* Free the strings the table holds. */
+void
+conf_free(void)
+{
+	size_t	i;
+	char	**sp;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (opts[i].type == OPT_STR) {
+			sp = (char **)((char *)&conf + opts[i].off);
+			free(*sp);
+			*sp = NULL;
+		}
+}

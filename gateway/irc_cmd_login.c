@@ -1,0 +1,373 @@
+/*
+ * Registration: NICK, USER, PASS, CAP and QUIT, and the upstream login
+ * behind them. A nick that is taken upstream or cannot be an upstream
+ * name does not end the attempt: the next free name is tried (a new
+ * upstream connection each time, since the server closes after a failed
+ * login) and the user is told in words which name they got.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "casemap.h"
+#include "chatircd.h"
+#include "numeric.h"
+
+struct cap_row {
+	const char	*name;
+	unsigned	 bit;
+};
+
+static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
+	{ "cap-notify",		CAP_CAP_NOTIFY },
+	{ "echo-message",	CAP_ECHO_MESSAGE },
+	{ "message-tags",	CAP_MESSAGE_TAGS },
+	{ "multi-prefix",	CAP_MULTI_PREFIX },
+	{ "server-time",	CAP_SERVER_TIME },
+	{ "userhost-in-names",	CAP_USERHOST_NAMES },
+};
+#define NCAPS	(sizeof caps / sizeof caps[0])
+
+static void	irc_login_maybe(struct session *);
+static void	irc_login_try(struct session *);
+static void	irc_login_welcome(struct session *);
+static void	irc_cap_ls(struct session *, const char *);
+static void	irc_cap_req(struct session *, char *);
+static void	irc_cap_list(struct session *, const char *);
+static const struct cap_row *irc_cap_find(const char *);
+
+/* NICK: before login it picks the name to try; after, see below. */
+void
+irc_cmd_nick(struct session *s, struct irc_msg *m)
+{
+	char	 name[CHAT_NAME_MAX + 1], a[NICK_MAX + 1], b[NICK_MAX + 1];
+	char	*nick;
+
+	if (m->nparams < 1 || m->params[0][0] == '\0') {
+		irc_send_num(s, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return;
+	}
+	nick = m->params[0];
+	if (!(s->flags & SESSION_REGISTERED)) {
+		if (s->flags & SESSION_LOGGING_IN)
+			return;		/* the login under way decides */
+		snprintf(s->want, sizeof s->want, "%s", nick);
+		if (irc_nick_valid(s->want, NICKLEN))
+			session_set_nick(s, s->want);
+		s->flags |= SESSION_HAVE_NICK;
+		irc_login_maybe(s);
+		return;
+	}
+	if (casemap_fold(a, sizeof a, nick) == 0 &&
+	    casemap_fold(b, sizeof b, s->nick) == 0 && strcmp(a, b) == 0) {
+		if (strcmp(nick, s->nick) != 0) {	/* same name, new case */
+			irc_send_raw(s, ":%s!%s@%s NICK :%s", s->nick, s->name,
+			    s->host, nick);
+			session_set_nick(s, nick);
+		}
+		return;
+	}
+	if (!irc_nick_valid(nick, NICKLEN) ||
+	    names_to_upstream(nick, name, sizeof name) == -1) {
+		irc_send_num(s, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname: "
+		    "chat names are letters and digits (see docs/mapping.md "
+		    "for upper case)", nick);
+		return;
+	}
+	if (upstream_who(s->up, WHO_FOR_NICK, nick) == -1)
+		irc_send_num(s, RPL_TRYAGAIN, "NICK :Please wait a while and "
+		    "try again.");
+}
+
+/* USER: the gateway needs nothing from it but its arrival. */
+void
+irc_cmd_user(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN)) {
+		irc_send_num(s, ERR_ALREADYREGISTRED,
+		    ":You may not reregister");
+		return;
+	}
+	s->flags |= SESSION_HAVE_USER;
+	irc_login_maybe(s);
+}
+
+/* PASS: the chat protocol has no passwords; accepted and unused. */
+void
+irc_cmd_pass(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN))
+		irc_send_num(s, ERR_ALREADYREGISTRED,
+		    ":You may not reregister");
+}
+
+/* QUIT: the upstream goes at once, so the name is free again. */
+void
+irc_cmd_quit(struct session *s, struct irc_msg *m)
+{
+	char	reason[300];
+
+	snprintf(reason, sizeof reason, "Quit: %s",
+	    m->nparams > 0 ? m->params[0] : "");
+	session_close(s, reason);
+}
+
+/* CAP LS/LIST/REQ/END (IRCv3 capability negotiation 3.2). */
+void
+irc_cmd_cap(struct session *s, struct irc_msg *m)
+{
+	char	*sub = m->params[0];
+
+	if (strcasecmp(sub, "LS") == 0) {
+		if (!(s->flags & SESSION_REGISTERED))
+			s->flags |= SESSION_CAP_NEG;
+		irc_cap_ls(s, m->nparams > 1 ? m->params[1] : NULL);
+	} else if (strcasecmp(sub, "LIST") == 0)
+		irc_cap_list(s, "LIST");
+	else if (strcasecmp(sub, "REQ") == 0) {
+		if (!(s->flags & SESSION_REGISTERED))
+			s->flags |= SESSION_CAP_NEG;
+		irc_cap_req(s, m->nparams > 1 ? m->params[1] : "");
+	} else if (strcasecmp(sub, "END") == 0) {
+		s->flags &= ~SESSION_CAP_NEG;
+		irc_login_maybe(s);
+	} else
+		irc_send_num(s, ERR_INVALIDCAPCMD, "%s :Invalid CAP command",
+		    sub);
+}
+
+static void
+irc_cap_ls(struct session *s, const char *version)
+{
+	char	list[256] = "";
+	size_t	i;
+
+	if (version != NULL && atoi(version) >= 302) {
+		s->cap_version = 302;
+		s->caps |= CAP_CAP_NOTIFY;	/* implied by 302 */
+	}
+	for (i = 0; i < NCAPS; i++) {
+		if (i > 0)
+			xstrlcat(list, " ", sizeof list);
+		xstrlcat(list, caps[i].name, sizeof list);
+	}
+	irc_send_raw(s, ":%s CAP %s LS :%s", conf.server_name,
+	    irc_target(s), list);
+}
+
+static void
+irc_cap_list(struct session *s, const char *verb)
+{
+	char	list[256] = "";
+	size_t	i;
+
+	for (i = 0; i < NCAPS; i++) {
+		if (!(s->caps & caps[i].bit))
+			continue;
+		if (list[0] != '\0')
+			xstrlcat(list, " ", sizeof list);
+		xstrlcat(list, caps[i].name, sizeof list);
+	}
+	irc_send_raw(s, ":%s CAP %s %s :%s", conf.server_name, irc_target(s),
+	    verb, list);
+}
+
+static const struct cap_row *
+irc_cap_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NCAPS; i++)
+		if (strcmp(caps[i].name, name) == 0)
+			return &caps[i];
+	return NULL;
+}
+
+/* All or nothing: one unknown name NAKs the whole request. */
+static void
+irc_cap_req(struct session *s, char *list)
+{
+	char			 copy[IRC_LINE_MAX], *p, *tok, *save = NULL;
+	const struct cap_row	*c;
+	unsigned		 on = 0, off = 0;
+	int			 ok = 1;
+
+	snprintf(copy, sizeof copy, "%s", list);
+	for (p = copy; (tok = strtok_r(p, " ", &save)) != NULL; p = NULL) {
+		c = irc_cap_find(tok[0] == '-' ? tok + 1 : tok);
+		if (c == NULL) {
+			ok = 0;
+			break;
+		}
+		if (tok[0] == '-')
+			off |= c->bit;
+		else
+			on |= c->bit;
+	}
+	if (ok && (on | off) != 0) {
+		s->caps = (s->caps | on) & ~off;
+		irc_send_raw(s, ":%s CAP %s ACK :%s", conf.server_name,
+		    irc_target(s), list);
+	} else
+		irc_send_raw(s, ":%s CAP %s NAK :%s", conf.server_name,
+		    irc_target(s), list);
+}
+
+/* NICK and USER are in and CAP negotiation is over: log in upstream. */
+static void
+irc_login_maybe(struct session *s)
+{
+	const int	need = SESSION_HAVE_NICK | SESSION_HAVE_USER;
+	char		name[CHAT_NAME_MAX + 1];
+
+	if ((s->flags & need) != need || (s->flags & (SESSION_CAP_NEG |
+	    SESSION_REGISTERED | SESSION_LOGGING_IN | SESSION_DEAD)))
+		return;
+	names_login_base(s->want, s->base, sizeof s->base);
+	s->attempt = 0;
+	s->refused[0] = '\0';
+	if (!irc_nick_valid(s->want, NICKLEN) ||
+	    names_to_upstream(s->want, name, sizeof name) == -1) {
+		snprintf(s->refused, sizeof s->refused, "%s", s->want);
+		s->refused_why = CHAT_BAD_RQST_BODY;
+	}
+	irc_login_start(s);
+}
+
+/* Start (or restart) the login attempts with s->base. */
+void
+irc_login_start(struct session *s)
+{
+	s->flags |= SESSION_LOGGING_IN;
+	irc_login_try(s);
+}
+
+static void
+irc_login_try(struct session *s)
+{
+	char	name[CHAT_NAME_MAX + 1];
+
+	if (names_candidate(s->base, s->attempt, name, sizeof name) == -1) {
+		session_close(s, "No usable chat name");
+		return;
+	}
+	log_info("s%u: login attempt %d as %s", s->id, s->attempt + 1, name);
+	s->up = upstream_connect(s, name);
+	if (s->up == NULL)
+		session_close(s, "Cannot connect to the chat server: out of "
+		    "resources");
+}
+
+/* HELLO: logged in upstream as name; the client gets its welcome. */
+void
+irc_login_ok(struct session *s, const char *name)
+{
+	char	nick[NICK_MAX + 1], a[NICK_MAX + 1], b[NICK_MAX + 1];
+
+	snprintf(s->name, sizeof s->name, "%s", name);
+	if (names_from_upstream(name, nick, sizeof nick) == -1)
+		snprintf(nick, sizeof nick, "%s", name);
+	if (casemap_fold(a, sizeof a, nick) == 0 &&
+	    casemap_fold(b, sizeof b, s->want) == 0 && strcmp(a, b) == 0)
+		snprintf(nick, sizeof nick, "%s", s->want);
+	session_set_nick(s, nick);
+	session_registered(s);
+	log_info("s%u: logged in as %s (nick %s)", s->id, name,
+	    log_escape(nick, strlen(nick)));
+	irc_login_welcome(s);
+	if (s->refused[0] == '\0')
+		return;
+	irc_send_notice(s, "Cannot log in as %s. %s Successfully logged in "
+	    "as %s! Your nick is %s; /nick picks another.", s->refused,
+	    s->refused_why == CHAT_IN_USE ?
+	    "That username is already in use." :
+	    "That username contains disallowed characters.", name, s->nick);
+}
+
+/* IN-USE, BUSY or a refused name: try the next name, or give up. */
+void
+irc_login_refused(struct session *s, enum chat_type why, const char *name)
+{
+	log_info("s%u: login as %s refused: %s", s->id, name,
+	    chat_type_name(why));
+	if (why == CHAT_BUSY) {
+		irc_send_notice(s, "Cannot log in. The server is full!");
+		session_close(s, "The chat server is full");
+		return;
+	}
+	if (s->refused[0] == '\0') {
+		snprintf(s->refused, sizeof s->refused, "%s", name);
+		s->refused_why = why == CHAT_IN_USE ? CHAT_IN_USE :
+		    CHAT_BAD_RQST_BODY;
+	}
+	if (++s->attempt >= NAME_ATTEMPTS) {
+		session_close(s, "Cannot log in: no free chat name found, "
+		    "reconnect with another nick");
+		return;
+	}
+	irc_login_try(s);
+}
+
+/* The upstream went away during login (unreachable, closed). */
+void
+irc_login_lost(struct session *s, const char *why)
+{
+	session_close(s, why);
+}
+
+static void
+irc_login_welcome(struct session *s)
+{
+	char	created[64];
+
+	strftime(created, sizeof created, "%Y-%m-%d %H:%M:%S UTC",
+	    gmtime(&start_time));
+	irc_send_num(s, RPL_WELCOME, ":Welcome to the %s chat network, %s "
+	    "(logged in to the chat server as %s)", conf.network, s->nick,
+	    s->name);
+	irc_send_num(s, RPL_YOURHOST, ":Your host is %s, running version %s",
+	    conf.server_name, CHATIRCD_VERSION);
+	irc_send_num(s, RPL_CREATED, ":This server was created %s", created);
+	irc_send_num(s, RPL_MYINFO, "%s %s i :", conf.server_name,
+	    CHATIRCD_VERSION);
+	irc_send_num(s, RPL_ISUPPORT, "CASEMAPPING=ascii CHANTYPES= "
+	    "NETWORK=%s NICKLEN=%d TARGMAX=PRIVMSG:%d,NOTICE:%d,WHOIS:1,"
+	    "ISON:,USERHOST:5 :are supported by this server", conf.network,
+	    NICKLEN, TARGETS_MAX, TARGETS_MAX);
+	irc_cmd_motd_send(s);
+}
+
+/* MOTD from --motd-file, read when asked; 422 without one. */
+void
+irc_cmd_motd_send(struct session *s)
+{
+	FILE	*f = NULL;
+	char	 line[400];
+	int	 n = 0;
+
+	if (conf.motd_file != NULL)
+		f = fopen(conf.motd_file, "r");
+	if (f == NULL) {
+		irc_send_num(s, ERR_NOMOTD, ":MOTD File is missing");
+		return;
+	}
+	irc_send_num(s, RPL_MOTDSTART, ":- %s Message of the day - ",
+	    conf.server_name);
+	while (n++ < 200 && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		irc_send_num(s, RPL_MOTD, ":- %s", line);
+	}
+	fclose(f);
+	irc_send_num(s, RPL_ENDOFMOTD, ":End of /MOTD command.");
+}
+
+/* MOTD command. */
+void
+irc_cmd_motd(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	irc_cmd_motd_send(s);
+}

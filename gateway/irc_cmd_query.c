@@ -1,0 +1,487 @@
+/*
+ * Queries and small commands: NAMES WHO WHOIS ISON USERHOST LUSERS are
+ * answered from an upstream WHO/LIST (one request each, answered when
+ * the list comes back); MODE AWAY VERSION TIME INFO PING and the channel
+ * commands are answered locally.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "casemap.h"
+#include "chatircd.h"
+#include "numeric.h"
+
+#define NO_CHANNELS	"No such channel (channels are not available on " \
+			"this network yet)"
+
+static void	irc_query_ask(struct session *, enum who_for, const char *,
+		    const char *);
+static int	irc_query_has(char *, const char *);
+static void	irc_query_names(struct session *, char *);
+static void	irc_query_who(struct session *, char *, const char *);
+static void	irc_query_whois(struct session *, char *, const char *);
+static void	irc_query_nicks(struct session *, char *, const char *, int);
+static void	irc_query_lusers(struct session *, char *);
+static void	irc_query_nick(struct session *, char *, const char *);
+static int	irc_is_channel(const char *);
+
+static int
+irc_is_channel(const char *t)
+{
+	return t[0] != '\0' && strchr("#&+!", t[0]) != NULL;
+}
+
+/* One WHO/LIST upstream on behalf of cmd; 263 when too many wait. */
+static void
+irc_query_ask(struct session *s, enum who_for why, const char *arg,
+    const char *cmd)
+{
+	if (upstream_who(s->up, why, arg) == -1) {
+		log_info("s%u: max-pending %lld reached", s->id,
+		    conf.max_pending);
+		irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and "
+		    "try again.", cmd);
+	}
+}
+
+/* 1 if the upstream name of nick is in the list (which is left as is). */
+static int
+irc_query_has(char *list, const char *nick)
+{
+	char	 name[CHAT_NAME_MAX + 1], copy[IRC_LINE_MAX], *cur, *n;
+	char	*big = NULL;
+	size_t	 len = strlen(list);
+	int	 found = 0;
+
+	if (names_to_upstream(nick, name, sizeof name) == -1)
+		return 0;
+	cur = len < sizeof copy ? copy : (big = xmalloc(len + 1));
+	memcpy(cur, list, len + 1);
+	while (!found && (n = chat_list_next(&cur)) != NULL)
+		found = strcmp(n, name) == 0;
+	free(big);
+	return found;
+}
+
+/* The user list is in: answer what asked for it. list is consumed. */
+void
+irc_query_answer(struct session *s, struct up_req *req, char *list)
+{
+	switch (req->who_for) {
+	case WHO_FOR_NAMES:
+		irc_query_names(s, list);
+		break;
+	case WHO_FOR_WHO:
+		irc_query_who(s, list, req->target);
+		break;
+	case WHO_FOR_WHOIS:
+		irc_query_whois(s, list, req->target);
+		break;
+	case WHO_FOR_ISON:
+		irc_query_nicks(s, list, req->target, 0);
+		break;
+	case WHO_FOR_USERHOST:
+		irc_query_nicks(s, list, req->target, 1);
+		break;
+	case WHO_FOR_LUSERS:
+		irc_query_lusers(s, list);
+		break;
+	case WHO_FOR_NICK:
+		irc_query_nick(s, list, req->target);
+		break;
+	}
+}
+
+/* The server did not answer the WHO: say so, then the usual end line. */
+void
+irc_query_failed(struct session *s, struct up_req *req, const char *why)
+{
+	irc_send_notice(s, "The chat server could not list its users: %s",
+	    why);
+	switch (req->who_for) {
+	case WHO_FOR_NAMES:
+		irc_send_num(s, RPL_ENDOFNAMES, "* :End of /NAMES list");
+		break;
+	case WHO_FOR_WHO:
+		irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
+		    req->target[0] ? req->target : "*");
+		break;
+	case WHO_FOR_WHOIS:
+		irc_send_num(s, RPL_ENDOFWHOIS, "%s :End of /WHOIS list",
+		    req->target);
+		break;
+	case WHO_FOR_ISON:
+		irc_send_num(s, RPL_ISON, ":");
+		break;
+	case WHO_FOR_USERHOST:
+		irc_send_num(s, RPL_USERHOST, ":");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+irc_query_names(struct session *s, char *list)
+{
+	char	 line[IRC_LINE_MAX], nick[NICK_MAX + 1], *n;
+	size_t	 len = 0;
+	int	 uh = s->caps & CAP_USERHOST_NAMES;
+
+	line[0] = '\0';
+	while ((n = chat_list_next(&list)) != NULL) {
+		if (names_from_upstream(n, nick, sizeof nick) == -1)
+			continue;
+		if (len > 300) {
+			irc_send_num(s, RPL_NAMREPLY, "= * :%s", line);
+			len = 0;
+		}
+		len += (size_t)snprintf(line + len, sizeof line - len,
+		    uh ? "%s%s!%s@%s" : "%s%s", len ? " " : "", nick, n,
+		    upstream_host());
+	}
+	if (len > 0)
+		irc_send_num(s, RPL_NAMREPLY, "= * :%s", line);
+	irc_send_num(s, RPL_ENDOFNAMES, "* :End of /NAMES list");
+}
+
+static void
+irc_query_who(struct session *s, char *list, const char *mask)
+{
+	char	 fmask[NICK_MAX + 1] = "*", nick[NICK_MAX + 1], key[NICK_MAX + 1];
+	char	*n;
+
+	if (mask[0] != '\0' && strcmp(mask, "0") != 0 &&
+	    casemap_fold(fmask, sizeof fmask, mask) == -1)
+		snprintf(fmask, sizeof fmask, "-");
+	while ((n = chat_list_next(&list)) != NULL) {
+		if (names_from_upstream(n, nick, sizeof nick) == -1 ||
+		    casemap_fold(key, sizeof key, nick) == -1 ||
+		    fnmatch(fmask, key, 0) != 0)
+			continue;
+		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s H :0 %s", n,
+		    upstream_host(), conf.server_name, nick, n);
+	}
+	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
+	    mask[0] ? mask : "*");
+}
+
+static void
+irc_query_whois(struct session *s, char *list, const char *nick)
+{
+	char	name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
+
+	if (names_to_upstream(nick, name, sizeof name) == 0 &&
+	    irc_query_has(list, nick) &&
+	    names_from_upstream(name, canon, sizeof canon) == 0) {
+		irc_send_num(s, RPL_WHOISUSER, "%s %s %s * :%s", canon, name,
+		    upstream_host(), name);
+		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
+		    "(%s dialect)", canon, conf.server_name, upstream_host(),
+		    upstream_dialect_name());
+	} else
+		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    nick);
+	irc_send_num(s, RPL_ENDOFWHOIS, "%s :End of /WHOIS list", nick);
+}
+
+/* ISON (303) or USERHOST (302, at most 5) for space-separated nicks. */
+static void
+irc_query_nicks(struct session *s, char *list, const char *nicks,
+    int userhost)
+{
+	char	 copy[IRC_LINE_MAX], out[IRC_LINE_MAX], *p, *t, *save = NULL;
+	char	 name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
+	size_t	 len = 0;
+	int	 n = 0;
+
+	out[0] = '\0';
+	snprintf(copy, sizeof copy, "%s", nicks);
+	for (p = copy; (t = strtok_r(p, " ", &save)) != NULL; p = NULL) {
+		if ((userhost && ++n > 5) || len > sizeof out - 200)
+			break;
+		if (!irc_query_has(list, t) ||
+		    names_to_upstream(t, name, sizeof name) == -1 ||
+		    names_from_upstream(name, canon, sizeof canon) == -1)
+			continue;
+		if (userhost)
+			len += (size_t)snprintf(out + len, sizeof out - len,
+			    "%s%s=+%s@%s", len ? " " : "", canon, name,
+			    upstream_host());
+		else
+			len += (size_t)snprintf(out + len, sizeof out - len,
+			    "%s%s", len ? " " : "", canon);
+	}
+	if (userhost)
+		irc_send_num(s, RPL_USERHOST, ":%s", out);
+	else
+		irc_send_num(s, RPL_ISON, ":%s", out);
+}
+
+static void
+irc_query_lusers(struct session *s, char *list)
+{
+	unsigned	n = 0;
+
+	while (chat_list_next(&list) != NULL)
+		n++;
+	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 invisible "
+	    "on 1 servers", n);
+	irc_send_num(s, RPL_LUSERCHANNELS, "0 :channels formed");
+	irc_send_num(s, RPL_LUSERME, ":I have %u clients and 1 servers",
+	    session_count());
+}
+
+/* NICK after login: taken (433), or free but renaming is not there yet. */
+static void
+irc_query_nick(struct session *s, char *list, const char *nick)
+{
+	if (irc_query_has(list, nick))
+		irc_send_num(s, ERR_NICKNAMEINUSE, "%s :Nickname is already in "
+		    "use", nick);
+	else
+		irc_send_num(s, ERR_NONICKCHANGE, "%s :Cannot change nickname "
+		    "while logged in to the chat server: reconnect with this "
+		    "nick to use it", nick);
+}
+
+/* NAMES [channel]: without one, everyone upstream. */
+void
+irc_cmd_names(struct session *s, struct irc_msg *m)
+{
+	if (m->nparams > 0 && m->params[0][0] != '\0')
+		irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
+		    m->params[0]);
+	else
+		irc_query_ask(s, WHO_FOR_NAMES, NULL, "NAMES");
+}
+
+/* WHO [mask]: 352 for each matching user upstream (no WHOX). */
+void
+irc_cmd_who(struct session *s, struct irc_msg *m)
+{
+	const char	*mask = m->nparams > 0 ? m->params[0] : "";
+
+	if (irc_is_channel(mask))
+		irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list", mask);
+	else
+		irc_query_ask(s, WHO_FOR_WHO, mask, "WHO");
+}
+
+/* WHOIS [server] nick: the last parameter, first of a comma list. */
+void
+irc_cmd_whois(struct session *s, struct irc_msg *m)
+{
+	char	nick[IRC_LINE_MAX];
+
+	snprintf(nick, sizeof nick, "%s", m->params[m->nparams - 1]);
+	nick[strcspn(nick, ",")] = '\0';
+	if (nick[0] == '\0')
+		irc_send_num(s, ERR_NONICKNAMEGIVEN, ":No nickname given");
+	else
+		irc_query_ask(s, WHO_FOR_WHOIS, nick, "WHOIS");
+}
+
+/* WHOWAS: the chat server keeps no history. */
+void
+irc_cmd_whowas(struct session *s, struct irc_msg *m)
+{
+	irc_send_num(s, ERR_WASNOSUCHNICK, "%s :There was no such nickname",
+	    m->params[0]);
+	irc_send_num(s, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", m->params[0]);
+}
+
+/* ISON nick...: may come as many parameters or one. */
+void
+irc_cmd_ison(struct session *s, struct irc_msg *m)
+{
+	char	nicks[IRC_LINE_MAX] = "";
+	int	i;
+
+	for (i = 0; i < m->nparams; i++) {
+		if (i > 0)
+			xstrlcat(nicks, " ", sizeof nicks);
+		xstrlcat(nicks, m->params[i], sizeof nicks);
+	}
+	irc_query_ask(s, WHO_FOR_ISON, nicks, "ISON");
+}
+
+/* USERHOST nick... (at most 5). */
+void
+irc_cmd_userhost(struct session *s, struct irc_msg *m)
+{
+	char	nicks[IRC_LINE_MAX] = "";
+	int	i;
+
+	for (i = 0; i < m->nparams; i++) {
+		if (i > 0)
+			xstrlcat(nicks, " ", sizeof nicks);
+		xstrlcat(nicks, m->params[i], sizeof nicks);
+	}
+	irc_query_ask(s, WHO_FOR_USERHOST, nicks, "USERHOST");
+}
+
+/* LUSERS: users upstream, clients here. */
+void
+irc_cmd_lusers(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	irc_query_ask(s, WHO_FOR_LUSERS, NULL, "LUSERS");
+}
+
+/* MODE: own user modes (+i only); channels do not exist yet. */
+void
+irc_cmd_mode(struct session *s, struct irc_msg *m)
+{
+	char		 a[NICK_MAX + 1], b[NICK_MAX + 1];
+	const char	*p;
+	int		 add = 1, was = strchr(s->umodes, 'i') != NULL, now;
+
+	if (irc_is_channel(m->params[0])) {
+		irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS,
+		    m->params[0]);
+		return;
+	}
+	if (casemap_fold(a, sizeof a, m->params[0]) == -1 ||
+	    casemap_fold(b, sizeof b, s->nick) == -1 || strcmp(a, b) != 0) {
+		irc_send_num(s, ERR_USERSDONTMATCH, ":Can't change mode for "
+		    "other users");
+		return;
+	}
+	if (m->nparams < 2) {
+		irc_send_num(s, RPL_UMODEIS, "%s", s->umodes);
+		return;
+	}
+	now = was;
+	for (p = m->params[1]; *p != '\0'; p++) {
+		if (*p == '+' || *p == '-')
+			add = *p == '+';
+		else if (*p == 'i')
+			now = add;
+		else
+			irc_send_num(s, ERR_UMODEUNKNOWNFLAG, ":Unknown MODE "
+			    "flag");
+	}
+	if (now == was)
+		return;
+	snprintf(s->umodes, sizeof s->umodes, now ? "+i" : "+");
+	irc_send_raw(s, ":%s!%s@%s MODE %s :%ci", s->nick, s->name,
+	    upstream_host(), s->nick, now ? '+' : '-');
+}
+
+/* AWAY [text]: 306 / 305; the chat protocol has no away state. */
+void
+irc_cmd_away(struct session *s, struct irc_msg *m)
+{
+	if (m->nparams > 0 && m->params[0][0] != '\0') {
+		s->flags |= SESSION_AWAY;
+		irc_send_num(s, RPL_NOWAWAY, ":You have been marked as being "
+		    "away");
+	} else {
+		s->flags &= ~SESSION_AWAY;
+		irc_send_num(s, RPL_UNAWAY, ":You are no longer marked as "
+		    "being away");
+	}
+}
+
+/* VERSION */
+void
+irc_cmd_version(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	irc_send_num(s, RPL_VERSION, "%s. %s :IRC gateway to the chat "
+	    "protocol, upstream %s (%s dialect)", CHATIRCD_VERSION,
+	    conf.server_name, upstream_host(), upstream_dialect_name());
+}
+
+/* TIME */
+void
+irc_cmd_time(struct session *s, struct irc_msg *m)
+{
+	char	buf[64];
+	time_t	now = time(NULL);
+
+	(void)m;
+	strftime(buf, sizeof buf, "%A %B %d %Y -- %H:%M:%S +00:00",
+	    gmtime(&now));
+	irc_send_num(s, RPL_TIME, "%s :%s", conf.server_name, buf);
+}
+
+/* INFO */
+void
+irc_cmd_info(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	irc_send_num(s, RPL_INFO, ":%s: an IRC gateway to the chat protocol",
+	    CHATIRCD_VERSION);
+	irc_send_num(s, RPL_INFO, ":Each IRC session is one login on the "
+	    "chat server %s (%s dialect)", upstream_host(),
+	    upstream_dialect_name());
+	irc_send_num(s, RPL_INFO, ":Chat names map to nicks: upper-case X "
+	    "is _x, a leading digit gets _ in front");
+	irc_send_num(s, RPL_ENDOFINFO, ":End of /INFO list");
+}
+
+/* PING token -> PONG, before registration too. */
+void
+irc_cmd_ping(struct session *s, struct irc_msg *m)
+{
+	if (m->nparams < 1 || m->params[0][0] == '\0') {
+		irc_send_num(s, ERR_NOORIGIN, ":No origin specified");
+		return;
+	}
+	irc_send_raw(s, ":%s PONG %s :%s", conf.server_name,
+	    conf.server_name, m->params[0]);
+}
+
+/* PONG: nothing to do until the gateway pings (next issue). */
+void
+irc_cmd_pong(struct session *s, struct irc_msg *m)
+{
+	(void)s;
+	(void)m;
+}
+
+/* JOIN: no channels yet; "JOIN 0" (leave all) is a no-op. */
+void
+irc_cmd_join(struct session *s, struct irc_msg *m)
+{
+	char	 chans[IRC_LINE_MAX], *p, *t, *save = NULL;
+
+	if (m->params[0][0] == '\0') {
+		irc_send_num(s, ERR_NEEDMOREPARAMS, "JOIN :Not enough "
+		    "parameters");
+		return;
+	}
+	if (strcmp(m->params[0], "0") == 0)
+		return;
+	snprintf(chans, sizeof chans, "%s", m->params[0]);
+	for (p = chans; (t = strtok_r(p, ",", &save)) != NULL; p = NULL)
+		irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, t);
+}
+
+/* PART: there is nothing to leave. */
+void
+irc_cmd_part(struct session *s, struct irc_msg *m)
+{
+	irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, m->params[0]);
+}
+
+/* TOPIC */
+void
+irc_cmd_topic(struct session *s, struct irc_msg *m)
+{
+	irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, m->params[0]);
+}
+
+/* LIST: an empty channel list. */
+void
+irc_cmd_list(struct session *s, struct irc_msg *m)
+{
+	(void)m;
+	irc_send_num(s, RPL_LISTSTART, "Channel :Users  Name");
+	irc_send_num(s, RPL_LISTEND, ":End of /LIST");
+}

@@ -1,0 +1,158 @@
+/*
+ * Everything written to an IRC client passes here: lines are cut to the
+ * IRC bound on a UTF-8 boundary, and the client's send queue is checked
+ * (sendq-soft pauses its upstream, sendq-max closes it).
+ */
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "chatircd.h"
+#include "utf8.h"
+
+static int	irc_send_vfmt(struct session *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
+/* Queue one complete line (CR LF included) and check the send queue. */
+int
+irc_send_line(struct session *s, const char *line, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->irc);
+	size_t		 queued;
+
+	if (s->flags & SESSION_DEAD)
+		return -1;
+	evbuffer_add(out, line, len);
+	queued = evbuffer_get_length(out);
+	if (queued > (size_t)conf.sendq_max) {
+		log_warnx("s%u: sendq-max %lld exceeded (%zu queued)", s->id,
+		    conf.sendq_max, queued);
+		evbuffer_drain(out, queued);
+		session_close(s, "SendQ exceeded");
+		return -1;
+	}
+	if (queued > (size_t)conf.sendq_soft)
+		session_throttle(s, 1);
+	return 0;
+}
+
+/*
+ * Format a line without CR LF; the part after the tags is cut to the
+ * IRC line bound on a character boundary.
+ */
+static int
+irc_send_vfmt(struct session *s, const char *fmt, va_list ap)
+{
+	char	 buf[IRC_TAGS_MAX + IRC_LINE_MAX + 8], *body;
+	int	 n;
+	size_t	 len, blen;
+
+	n = vsnprintf(buf, sizeof buf - 2, fmt, ap);
+	if (n < 0)
+		return -1;
+	len = (size_t)n < sizeof buf - 2 ? (size_t)n : sizeof buf - 3;
+	body = buf;
+	if (buf[0] == '@' && (body = memchr(buf, ' ', len)) != NULL)
+		body++;
+	else
+		body = buf;
+	blen = len - (size_t)(body - buf);
+	if (blen > IRC_LINE_MAX - 2) {
+		blen = utf8_cut(body, blen, IRC_LINE_MAX - 2);
+		len = (size_t)(body - buf) + blen;
+	}
+	buf[len++] = '\r';
+	buf[len++] = '\n';
+	return irc_send_line(s, buf, len);
+}
+
+/* A line from printf arguments, CR LF added. */
+int
+irc_send_raw(struct session *s, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = irc_send_vfmt(s, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* ":server NNN nick " and the rest. */
+int
+irc_send_num(struct session *s, int num, const char *fmt, ...)
+{
+	char	pfx[IRC_LINE_MAX];
+	va_list	ap;
+	int	rc;
+
+	snprintf(pfx, sizeof pfx, ":%s %03d %s %s", conf.server_name, num,
+	    irc_target(s), fmt);
+	va_start(ap, fmt);
+	rc = irc_send_vfmt(s, pfx, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A NOTICE from the server, in words. */
+int
+irc_send_notice(struct session *s, const char *fmt, ...)
+{
+	char	pfx[IRC_LINE_MAX];
+	va_list	ap;
+	int	rc;
+
+	snprintf(pfx, sizeof pfx, ":%s NOTICE %s :%s", conf.server_name,
+	    irc_target(s), fmt);
+	va_start(ap, fmt);
+	rc = irc_send_vfmt(s, pfx, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The last line a closing client gets. */
+void
+irc_send_error(struct session *s, const char *reason)
+{
+	char	line[IRC_LINE_MAX];
+	int	n;
+
+	n = snprintf(line, sizeof line - 2, "ERROR :Closing link: %s[%s] "
+	    "(%s)", s->flags & SESSION_HAVE_NICK ? s->nick : "", s->host,
+	    reason);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 3)
+		n = (int)utf8_cut(line, sizeof line - 3, sizeof line - 3);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	bufferevent_write(s->irc, line, (size_t)n);	/* even when dead */
+}
+
+/* The nick replies are addressed to: "*" before NICK. */
+const char *
+irc_target(struct session *s)
+{
+	return s->nick;
+}
+
+/* IRCv3 server-time tag value for now: "2026-01-02T03:04:05.678Z". */
+const char *
+irc_send_time_tag(char *buf, size_t size)
+{
+	struct timeval	tv;
+	struct tm	tm;
+	char		tmp[32];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", tmp, (int)(tv.tv_usec / 1000));
+	return buf;
+}

@@ -1,0 +1,384 @@
+/*
+ * Sessions: one IRC client each, with the upstream connection that logs
+ * it in. Owns the session tables (uthash); creates, closes and reaps.
+ * What a line means is irc_cmd.c's; talking upstream is upstream.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <uthash.h>
+
+#include "casemap.h"
+#include "chatircd.h"
+
+/* A session with the hash handles only this file knows about. */
+struct session_entry {
+	struct session	 s;
+	UT_hash_handle	 hh_id;
+	UT_hash_handle	 hh_nick;
+	int		 in_nick;
+};
+
+#define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
+#define LINGER_SECONDS		5
+
+static struct session_entry	*by_id;		/* every allocated one */
+static struct session_entry	*by_nick;	/* registered, live */
+static unsigned			 next_id;
+static unsigned			 nsessions;
+
+static struct session_entry *session_entry(struct session *);
+static void	session_on_read(struct bufferevent *, void *);
+static void	session_on_write(struct bufferevent *, void *);
+static void	session_on_event(struct bufferevent *, short, void *);
+static void	session_on_timer(evutil_socket_t, short, void *);
+static void	session_on_reap(evutil_socket_t, short, void *);
+static void	session_reap(struct session *);
+static void	session_line(struct session *, char *, size_t);
+static void	session_nick_remove(struct session_entry *);
+
+static struct session_entry *
+session_entry(struct session *s)
+{
+	return (struct session_entry *)s;	/* s is the first member */
+}
+
+/* A new session on an accepted socket; NULL (socket closed) on failure. */
+struct session *
+session_new(int fd, const char *host)
+{
+	struct session_entry	*e;
+	struct session		*s;
+	struct timeval		 tv = { conf.reg_timeout, 0 };
+
+	e = xcalloc(1, sizeof *e);
+	s = &e->s;
+	s->id = ++next_id;
+	snprintf(s->host, sizeof s->host, "%s", host);
+	s->irc = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->irc == NULL) {
+		log_warnx("s%u: bufferevent_socket_new failed", s->id);
+		evutil_closesocket(fd);
+		free(e);
+		return NULL;
+	}
+	s->reaper = event_new(ev_base, -1, 0, session_on_reap, s);
+	s->timer = event_new(ev_base, -1, 0, session_on_timer, s);
+	/* RFC 1459 2.3: 512 bytes with CR LF; IRCv3 tags come on top. */
+	linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 + IRC_TAGS_MAX +
+	    1);
+	snprintf(s->nick, sizeof s->nick, "*");
+	snprintf(s->umodes, sizeof s->umodes, "+");
+	bufferevent_setcb(s->irc, session_on_read, session_on_write,
+	    session_on_event, s);
+	bufferevent_setwatermark(s->irc, EV_WRITE,
+	    (size_t)conf.sendq_soft / 2, 0);
+	bufferevent_enable(s->irc, EV_READ | EV_WRITE);
+	event_add(s->timer, &tv);
+	HASH_ADD(hh_id, by_id, s.id, sizeof s->id, e);
+	nsessions++;
+	log_info("s%u: connected from %s (%u sessions)", s->id, host,
+	    nsessions);
+	return s;
+}
+
+/* Sessions that exist, closing ones included. */
+unsigned
+session_count(void)
+{
+	return nsessions;
+}
+
+/*
+ * Start closing: no lookup finds s any more, the upstream goes at once,
+ * the client gets ERROR and the loop frees s once that drained (<= 5 s).
+ */
+void
+session_close(struct session *s, const char *reason)
+{
+	struct session_entry	*e = session_entry(s);
+	struct timeval		 tv = { LINGER_SECONDS, 0 };
+
+	if (s->flags & SESSION_DEAD)
+		return;			/* normal: both sides fail at once */
+	s->flags |= SESSION_DEAD;
+	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
+	    strlen(s->nick)), reason);
+	session_nick_remove(e);
+	if (s->up != NULL) {
+		upstream_close(s->up);
+		s->up = NULL;
+	}
+	bufferevent_disable(s->irc, EV_READ);
+	if (s->flags & SESSION_IRC_GONE) {
+		event_active(s->reaper, EV_TIMEOUT, 0);
+		return;
+	}
+	irc_send_error(s, reason);
+	bufferevent_setwatermark(s->irc, EV_WRITE, 0, 0);
+	event_del(s->timer);
+	event_add(s->timer, &tv);
+}
+
+/* Close every session (shutdown). */
+void
+session_close_all(const char *reason)
+{
+	struct session_entry	*e, *tmp;
+
+	HASH_ITER(hh_id, by_id, e, tmp)
+		session_close(&e->s, reason);
+}
+
+/* Free every session at once, lingering or not (after the loop ended). */
+void
+session_reap_all(void)
+{
+	struct session_entry	*e, *tmp;
+
+	HASH_ITER(hh_id, by_id, e, tmp) {
+		if (!(e->s.flags & SESSION_DEAD))
+			session_close(&e->s, "Server shutting down");
+		session_reap(&e->s);
+	}
+}
+
+static void
+session_reap(struct session *s)
+{
+	struct session_entry	*e = session_entry(s);
+
+	if (s->up != NULL)
+		upstream_close(s->up);
+	HASH_DELETE(hh_id, by_id, e);
+	session_nick_remove(e);
+	bufferevent_free(s->irc);
+	event_free(s->reaper);
+	event_free(s->timer);
+	linebuf_free(&s->rx);
+	listener_addr_release(s->host);
+	nsessions--;
+	log_debug("s%u: freed (%u sessions)", s->id, nsessions);
+	free(e);
+}
+
+static void
+session_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_reap(arg);
+}
+
+static void
+session_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
+		event_active(s->reaper, EV_TIMEOUT, 0);
+	else
+		session_close(s, "Registration timed out");
+}
+
+/* The client is logged in: the registration timer stops. */
+void
+session_registered(struct session *s)
+{
+	struct session_entry	*e = session_entry(s);
+
+	s->flags |= SESSION_REGISTERED;
+	s->flags &= ~SESSION_LOGGING_IN;
+	event_del(s->timer);
+	session_nick_remove(e);
+	if (casemap_fold(s->nick_key, sizeof s->nick_key, s->nick) == 0) {
+		HASH_ADD_KEYPTR(hh_nick, by_nick, s->nick_key,
+		    strlen(s->nick_key), e);
+		e->in_nick = 1;
+	}
+}
+
+static void
+session_nick_remove(struct session_entry *e)
+{
+	if (e->in_nick) {
+		HASH_DELETE(hh_nick, by_nick, e);
+		e->in_nick = 0;
+	}
+}
+
+/* Give s another nick, keeping the nick table right. */
+void
+session_set_nick(struct session *s, const char *nick)
+{
+	struct session_entry	*e = session_entry(s);
+
+	session_nick_remove(e);
+	snprintf(s->nick, sizeof s->nick, "%s", nick);
+	if ((s->flags & SESSION_REGISTERED) && !(s->flags & SESSION_DEAD) &&
+	    casemap_fold(s->nick_key, sizeof s->nick_key, s->nick) == 0) {
+		HASH_ADD_KEYPTR(hh_nick, by_nick, s->nick_key,
+		    strlen(s->nick_key), e);
+		e->in_nick = 1;
+	}
+}
+
+/* The registered session with that nick (any case), or NULL. */
+struct session *
+session_find_nick(const char *nick)
+{
+	char			 key[NICK_MAX + 1];
+	struct session_entry	*e = NULL;
+
+	if (casemap_fold(key, sizeof key, nick) == 0)
+		HASH_FIND(hh_nick, by_nick, key, strlen(key), e);
+	return e != NULL ? &e->s : NULL;
+}
+
+/* Call fn for every live session. */
+void
+session_foreach(void (*fn)(struct session *, void *), void *arg)
+{
+	struct session_entry	*e, *tmp;
+
+	HASH_ITER(hh_id, by_id, e, tmp)
+		if (!(e->s.flags & SESSION_DEAD))
+			fn(&e->s, arg);
+}
+
+/*
+ * Past sendq-soft stop reading the upstream (its data waits in the
+ * kernel); below half of it, read again.
+ */
+void
+session_throttle(struct session *s, int on)
+{
+	if (on && !(s->flags & SESSION_THROTTLED)) {
+		s->flags |= SESSION_THROTTLED;
+		log_info("s%u: sendq-soft %lld reached (%zu queued): upstream "
+		    "reads paused", s->id, conf.sendq_soft,
+		    evbuffer_get_length(bufferevent_get_output(s->irc)));
+		if (s->up != NULL)
+			bufferevent_disable(s->up->bev, EV_READ);
+	} else if (!on && (s->flags & SESSION_THROTTLED)) {
+		s->flags &= ~SESSION_THROTTLED;
+		log_debug("s%u: sendq drained: upstream reads resumed",
+		    s->id);
+		if (s->up != NULL)
+			upstream_resume(s->up);
+	}
+}
+
+/*
+ * The upstream connection is gone (upstream.c already let go of it).
+ * During login the login code decides; after it, until reconnecting
+ * exists (issue 4), the session ends with a clear reason.
+ */
+void
+session_upstream_lost(struct session *s, const char *why)
+{
+	s->up = NULL;
+	if (s->flags & SESSION_DEAD)
+		return;
+	if (s->flags & SESSION_LOGGING_IN) {
+		irc_login_lost(s, why);
+		return;
+	}
+	irc_send_notice(s, "The connection to the chat server was lost: %s",
+	    why);
+	session_close(s, why);
+}
+
+static void
+session_on_read(struct bufferevent *bev, void *arg)
+{
+	struct session		*s = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v;
+	enum linebuf_result	 r;
+	char			*line;
+	size_t			 len, taken;
+
+	while (!(s->flags & SESSION_DEAD)) {
+		r = linebuf_next(&s->rx, &line, &len);
+		if (r == LINEBUF_LINE) {
+			session_line(s, line, len);
+			continue;
+		}
+		if (r == LINEBUF_TOO_LONG) {
+			irc_send_num(s, 417, ":Input line was too long");
+			continue;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		taken = linebuf_feed(&s->rx, v.iov_base, v.iov_len);
+		if (taken == (size_t)-1) {
+			session_close(s, "Out of memory");
+			break;
+		}
+		if (taken == 0)
+			break;	/* cannot happen: the framer frees room */
+		evbuffer_drain(in, taken);
+	}
+}
+
+/* One line from the client: bounds, then the dispatcher. */
+static void
+session_line(struct session *s, char *line, size_t len)
+{
+	size_t	body = len;
+	char	*sp;
+
+	if (line[0] == '@' && (sp = memchr(line, ' ', len)) != NULL)
+		body = len - (size_t)(sp + 1 - line);
+	else if (line[0] == '@')
+		body = 0;
+	/* RFC 1459 2.3 / IRCv3: 512 bytes with CR LF, tags apart. */
+	if (body + 2 > (size_t)conf.irc_line_max ||
+	    len - body > IRC_TAGS_MAX + 1) {
+		log_debug("s%u: %zu-byte line refused (irc-line-max %lld)",
+		    s->id, len, conf.irc_line_max);
+		irc_send_num(s, 417, ":Input line was too long");
+		return;
+	}
+	irc_cmd_dispatch(s, line, len);
+}
+
+static void
+session_on_write(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->flags & SESSION_DEAD) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			event_active(s->reaper, EV_TIMEOUT, 0);
+		return;
+	}
+	session_throttle(s, 0);
+}
+
+static void
+session_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+	char		 why[128];
+
+	(void)bev;
+	s->flags |= SESSION_IRC_GONE;
+	if (s->flags & SESSION_DEAD) {
+		event_active(s->reaper, EV_TIMEOUT, 0);
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof why, "Connection closed");
+	else
+		snprintf(why, sizeof why, "Connection error: %s",
+		    strerror(EVUTIL_SOCKET_ERROR()));
+	session_close(s, why);
+}
