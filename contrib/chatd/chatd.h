@@ -52,6 +52,7 @@ typedef void (*client_bot_fn)(struct client *bot, struct client *from,
 #define CLIENT_BOT		0x08
 #define CLIENT_LINGER		0x10	/* dead, last output draining */
 #define CLIENT_EOF		0x20	/* peer done sending; bots still owe */
+#define CLIENT_DRAINING		0x40	/* linger: FIN sent, reading to EOF */
 
 struct client {
 	unsigned		 id;

@@ -50,6 +50,8 @@ static void	client_write(struct bufferevent *, void *);
 static void	client_event(struct bufferevent *, short, void *);
 static void	client_timeout(evutil_socket_t, short, void *);
 static void	client_reap(evutil_socket_t, short, void *);
+static void	client_linger_flushed(struct client *);
+static void	client_linger_discard(struct bufferevent *, void *);
 static void	client_linger_done(struct client *);
 static void	client_process(struct client *);
 static int	client_feed(struct client *, struct evbuffer *);
@@ -198,6 +200,7 @@ client_reap(evutil_socket_t fd, short what, void *arg)
 /*
  * Start closing c: out of every table at once, freed by the loop later.
  * With flush, what is queued is still written (at most CHATD_LINGER_SEC).
+ * A bot's unfinished line and what waits behind it are dropped.
  */
 void
 client_close(struct client *c, int flush, const char *reason)
@@ -225,6 +228,33 @@ client_close(struct client *c, int flush, const char *reason)
 	}
 	bufferevent_disable(c->bev, EV_WRITE);
 	client_unref(c);
+}
+
+/*
+ * The last reply is out: send FIN, and read until the peer's, so that what
+ * it still sends cannot make the kernel reset the connection before the
+ * reply is read.
+ */
+static void
+client_linger_flushed(struct client *c)
+{
+	if (!(c->flags & CLIENT_LINGER) || (c->flags & CLIENT_DRAINING))
+		return;
+	c->flags |= CLIENT_DRAINING;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_setcb(c->bev, client_linger_discard, NULL, client_event,
+	    c);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+client_linger_discard(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
 static void
@@ -274,7 +304,7 @@ client_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->flags & CLIENT_DEAD) {
-		client_linger_done(c);
+		client_linger_flushed(c);
 		return;
 	}
 	if ((c->flags & CLIENT_PAUSED) &&
