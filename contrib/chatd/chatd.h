@@ -17,14 +17,14 @@
 #include "linebuf.h"
 
 #define CHATD_ADDR_MAX		64	/* "[v6]:port" text, NUL included */
-#define CHATD_LINGER_SEC	5	/* flush of a last reply before closing */
+#define CHATD_LINGER_SEC	5	/* to flush a last reply, then close */
 
 struct chatd_conf {
 	const char		*bind;
 	int			 port;
 	unsigned		 max_clients;
 	unsigned		 per_address;	/* 0: no limit */
-	enum chat_dialect	 dialect;	/* unknown-destination default */
+	enum chat_dialect	 dialect;	/* for unknown destinations */
 	enum chat_dialect	 only_dialect;	/* UNKNOWN: both accepted */
 	int			 bots;
 	unsigned		 delaybot_pause_ms;
@@ -66,15 +66,15 @@ struct client {
 	struct bufferevent	*bev;		/* NULL for bots */
 	struct linebuf		 rx;
 	size_t			 since_lf;	/* bytes since the last LF */
-	struct evbuffer		*held;		/* lines waiting behind a piece */
-	const void		*piece_owner;	/* writer of an unfinished line */
-	size_t			 bot_bytes;	/* bots' answers not yet queued */
+	struct evbuffer		*held;		/* lines behind a piece */
+	const void		*piece_owner;	/* wrote an unfinished line */
+	size_t			 bot_bytes;	/* bots' answers to come */
 	struct event		*timer;		/* handshake, then linger */
 	struct event		*reaper;
 	client_bot_fn		 bot;
 
 	struct client		*prev, *next;		/* server: all */
-	struct client		*lprev, *lnext;		/* server: login order */
+	struct client		*lprev, *lnext;		/* server: logins */
 	struct client		*aprev, *anext;		/* server: same host */
 	UT_hash_handle		 hh;			/* server: by name */
 };

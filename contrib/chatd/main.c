@@ -48,7 +48,8 @@ static const struct option long_opts[] = {
 	{ "only-dialect",	required_argument, NULL, OPT_ONLY_DIALECT },
 	{ "no-bots",		no_argument,	   NULL, OPT_NO_BOTS },
 	{ "delaybot-pause",	required_argument, NULL, OPT_DELAYBOT_PAUSE },
-	{ "handshake-timeout",	required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
+	{ "handshake-timeout",	required_argument, NULL,
+	    OPT_HANDSHAKE_TIMEOUT },
 	{ "line-max",		required_argument, NULL, OPT_LINE_MAX },
 	{ "sendq-max",		required_argument, NULL, OPT_SENDQ_MAX },
 	{ "verbose",		no_argument,	   NULL, 'v' },
@@ -260,7 +261,8 @@ raise_nofile(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			chatd_log(0, "setrlimit: %s", strerror(errno));
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < (rlim_t)chatd_conf.max_clients + 16)
 		chatd_log(0, "only %llu file descriptors for %u clients",
 		    (unsigned long long)rl.rlim_cur, chatd_conf.max_clients);
