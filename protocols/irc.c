@@ -150,8 +150,12 @@ irc_tag_next(char **cursor, char **key, char **value)
 
 	if (p == NULL)
 		return 0;
-	while (*p == ';')
-		p++;
+	while (*p == ';' || *p == '=') {	/* no key: skip the entry */
+		if (*p == '=')
+			p += strcspn(p, ";");
+		else
+			p++;
+	}
 	if (*p == '\0') {
 		*cursor = p;
 		return 0;

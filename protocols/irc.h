@@ -37,7 +37,8 @@ enum irc_parse_result irc_parse(char *line, struct irc_msg *);
 
 /*
  * Walk the tags of a parsed message: returns 1 with *key and *value
- * (value unescaped in place, "" when absent), 0 at the end.
+ * (value unescaped in place, "" when absent), 0 at the end. Empty
+ * entries and entries with an empty key are skipped.
  */
 int	irc_tag_next(char **cursor, char **key, char **value);
 

@@ -186,6 +186,23 @@ test_parse_nul(void **state)
 	assert_memory_equal(m.text, "h\0i", 3);
 }
 
+/*
+ * Found by fuzz_chat: only one trailing CR is ignored (linebuf took the
+ * one before LF), so "alice\r" stays a name that chat_name_valid refuses.
+ */
+static void
+test_parse_double_cr(void **state)
+{
+	struct chat_msg	m;
+	char		line[] = "HELLO-FROM alice\r\r";
+
+	(void)state;
+	assert_int_equal(chat_parse_client(line, strlen(line), &m),
+	    CHAT_PARSE_OK);
+	assert_string_equal(m.name, "alice\r");
+	assert_false(chat_name_valid(m.name, strlen(m.name), CHAT_NAME_MAX));
+}
+
 static void
 test_dialect(void **state)
 {
@@ -484,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_parse_server),
 		cmocka_unit_test(test_parse_client),
 		cmocka_unit_test(test_parse_nul),
+		cmocka_unit_test(test_parse_double_cr),
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_type_name),
 		cmocka_unit_test(test_build_round_trip),

@@ -145,8 +145,8 @@ test_tags_bound(void **state)
 static void
 test_tag_next(void **state)
 {
-	char		 line[] = "@a=x\\:y\\sz\\\\w\\r\\n;b;;c=;d=end\\;"
-	    "e=\\b\\q;+vendor/k=v=w :p CMD";
+	char		 line[] = "@=x;;a=x\\:y\\sz\\\\w\\r\\n;b;;c=;d=end\\;"
+	    "e=\\b\\q;=;+vendor/k=v=w;= :p CMD";
 	struct irc_msg	 m;
 	char		*cur, *k, *v;
 
@@ -176,6 +176,26 @@ test_tag_next(void **state)
 	assert_string_equal(m.prefix, "p");
 	assert_string_equal(m.command, "CMD");
 	cur = NULL;
+	assert_false(irc_tag_next(&cur, &k, &v));
+}
+
+/* Found by fuzz_irc: a tag entry with no key. */
+static void
+test_tag_no_key(void **state)
+{
+	char		 line[] = "\r@=;;;B;; YY";
+	struct irc_msg	 m;
+	char		*cur, *k, *v;
+
+	(void)state;
+	assert_int_equal(irc_strip(line, strlen(line)), strlen(line) - 1);
+	line[strlen(line) - 1] = '\0';
+	assert_int_equal(irc_parse(line, &m), IRC_PARSE_OK);
+	assert_string_equal(m.command, "YY");
+	cur = m.tags;
+	assert_true(irc_tag_next(&cur, &k, &v));
+	assert_string_equal(k, "B");
+	assert_string_equal(v, "");
 	assert_false(irc_tag_next(&cur, &k, &v));
 }
 
@@ -480,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_tags_bound),
 		cmocka_unit_test(test_tag_next),
+		cmocka_unit_test(test_tag_no_key),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_bounds),
 		cmocka_unit_test(test_round_trip),
