@@ -59,7 +59,7 @@ struct client {
 	char			 inbuf[4096];	/* read, not yet fed to in */
 	size_t			 in_off;
 	size_t			 in_len;
-	int			 stdin_tty;
+	int			 stdin_tty;	/* edit.c reads the keys */
 	int			 stdin_eof;
 
 	int			 done;
@@ -77,6 +77,21 @@ void	net_close(struct client *);
 int	net_request(struct client *, enum client_req, const char *,
 	    const char *, size_t);
 
+/* Take over the terminal on stdin; 0 if it is not one, -1 on failure. */
+int	edit_start(void);
+/* Give the terminal back as it was, the cursor on a fresh line. */
+void	edit_stop(void);
+/* After SIGCONT: the shell may have reset the terminal while stopped. */
+void	edit_resume(void);
+/* Clear the prompt and line off the screen before other output. */
+void	edit_hide(void);
+/* Draw the prompt and the line typed so far again, if hidden. */
+void	edit_show(void);
+/* Set the prompt (NULL: none, as while logging in) and draw it. */
+void	edit_prompt(const char *);
+/* One typed byte: 1 a line is complete, -1 end of input, else 0. */
+int	edit_byte(unsigned char, char **, size_t *);
+
 /* Start reading stdin; -1 on failure. */
 int	term_start(struct client *);
 void	term_stop(struct client *);
@@ -88,6 +103,8 @@ void	term_resume(struct client *);
 void	term_check_drained(struct client *);
 /* Print our own words, one line. */
 void	term_say(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* The same on stderr, for what ends the program. */
+void	term_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Print network text with control characters escaped. */
 void	term_escaped(const char *, size_t);
 /* Print our own text as is; a "\n" in it ends the line and flushes. */

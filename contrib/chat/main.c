@@ -19,13 +19,17 @@
 static int	main_parse_target(char *, const char **, const char **);
 static int	main_port_valid(const char *);
 static struct event_base *main_base(void);
+static void	main_on_signal(evutil_socket_t, short, void *);
 static void	usage(void) __attribute__((noreturn));
 
 int
 main(int argc, char *argv[])
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCONT };
+	struct event	*sigev[sizeof sigs / sizeof sigs[0]] = { NULL };
 	struct client	 c;
 	int		 ch;
+	size_t		 i;
 
 	while ((ch = getopt(argc, argv, "h")) != -1)
 		usage();
@@ -45,11 +49,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "chat: cannot set up the event loop\n");
 		return 1;
 	}
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sigev[i] = evsignal_new(c.base, sigs[i], main_on_signal, &c);
+		if (sigev[i] != NULL)
+			event_add(sigev[i], NULL);
+	}
 	term_prompt(&c);
 	event_base_dispatch(c.base);
 
 	net_close(&c);
 	term_stop(&c);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigev[i] != NULL)
+			event_free(sigev[i]);
 	event_base_free(c.base);
 	fflush(stdout);
 	return c.exit_code;
@@ -64,6 +76,17 @@ client_exit(struct client *c, int code)
 	c->done = 1;
 	c->exit_code = code;
 	event_base_loopbreak(c->base);
+}
+
+/* A signal that ends us still gives the terminal back; 128 + signal. */
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	if (sig == SIGCONT)
+		edit_resume();
+	else
+		client_exit(arg, 128 + (int)sig);
 }
 
 /* HOST, HOST:PORT, [V6ADDR], [V6ADDR]:PORT; a bare V6ADDR has no port. */

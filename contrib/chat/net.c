@@ -76,7 +76,7 @@ net_connect(struct client *c)
 	c->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
-		fprintf(stderr, "chat: out of memory\n");
+		term_err("chat: out of memory");
 		return -1;
 	}
 	linebuf_init(&c->rx, CLIENT_LINE_MAX);
@@ -133,7 +133,7 @@ net_dial(struct client *c)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((err = getaddrinfo(c->host, c->port, &hints, &res)) != 0) {
-		fprintf(stderr, "chat: %s: %s\n", c->host, gai_strerror(err));
+		term_err("chat: %s: %s", c->host, gai_strerror(err));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -150,7 +150,7 @@ net_dial(struct client *c)
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
-		fprintf(stderr, "chat: cannot connect to %s port %s: %s\n",
+		term_err("chat: cannot connect to %s port %s: %s",
 		    c->host, c->port, strerror(saved));
 	return fd;
 }
@@ -171,7 +171,7 @@ net_on_read(struct bufferevent *bev, void *arg)
 		    off < (size_t)got; off += n) {
 			n = linebuf_feed(&c->rx, chunk + off, got - off);
 			if (n == (size_t)-1) {
-				fprintf(stderr, "chat: out of memory\n");
+				term_err("chat: out of memory");
 				client_exit(c, 1);
 				return;
 			}
@@ -197,11 +197,11 @@ net_on_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
-		fprintf(stderr, "chat: no answer from the server\n");
+		term_err("chat: no answer from the server");
 	else if (what & BEV_EVENT_EOF)
-		fprintf(stderr, "chat: the server closed the connection\n");
+		term_err("chat: the server closed the connection");
 	else
-		fprintf(stderr, "chat: connection lost: %s\n",
+		term_err("chat: connection lost: %s",
 		    evutil_socket_error_to_string(err));
 	net_close(c);
 	client_exit(c, 1);
@@ -397,7 +397,7 @@ net_send(struct client *c, enum chat_type type, const char *name,
 		return -1;
 	}
 	if (bufferevent_write(c->bev, line, n) == -1) {
-		fprintf(stderr, "chat: out of memory\n");
+		term_err("chat: out of memory");
 		client_exit(c, 1);
 		return -1;
 	}

@@ -23,6 +23,7 @@ static void	term_on_read(evutil_socket_t, short, void *);
 static void	term_on_pump(evutil_socket_t, short, void *);
 static void	term_on_drain(evutil_socket_t, short, void *);
 static void	term_pump(struct client *);
+static int	term_next(struct client *, char **, size_t *);
 static void	term_eof(struct client *);
 static void	term_line(struct client *, char *, size_t);
 static void	term_name(struct client *, char *, size_t);
@@ -40,7 +41,8 @@ static const struct term_cmd term_cmds[] = {
 int
 term_start(struct client *c)
 {
-	c->stdin_tty = isatty(STDIN_FILENO);
+	if ((c->stdin_tty = edit_start()) == -1)
+		return -1;
 	linebuf_init(&c->in, CLIENT_LINE_MAX);
 	c->stdin_ev = event_new(c->base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    term_on_read, c);
@@ -61,15 +63,18 @@ term_stop(struct client *c)
 	if (c->drain_ev != NULL)
 		event_free(c->drain_ev);
 	linebuf_free(&c->in);
+	edit_stop();
 }
 
 /* Ask for a name, then go on reading stdin from the event loop. */
 void
 term_prompt(struct client *c)
 {
-	/* On a terminal the user's Enter ends the line; elsewhere we do. */
-	fputs(c->stdin_tty ? "Enter a name: " : "Enter a name:\n", stdout);
-	fflush(stdout);
+	/* on a terminal edit.c draws it when input is awaited */
+	if (!c->stdin_tty) {
+		fputs("Enter a name:\n", stdout);
+		fflush(stdout);
+	}
 	term_resume(c);
 }
 
@@ -94,11 +99,28 @@ term_say(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	edit_hide();
 	va_start(ap, fmt);
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
+	edit_show();
+}
+
+/* The same on stderr, for what ends the program. */
+void
+term_err(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	edit_hide();
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	edit_show();
 }
 
 /*
@@ -111,6 +133,7 @@ term_escaped(const char *s, size_t len)
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, n;
 
+	edit_hide();
 	while (i < len) {
 		if (u[i] < 0x20 || u[i] == 0x7f) {
 			printf("\\x%02x", u[i++]);
@@ -135,9 +158,12 @@ term_escaped(const char *s, size_t len)
 void
 term_raw(const char *s)
 {
+	edit_hide();
 	fputs(s, stdout);
-	if (strchr(s, '\n') != NULL)
+	if (strchr(s, '\n') != NULL) {
 		fflush(stdout);
+		edit_show();
+	}
 }
 
 static void
@@ -185,33 +211,63 @@ term_on_drain(evutil_socket_t fd, short what, void *arg)
 static void
 term_pump(struct client *c)
 {
-	char			*line;
-	size_t			 len, n;
-	enum linebuf_result	 r;
+	char	*line;
+	size_t	 len;
 
 	while (!c->done && c->state != CLIENT_HANDSHAKE) {
-		r = linebuf_next(&c->in, &line, &len);
-		if (r == LINEBUF_LINE)
+		switch (term_next(c, &line, &len)) {
+		case 1:
+			edit_prompt(NULL);	/* until input is awaited */
 			term_line(c, line, len);
-		else if (r == LINEBUF_TOO_LONG)
-			term_say("Line too long (over %d bytes), ignored.",
-			    CLIENT_LINE_MAX);
-		else if (c->in_off < c->in_len) {
-			n = linebuf_feed(&c->in, c->inbuf + c->in_off,
-			    c->in_len - c->in_off);
-			if (n == (size_t)-1) {
-				fprintf(stderr, "chat: out of memory\n");
-				client_exit(c, 1);
-				return;
-			}
-			c->in_off += n;
-		} else if (c->stdin_eof) {
+			break;
+		case -1:
 			term_eof(c);
 			return;
-		} else {
+		default:
+			edit_prompt(c->state == CLIENT_NAME ? "Enter a name: " :
+			    "> ");
 			event_add(c->stdin_ev, NULL);
 			return;
 		}
+	}
+}
+
+/* Next stdin line: 1 with *line, 0 if more must be read, -1 at the end. */
+static int
+term_next(struct client *c, char **line, size_t *len)
+{
+	enum linebuf_result	 r;
+	size_t			 n;
+	int			 e;
+
+	for (;;) {
+		if (c->stdin_tty && c->in_off < c->in_len) {
+			e = edit_byte(c->inbuf[c->in_off++], line, len);
+			if (e == -1)
+				c->stdin_eof = 1;
+			if (e != 0)
+				return e;
+			continue;
+		}
+		if (c->stdin_tty)
+			return c->stdin_eof ? -1 : 0;
+		if ((r = linebuf_next(&c->in, line, len)) == LINEBUF_LINE)
+			return 1;
+		if (r == LINEBUF_TOO_LONG) {
+			term_say("Line too long (over %d bytes), ignored.",
+			    CLIENT_LINE_MAX);
+			continue;
+		}
+		if (c->in_off == c->in_len)
+			return c->stdin_eof ? -1 : 0;
+		n = linebuf_feed(&c->in, c->inbuf + c->in_off,
+		    c->in_len - c->in_off);
+		if (n == (size_t)-1) {
+			term_err("chat: out of memory");
+			client_exit(c, 1);
+			return 0;
+		}
+		c->in_off += n;
 	}
 }
 

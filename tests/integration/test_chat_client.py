@@ -10,6 +10,7 @@ import select
 import socket
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -119,10 +120,12 @@ class ChatPty(ChatProc):
 
     def __init__(self, *args, timeout=5.0):
         self.timeout = timeout
+        self.fds = []
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen([CHAT] + list(args), stdin=slave,
                                      stdout=slave, stderr=slave,
                                      start_new_session=True)
+        self.tty = os.ttyname(slave)
         os.close(slave)
         self.out = b""
         self.pos = 0
@@ -146,10 +149,19 @@ class ChatPty(ChatProc):
         self.out += chunk
         return bool(chunk)
 
+    def reopen(self):
+        """The terminal's own side, to look at its mode."""
+        fd = os.open(self.tty, os.O_RDWR | os.O_NOCTTY)
+        self.fds.append(fd)
+        return fd
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
         if self.master is not None:
             os.close(self.master)
             self.master = None
@@ -341,13 +353,20 @@ def test_terminal_shows_messages_while_typing(procs, chat):
     c.type("olga\n")
     c.expect(r"Successfully logged in as olga!")
     c.type("hel")                        # half a line, no Enter yet
+    c.expect(r"> hel", partial=True)
     eve = login(procs.client(d, name="eve"), "eve")
     eve.send("SEND olga are you typing?")
-    c.expect(r"From eve: are you typing\?")
-    c.type("lo\n")                       # the line so far was kept
+    # the message goes above the line being typed, which is drawn again
+    c.expect(r"\r\x1b\[KFrom eve: are you typing\?\r\n\r\x1b\[K> hel",
+             partial=True)
+    c.type("\x7flp\n")                   # erase a character, go on
     c.expect(r"Commands: @user message, !who, !quit")
-    c.type("!quit\n")
+    c.type("!wz\x17!who\x1b[A\n")        # ^W erases a word, arrows ignored
+    c.expect(r"  echobot\r\n")
+    c.type("\x04")                       # ^D on an empty line: quit
     assert c.wait() == 0
+    mode = termios.tcgetattr(c.reopen())[3]
+    assert mode & termios.ICANON and mode & termios.ECHO, "terminal left raw"
 
 
 def test_overlong_server_line_dropped_then_go_on(procs, chat):
