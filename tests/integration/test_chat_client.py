@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -471,3 +472,17 @@ def test_error_replies_from_a_scripted_server(chat):
                              b"LIST", b"SEND someone hi"]
     finally:
         srv.stop()
+
+
+def test_interrupt_gives_the_terminal_back(procs, chat):
+    d = procs.chatd()
+    c = chat(d, tty=True)
+    c.expect(r"Enter a name: ", partial=True)
+    c.type("pat\n")
+    c.expect(r"Successfully logged in as pat!")
+    c.type("half a li")
+    c.expect(r"> half a li", partial=True)
+    c.proc.send_signal(signal.SIGINT)    # as ^C does
+    assert c.wait() == 128 + signal.SIGINT
+    mode = termios.tcgetattr(c.reopen())[3]
+    assert mode & termios.ICANON and mode & termios.ECHO, "terminal left raw"
