@@ -486,3 +486,28 @@ def test_interrupt_gives_the_terminal_back(procs, chat):
     assert c.wait() == 128 + signal.SIGINT
     mode = termios.tcgetattr(c.reopen())[3]
     assert mode & termios.ICANON and mode & termios.ECHO, "terminal left raw"
+
+
+def newer_answer(line):
+    if line.startswith(b"HELLO-FROM "):
+        return b"HELLO " + line[11:] + b"\n", False
+    if line == b"LIST":
+        return b"LIST-OK echobot,quinn\n", False
+    return b"BAD-RQST-HDR\n", False
+
+
+def test_dialect_is_remembered(chat):
+    srv = ScriptedServer(newer_answer)
+    try:
+        c = chat("127.0.0.1:%d" % srv.port)
+        c.type("quinn")
+        c.expect(r"^Successfully logged in as quinn!$")
+        c.type("!who")
+        c.expect(r"^There are 2 online users:$")
+        c.type("!who")
+        c.expect(r"^There are 2 online users:$")
+        c.type("!quit")
+        assert c.wait() == 0
+        assert srv.lines == [b"HELLO-FROM quinn", b"WHO", b"LIST", b"LIST"]
+    finally:
+        srv.stop()
