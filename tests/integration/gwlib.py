@@ -28,3 +28,73 @@ def chat(procs, chatd, name):
     c = procs.client(chatd, name=name)
     login(c, name)
     return c
+
+
+class FakeUpstream:
+    """A scripted chat server: logs everyone in, answers WHO/LIST with
+    self.users when self.answer_who, and never answers SEND unless
+    self.answer_send. Lines it got are in self.got; push() writes raw
+    bytes to the newest connection."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.addr = "127.0.0.1:%d" % self.port
+        self.conns = []
+        self.got = []
+        self.users = ["echobot"]
+        self.answer_who = True
+        self.answer_send = False
+        self.lock = threading.Lock()
+        t = threading.Thread(target=self._accept, daemon=True)
+        t.start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.conns.append(c)
+            threading.Thread(target=self._serve, args=(c,),
+                             daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while True:
+            try:
+                chunk = c.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                line = line.decode(errors="replace")
+                self.got.append(line)
+                if line.startswith("HELLO-FROM "):
+                    c.sendall(("HELLO %s\n" % line[11:]).encode())
+                elif line in ("WHO", "LIST") and self.answer_who:
+                    c.sendall(("%s-OK %s\n" % (line, ",".join(
+                        self.users))).encode())
+                elif line.startswith("SEND ") and self.answer_send:
+                    c.sendall(b"SEND-OK\n")
+
+    def push(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        with self.lock:
+            self.conns[-1].sendall(data)
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()

@@ -1,0 +1,150 @@
+"""chatircd queries answered from upstream WHO/LIST (both dialects) and
+the small commands answered locally."""
+import pytest
+
+from gwlib import chat, irc
+
+
+@pytest.fixture(params=["original", "newer"])
+def gw(request, procs):
+    d = procs.chatd("--only-dialect", request.param)
+    return d, procs.chatircd(d)
+
+
+def test_names(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    chat(procs, d, "bob")
+    a.send("NAMES")
+    names = a.expect(r" 353 alice = \* :(.*)$").group(1).split()
+    assert set(names) >= {"alice", "bob", "echobot", "delaybot"}
+    a.expect(r" 366 alice \* :End of /NAMES list")
+    a.send("NAMES #nowhere")
+    a.expect(r" 366 alice #nowhere :End of /NAMES list")
+
+
+def test_names_userhost_in_names(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice", caps="userhost-in-names")
+    a.send("NAMES")
+    a.expect(r" 353 alice = \* :.*\becho" r"bot!echobot@\S+")
+
+
+def test_who(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send("WHO")
+    a.expect(r" 352 alice \* echobot \S+ \S+ echobot H :0 echobot")
+    a.expect(r" 315 alice \* :End of WHO list")
+    a.send("WHO *bot")
+    seen = {a.expect(r" 352 alice \* (\S+) ").group(1) for _ in range(2)}
+    assert seen == {"echobot", "delaybot"}
+    a.expect(r" 315 alice \*bot ")
+    a.send("WHO ECHOBOT")
+    a.expect(r" 352 alice \* echobot ")
+    a.send("WHO #chan")
+    a.expect(r" 315 alice #chan ")
+
+
+def test_whois(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send("WHOIS echobot")
+    a.expect(r" 311 alice echobot echobot \S+ \* :echobot")
+    a.expect(r" 312 alice echobot ")
+    a.expect(r" 318 alice echobot ")
+    a.send("WHOIS nobody")
+    a.expect(r" 401 alice nobody :No such nick")
+    a.expect(r" 318 alice nobody ")
+    a.send("WHOIS echobot echobot")
+    a.expect(r" 311 alice echobot ")
+
+
+def test_ison_userhost(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send("ISON echobot nobody DelayBot")
+    a.expect(r" 303 alice :echobot delaybot$")
+    a.send("ISON :nobody")
+    a.expect(r" 303 alice :$")
+    a.send("USERHOST echobot nobody")
+    a.expect(r" 302 alice :echobot=\+echobot@\S+$")
+
+
+def test_lusers(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    chat(procs, d, "bob")
+    a.send("LUSERS")
+    a.expect(r" 251 alice :There are 4 users and 0 invisible on 1 servers")
+    a.expect(r" 255 alice :I have 1 clients")
+
+
+def test_nick_after_login(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    chat(procs, d, "bob")
+    a.send("NICK bob")
+    a.expect(r" 433 alice bob :Nickname is already in use")
+    a.send("NICK bob_")
+    a.expect(r" 432 alice bob_ :Erroneous nickname")
+    a.send("NICK zed")
+    a.expect(r" 447 alice zed :Cannot change nickname")
+    a.send("NICK ALICE")
+    a.expect(r"^:alice!alice@\S+ NICK :ALICE$")
+    a.send("PRIVMSG echobot :still me")
+    a.expect(r"PRIVMSG ALICE :still me")
+
+
+def test_mode(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send("MODE alice")
+    a.expect(r" 221 alice \+$")
+    a.send("MODE alice +i")
+    a.expect(r"^:alice!\S+ MODE alice :\+i$")
+    a.send("MODE alice")
+    a.expect(r" 221 alice \+i$")
+    a.send("MODE alice +x")
+    a.expect(r" 501 alice :Unknown MODE flag")
+    a.send("MODE echobot +i")
+    a.expect(r" 502 alice ")
+    a.send("MODE #c")
+    a.expect(r" 403 alice #c ")
+
+
+def test_small_commands(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send("AWAY :lunch")
+    a.expect(r" 306 alice ")
+    a.send("AWAY")
+    a.expect(r" 305 alice ")
+    a.send("VERSION")
+    a.expect(r" 351 alice chatircd-\S+ chatircd :")
+    a.send("TIME")
+    a.expect(r" 391 alice chatircd :")
+    a.send("INFO")
+    a.expect(r" 371 alice ")
+    a.expect(r" 374 alice ")
+    a.send("LIST")
+    a.expect(r" 321 alice ")
+    a.expect(r" 323 alice ")
+    a.send("JOIN #chat,&x")
+    a.expect(r" 403 alice #chat :No such channel \(channels are not "
+             r"available on this network yet\)")
+    a.expect(r" 403 alice &x ")
+    a.send("JOIN 0")
+    a.send("PART #chat")
+    a.expect(r" 403 alice #chat ")
+    a.send("TOPIC #chat")
+    a.expect(r" 403 alice #chat ")
+    a.send("WHOWAS bob")
+    a.expect(r" 406 alice bob ")
+    a.expect(r" 369 alice bob ")
+    a.send("PING")
+    a.expect(r" 409 alice ")
+    a.send("PONG :x")
+    a.send("TAGMSG bob")
+    a.send("FOO bar")
+    a.expect(r" 421 alice FOO :Unknown command")
