@@ -376,7 +376,10 @@ client_feed(struct client *c, struct evbuffer *in)
 	return 1;
 }
 
-/* One line from c: parse, check it against its table row, run it. */
+/*
+ * One line from c: parse, check it against its table row, run it. The
+ * header is judged first (keyword, dialect, login state), then the body.
+ */
 static void
 client_line(struct client *c, char *line, size_t len)
 {
@@ -386,13 +389,8 @@ client_line(struct client *c, char *line, size_t len)
 	enum chat_dialect	 d;
 	size_t			 i;
 
-	memset(&m, 0, sizeof m);
 	r = chat_parse_client(line, len, &m);
-	if (r == CHAT_PARSE_BAD_BODY) {
-		client_reject(c, CHAT_BAD_RQST_BODY);
-		return;
-	}
-	for (i = 0; r == CHAT_PARSE_OK &&
+	for (i = 0; r != CHAT_PARSE_BAD_HEADER &&
 	    i < sizeof client_cmds / sizeof client_cmds[0]; i++)
 		if (client_cmds[i].type == m.type)
 			cmd = &client_cmds[i];
@@ -403,6 +401,8 @@ client_line(struct client *c, char *line, size_t len)
 	    ((cmd->flags & CMD_LOGIN) && !(c->flags & CLIENT_LOGGED_IN)) ||
 	    ((cmd->flags & CMD_PRELOGIN) && (c->flags & CLIENT_LOGGED_IN)))
 		client_reject(c, CHAT_BAD_RQST_HDR);
+	else if (r == CHAT_PARSE_BAD_BODY)
+		client_reject(c, CHAT_BAD_RQST_BODY);
 	else
 		cmd->fn(c, &m);
 }

@@ -154,13 +154,15 @@ def test_second_hello_from_is_bad_header(procs):
     a = login(procs.client(d, name="alice"), "alice")
     a.send("HELLO-FROM carol")
     a.expect(r"^BAD-RQST-HDR$")
+    a.send("HELLO-FROM two words")
+    a.expect(r"^BAD-RQST-HDR$")
     a.send("WHO")
     m = a.expect(r"^WHO-OK (.*)$")
     assert "alice" in names_of(m) and "carol" not in names_of(m)
 
 
 @pytest.mark.parametrize("line", ["WHO", "LIST", "SEND echobot hi", "HELLO x",
-                                  "nonsense"])
+                                  "nonsense", "SEND", "WHO x"])
 def test_before_login_anything_else_closes(procs, line):
     d = procs.chatd()
     c = procs.client(d)
@@ -382,3 +384,4 @@ def test_logins_logged_escaped(procs):
     assert re.search(r"login alice from 127\.0\.0\.1:\d+", log), log
     assert re.search(r"logout alice", log), log
     assert "\x1b" not in log and "bad\\x1b[31mname" in log, log
+

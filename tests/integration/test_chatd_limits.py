@@ -147,6 +147,8 @@ def test_only_dialect(procs, only, ask, reply, refused, unknown):
     a.expect(r"^%s$" % unknown)
     a.send(refused)
     a.expect(r"^BAD-RQST-HDR$")
+    a.send(refused + " with a body")        # the header is wrong first
+    a.expect(r"^BAD-RQST-HDR$")
     a.send(ask)
     a.expect(r"^%s alice$" % reply)
     a.send("SEND nobody x")
