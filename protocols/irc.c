@@ -120,8 +120,8 @@ irc_unescape(char *s)
 			*out++ = *s;
 			continue;
 		}
-		if (*++s == '\0')
-			break;		/* a lone trailing backslash is dropped */
+		if (*++s == '\0')	/* a lone trailing '\' is dropped */
+			break;
 		switch (*s) {
 		case ':':
 			*out++ = ';';

@@ -1,7 +1,8 @@
 /*
  * Fuzz the chat side: linebuf framing of arbitrary chunks, checked against
  * a plain split on LF, then both chat parsers on every line, rebuilding
- * and reparsing what parsed. Input: a byte for the line bound, a chunk size seed, the stream.
+ * and reparsing what parsed. Input: a byte for the line bound, a seed for
+ * chunk sizes, then the stream.
  */
 #include <stdint.h>
 #include <stdlib.h>

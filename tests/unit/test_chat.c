@@ -467,7 +467,8 @@ test_stream_every_split(void **state)
 static void
 test_delaybot_pieces(void **state)
 {
-	static const char	*pieces[] = { "SEND-OK\nDELIVERY delaybot abcde",
+	static const char	*pieces[] = {
+	    "SEND-OK\nDELIVERY delaybot abcde",
 	    "fghij\nDELIVERY dela", "ybot abcdefghij\n" };
 	struct linebuf		 lb;
 	struct chat_msg		 m;
