@@ -66,7 +66,8 @@ class Tap:
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(8)
         self.host, self.port = self.lsock.getsockname()
-        self.log = []           # (connection no, "->" or "<-", bytes)
+        self.log = []           # (connection no, "->" or "<-", bytes, t)
+        self.t0 = time.monotonic()
         self.lock = threading.Lock()
         self.stopping = False
         self.pairs = []
@@ -78,8 +79,9 @@ class Tap:
             buf = partial.get((conn, way), b"") + data
             *lines, rest = buf.split(b"\n")
             partial[(conn, way)] = rest
+            now = time.monotonic() - self.t0
             for line in lines:
-                self.log.append((conn, way, line.rstrip(b"\r")))
+                self.log.append((conn, way, line.rstrip(b"\r"), now))
 
     def _run(self):
         peers = {}              # socket -> (other socket, conn no, way)
@@ -118,7 +120,8 @@ class Tap:
                         data = b""
                 if not data:
                     with self.lock:
-                        self.log.append((conn, way, b"(closed)"))
+                        self.log.append((conn, way, b"(closed)",
+                                         time.monotonic() - self.t0))
                     for x in (s, other):
                         peers.pop(x, None)
                         try:
@@ -132,15 +135,20 @@ class Tap:
     def transcript(self, limit=150):
         with self.lock:
             rows = self.log[-limit:]
-        return "\n".join("  [%d] client %s %s" % (
-            c, "sent" if w == "->" else "got ", l.decode(errors="replace"))
-            for c, w, l in rows)
+        return "\n".join("  %6.2f [%d] client %s %s" % (
+            t, c, "sent" if w == "->" else "got ", l.decode(errors="replace"))
+            for c, w, l, t in rows)
 
     def sent(self):
         """Every line the client sent, as text."""
         with self.lock:
-            return [l.decode(errors="replace") for _, w, l in self.log
+            return [l.decode(errors="replace") for _, w, l, _ in self.log
                     if w == "->"]
+
+    def connections(self):
+        """How many connections the client made through the tap."""
+        with self.lock:
+            return len(self.pairs)
 
     def close(self):
         self.stopping = True
@@ -315,6 +323,11 @@ class WeeChat(Driver):
     def logs(self):
         return sorted(os.path.basename(p)[:-len(".weechatlog")] for p in
                       glob.glob(os.path.join(self.dir, "logs", "*.weechatlog")))
+
+    def all_logs(self):
+        """What every buffer but the core one showed, one after another."""
+        return "\n".join(self.log(b) for b in self.logs()
+                         if b != "core.weechat")
 
     def view(self):
         out = []
