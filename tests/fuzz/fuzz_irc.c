@@ -151,7 +151,7 @@ check_misc(const char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		*buf, *line, *lf;
+	char		*buf, *line, *lf, *raw;
 	struct irc_msg	 m;
 	size_t		 len;
 
@@ -165,10 +165,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((lf = strchr(line, '\n')) != NULL)
 			*lf++ = '\0';
 		check_misc(line);
+		raw = strdup(line);
+		FUZZ_CHECK(raw != NULL);
+		if (irc_parse(raw, &m) == IRC_PARSE_OK)
+			check_msg(&m);
+		free(raw);
 		len = irc_strip(line, strlen(line));
 		line[len] = '\0';
 		check_round_trip(line, len);
-		(void)irc_parse(line, &m);
 	}
 	free(buf);
 	return 0;
