@@ -89,8 +89,11 @@ term_resume(struct client *c)
 void
 term_check_drained(struct client *c)
 {
+	struct timeval	 now = { 0, 0 };
+
+	/* not at once: a DELIVERY read along with the reply is shown too */
 	if (c->stdin_eof && c->pcount == 0 && c->state == CLIENT_READY)
-		client_exit(c, 0);
+		evtimer_add(c->drain_ev, &now);
 }
 
 /* Print our own words, one line. */
@@ -203,6 +206,10 @@ term_on_drain(evutil_socket_t fd, short what, void *arg)
 	struct client	*c = arg;
 
 	(void)fd, (void)what;
+	if (c->pcount == 0) {
+		client_exit(c, 0);
+		return;
+	}
 	term_say("No reply from the server to the last request; quitting.");
 	client_exit(c, 1);
 }
@@ -214,7 +221,9 @@ term_pump(struct client *c)
 	char	*line;
 	size_t	 len;
 
-	while (!c->done && c->state != CLIENT_HANDSHAKE) {
+	/* a full FIFO of requests: wait for replies (net_reply resumes) */
+	while (!c->done && c->state != CLIENT_HANDSHAKE &&
+	    c->pcount < CLIENT_PENDING_MAX) {
 		switch (term_next(c, &line, &len)) {
 		case 1:
 			edit_prompt(NULL);	/* until input is awaited */

@@ -511,3 +511,17 @@ def test_dialect_is_remembered(chat):
         assert srv.lines == [b"HELLO-FROM quinn", b"WHO", b"LIST", b"LIST"]
     finally:
         srv.stop()
+
+
+def test_piped_burst_waits_for_replies(procs, chat):
+    """More requests than chat keeps pending: it stops reading until the
+    replies come, so every message is sent and answered."""
+    d = procs.chatd()
+    c = chat(d)
+    c.proc.stdin.write(b"rose\n" + b"".join(
+        b"@echobot n%d\n" % i for i in range(1000)))
+    c.close_stdin()
+    assert c.wait() == 0
+    assert c.out.count(b"\nMessage sent.\n") == 1000, c.transcript()[-2000:]
+    assert re.search(rb"^From echobot: n999$", c.out, re.M)
+    assert b"Too many" not in c.out
