@@ -10,6 +10,7 @@ import re
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -290,3 +291,29 @@ def test_200_clients_every_message_accounted_for(procs):
             tag = "DELIVERY user%d " % src
             assert [x for x in got[i] if x.startswith(tag)] == \
                 [x for x in expect[i] if x.startswith(tag)]
+
+
+def test_port_in_use_fails_clearly():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    r = subprocess.run([CHATD, "--port", str(port)], capture_output=True,
+                       timeout=10)
+    taken.close()
+    assert r.returncode == 1 and r.stdout == b""
+    assert b"Address already in use" in r.stderr
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--port", "70000"], b"--port"),
+    (["--dialect", "old"], b"--dialect"),
+    (["--only-dialect", "x"], b"--only-dialect"),
+    (["--max-clients", "0"], b"--max-clients"),
+    (["--line-max", "100000", "--sendq-max", "2000"], b"--sendq-max"),
+    (["--bogus"], b"usage"),
+])
+def test_bad_options_refused(args, msg):
+    r = subprocess.run([CHATD] + args, capture_output=True, timeout=10)
+    assert r.returncode == 2 and r.stdout == b""
+    assert msg in r.stderr
