@@ -294,7 +294,7 @@ net_reply(struct client *c, struct chat_msg *m)
 		head = c->pending[c->phead];
 		c->phead = (c->phead + 1) % CLIENT_PENDING_MAX;
 		if (c->pcount-- == CLIENT_PENDING_MAX)
-			term_resume(c);		/* stdin paused on a full FIFO */
+			term_resume(c);	/* stdin paused on a full FIFO */
 	}
 	r->fn(c, m, &head);
 	term_check_drained(c);
