@@ -333,10 +333,17 @@ def test_ipv6_target(procs, chat):
     c.expect(r"^From echobot: v6$")
 
 
-def test_bad_target_and_refused(procs, chat):
-    c = chat("127.0.0.1:99999")
-    c.expect(r"bad port")
+@pytest.mark.parametrize("target,why", [
+    ("127.0.0.1:99999", "bad port"), ("127.0.0.1:", "bad port"),
+    ("127.0.0.1:5x", "bad port"), ("[::1", "bad address"),
+    ("[::1]5378", "bad address"), (":5378", "empty host")])
+def test_bad_target(chat, target, why):
+    c = chat(target)
+    c.expect(r"^chat: %s" % why)
     assert c.wait() == 2
+
+
+def test_connection_refused(chat):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
