@@ -196,6 +196,14 @@ conf_check(void)
 		    "sendq-max (%lld)\n", conf.sendq_soft, conf.sendq_max);
 		return -1;
 	}
+	/* one upstream line becomes ~1.3x its size in IRC lines */
+	if (conf.sendq_max < conf.sendq_soft + 2 * conf.upstream_line_max) {
+		fprintf(stderr, "chatircd: sendq-max (%lld) must be at least "
+		    "sendq-soft + 2 * upstream-line-max (%lld)\n",
+		    conf.sendq_max,
+		    conf.sendq_soft + 2 * conf.upstream_line_max);
+		return -1;
+	}
 	if (*conf.server_name == '\0' || *conf.network == '\0' ||
 	    conf.server_name[strcspn(conf.server_name, " :!@*?,")] != '\0' ||
 	    conf.network[strcspn(conf.network, " :,")] != '\0') {

@@ -124,12 +124,12 @@ main(int argc, char **argv)
 	main_dns_init();
 	if (upstream_init(conf.upstream, conf.dialect) == -1)
 		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
-	if (listener_start(conf.listen) == -1)
-		return 1;
 	ev_term = evsignal_new(ev_base, SIGTERM, main_on_signal, NULL);
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
+	if (listener_start(conf.listen) == -1)
+		return 1;
 
 	event_base_dispatch(ev_base);
 

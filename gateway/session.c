@@ -3,6 +3,8 @@
  * it in. Owns the session tables (uthash); creates, closes and reaps.
  * What a line means is irc_cmd.c's; talking upstream is upstream.c's.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +26,14 @@ struct session_entry {
 };
 
 #define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
-#define LINGER_SECONDS		5
+#define SESSION_HALF_CLOSED	0x2000	/* ERROR sent, FIN sent */
+#define LINGER_SECONDS		3
 
 static struct session_entry	*by_id;		/* every allocated one */
 static struct session_entry	*by_nick;	/* registered, live */
 static unsigned			 next_id;
 static unsigned			 nsessions;
+static int			 stopping;	/* no waiting for EOF */
 
 static struct session_entry *session_entry(struct session *);
 static void	session_on_read(struct bufferevent *, void *);
@@ -40,6 +44,24 @@ static void	session_on_reap(evutil_socket_t, short, void *);
 static void	session_reap(struct session *);
 static void	session_line(struct session *, char *, size_t);
 static void	session_nick_remove(struct session_entry *);
+static void	session_half_close(struct session *);
+
+/*
+ * The ERROR is out: send FIN and read until the client closes, since
+ * closing with unread input would reset the connection and lose the
+ * ERROR on its way (RFC 1122 4.2.2.13). The linger timer still bounds it.
+ */
+static void
+session_half_close(struct session *s)
+{
+	if (stopping || (s->flags & SESSION_HALF_CLOSED) ||
+	    shutdown(bufferevent_getfd(s->irc), SHUT_WR) == -1) {
+		event_active(s->reaper, EV_TIMEOUT, 0);
+		return;
+	}
+	s->flags |= SESSION_HALF_CLOSED;
+	bufferevent_enable(s->irc, EV_READ);
+}
 
 static struct session_entry *
 session_entry(struct session *s)
@@ -109,6 +131,7 @@ session_close(struct session *s, const char *reason)
 	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
 	    strlen(s->nick)), reason);
 	session_nick_remove(e);
+	listener_addr_release(s->host);	/* a lingering one does not count */
 	if (s->up != NULL) {
 		upstream_close(s->up);
 		s->up = NULL;
@@ -130,6 +153,7 @@ session_close_all(const char *reason)
 {
 	struct session_entry	*e, *tmp;
 
+	stopping = 1;
 	HASH_ITER(hh_id, by_id, e, tmp)
 		session_close(&e->s, reason);
 }
@@ -160,7 +184,6 @@ session_reap(struct session *s)
 	event_free(s->reaper);
 	event_free(s->timer);
 	linebuf_free(&s->rx);
-	listener_addr_release(s->host);
 	nsessions--;
 	log_debug("s%u: freed (%u sessions)", s->id, nsessions);
 	free(e);
@@ -305,6 +328,10 @@ session_on_read(struct bufferevent *bev, void *arg)
 	char			*line;
 	size_t			 len, taken;
 
+	if (s->flags & SESSION_DEAD) {		/* lingering: discard */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	while (!(s->flags & SESSION_DEAD)) {
 		r = linebuf_next(&s->rx, &line, &len);
 		if (r == LINEBUF_LINE) {
@@ -357,7 +384,7 @@ session_on_write(struct bufferevent *bev, void *arg)
 
 	if (s->flags & SESSION_DEAD) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			event_active(s->reaper, EV_TIMEOUT, 0);
+			session_half_close(s);
 		return;
 	}
 	session_throttle(s, 0);

@@ -504,7 +504,7 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct upstream	*u = arg;
 	char		 why[256];
-	int		 dns_err;
+	int		 dns_err, err;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		u->connected = 1;
@@ -512,18 +512,21 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	dns_err = bufferevent_socket_get_dns_error(bev);
-	if (dns_err != 0)
+	err = EVUTIL_SOCKET_ERROR();
+	if (err == EMFILE || err == ENFILE)
+		snprintf(why, sizeof why, "The gateway is out of resources "
+		    "(file descriptors), try again later");
+	else if (dns_err != 0)
 		snprintf(why, sizeof why, "Cannot resolve the chat server "
 		    "%s: %s", up_host, evutil_gai_strerror(dns_err));
 	else if (!u->connected)
 		snprintf(why, sizeof why, "Cannot reach the chat server at "
-		    "%s port %u: %s", up_host, up_port,
-		    strerror(EVUTIL_SOCKET_ERROR()));
+		    "%s port %u: %s", up_host, up_port, strerror(err));
 	else if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof why, "The chat server closed the "
 		    "connection");
 	else
 		snprintf(why, sizeof why, "Chat server connection error: %s",
-		    strerror(EVUTIL_SOCKET_ERROR()));
+		    strerror(err));
 	up_fail(u, why);
 }
