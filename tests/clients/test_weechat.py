@@ -57,6 +57,16 @@ def test_msg_echobot_round_trip(procs, clients):
     w.wait_log("irc.t.echobot", r"\techobot\thi$", "echobot's answer")
 
 
+def test_delaybot_and_non_ascii(procs, clients):
+    """delaybot answers twice, each answer written upstream in pieces."""
+    chatd, gw, w = logged_in(procs, clients)
+    w.in_buffer(SRV, "/msg delaybot h\u00e9llo w\u00f6rld \u2713")
+    wait_until(lambda: len(re.findall(
+        "\tdelaybot\th\u00e9llo w\u00f6rld \u2713$",
+        w.log("irc.t.delaybot"), re.M)) == 2,
+        "both of delaybot's answers, whole", show=w.report)
+
+
 def test_message_from_another_user_opens_query(procs, clients):
     chatd, gw, w = logged_in(procs, clients)
     bob = chat_user(procs, chatd, "bob")
