@@ -328,6 +328,7 @@ up_process(struct upstream *u)
 	enum linebuf_result	 r;
 	char			*line;
 	size_t			 len, taken;
+	int			 drained = 0;
 
 	while (!u->closed && u->s != NULL &&
 	    !(u->s->flags & (SESSION_DEAD | SESSION_THROTTLED))) {
@@ -343,14 +344,21 @@ up_process(struct upstream *u)
 			    "upstream-line-max");
 			break;
 		}
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 ||
+		    v.iov_len == 0) {
+			drained = 1;	/* every complete line was taken */
 			break;
+		}
 		taken = linebuf_feed(&u->rx, v.iov_base, v.iov_len);
 		if (taken == (size_t)-1 || taken == 0) {
 			up_fail(u, "out of memory");
 			break;
 		}
 		evbuffer_drain(in, taken);
+	}
+	if (drained && !u->closed && linebuf_pending(&u->rx) == 0) {
+		linebuf_free(&u->rx);	/* idle sessions hold no buffer */
+		linebuf_init(&u->rx, (size_t)conf.upstream_line_max);
 	}
 }
 
