@@ -353,7 +353,8 @@ session_on_read(struct bufferevent *bev, void *arg)
 			break;	/* cannot happen: the framer frees room */
 		evbuffer_drain(in, taken);
 	}
-	if (!(s->flags & SESSION_DEAD) && linebuf_pending(&s->rx) == 0) {
+	if (!(s->flags & SESSION_DEAD) && !s->rx.skipping &&
+	    linebuf_pending(&s->rx) == 0) {
 		linebuf_free(&s->rx);	/* idle sessions hold no buffer */
 		linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 +
 		    IRC_TAGS_MAX + 1);

@@ -356,7 +356,8 @@ up_process(struct upstream *u)
 		}
 		evbuffer_drain(in, taken);
 	}
-	if (drained && !u->closed && linebuf_pending(&u->rx) == 0) {
+	if (drained && !u->closed && !u->rx.skipping &&
+	    linebuf_pending(&u->rx) == 0) {
 		linebuf_free(&u->rx);	/* idle sessions hold no buffer */
 		linebuf_init(&u->rx, (size_t)conf.upstream_line_max);
 	}

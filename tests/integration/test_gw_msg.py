@@ -2,6 +2,7 @@
 -> PRIVMSG (split on UTF-8 boundaries), echo-message, server-time, CTCP,
 both dialects."""
 import re
+import time
 
 import pytest
 
@@ -143,6 +144,19 @@ def test_input_too_long_keeps_connection(procs, gw):
     while len(got) < 493:
         got += a.expect(r"PRIVMSG alice :(y+)$").group(1)
     assert got == "y" * 493
+
+
+def test_overlong_line_in_pieces_is_one_417(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.send_raw("PRIVMSG echobot :")
+    for _ in range(5):
+        a.send_raw("q" * 3000)
+        time.sleep(0.05)
+    a.send_raw("\r\nPRIVMSG echobot :after\r\n")
+    a.expect(r" 417 alice ")
+    a.expect(r"PRIVMSG alice :after$")
+    assert sum(" 417 " in l for l in a.lines) == 1
 
 
 def test_irssi_split_pieces_in_order(procs, gw):
