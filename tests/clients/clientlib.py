@@ -145,6 +145,21 @@ class Tap:
             return [l.decode(errors="replace") for _, w, l, _ in self.log
                     if w == "->"]
 
+    def mark(self):
+        """A position in the log, for got_since()."""
+        with self.lock:
+            return len(self.log)
+
+    def got_since(self, mark, pattern):
+        """A line the client got after mark that matches pattern."""
+        with self.lock:
+            rows = self.log[mark:]
+        for _, w, l, _ in rows:
+            text = l.decode(errors="replace")
+            if w == "<-" and re.search(pattern, text):
+                return text
+        return None
+
     def connections(self):
         """How many connections the client made through the tap."""
         with self.lock:

@@ -101,6 +101,7 @@ def test_quit_frees_the_name(procs, clients):
 # ---- issue 4: the &chat channel and surviving an upstream restart ----
 
 ISSUE4 = pytest.mark.skip(reason="issue 4: &chat not implemented yet")
+NOTICE_RX = r"^(@\S+ )?(:\S+ )?(NOTICE|FAIL|WARN|NOTE) "
 
 
 def users_shown(irssi):
@@ -145,7 +146,11 @@ def test_survives_upstream_restart(procs, clients):
     irssi.window("echobot")
     irssi.wait_screen(r"<.?echobot> before\s*$")
     port = chatd.port
+    mark = irssi.tap.mark()
     assert chatd.stop() == 0
+    # the user is told that the chat server went away
+    wait_until(lambda: irssi.tap.got_since(mark, NOTICE_RX),
+               "a notice about the lost chat server", show=irssi.report)
     chatd2 = procs.chatd("--port", str(port))
     assert chatd2.port == port
     # logged in again under the same name, without the client noticing

@@ -95,6 +95,7 @@ def test_quit_frees_the_name(procs, clients):
 # ---- issue 4: the &chat channel and surviving an upstream restart ----
 
 ISSUE4 = pytest.mark.skip(reason="issue 4: &chat not implemented yet")
+NOTICE_RX = r"^(@\S+ )?(:\S+ )?(NOTICE|FAIL|WARN|NOTE) "
 CHAN = "irc.t.&chat"
 
 
@@ -133,7 +134,11 @@ def test_survives_upstream_restart(procs, clients):
     w.in_buffer(SRV, "/msg echobot before")
     w.wait_log("irc.t.echobot", r"\techobot\tbefore$")
     port = chatd.port
+    mark = w.tap.mark()
     assert chatd.stop() == 0
+    # the user is told that the chat server went away
+    wait_until(lambda: w.tap.got_since(mark, NOTICE_RX),
+               "a notice about the lost chat server", show=w.report)
     chatd2 = procs.chatd("--port", str(port))
     assert chatd2.port == port
     watcher = chat_user(procs, chatd2, "watcher")
