@@ -15,8 +15,8 @@
 #include "chatircd.h"
 #include "utf8.h"
 
-static int	irc_send_vfmt(struct session *, const char *, va_list)
-		    __attribute__((format(printf, 2, 0)));
+static int	irc_send_vfmt(struct session *, const char *, const char *,
+		    va_list) __attribute__((format(printf, 3, 0)));
 
 /* Queue one complete line (CR LF included) and check the send queue. */
 int
@@ -42,20 +42,28 @@ irc_send_line(struct session *s, const char *line, size_t len)
 }
 
 /*
- * Format a line without CR LF; the part after the tags is cut to the
- * IRC line bound on a character boundary.
+ * Format a line without CR LF: head is copied as it is (it may hold a
+ * server name or nick, never a format), then fmt. The part after the
+ * tags is cut to the IRC line bound on a character boundary.
  */
 static int
-irc_send_vfmt(struct session *s, const char *fmt, va_list ap)
+irc_send_vfmt(struct session *s, const char *head, const char *fmt,
+    va_list ap)
 {
 	char	 buf[IRC_TAGS_MAX + IRC_LINE_MAX + 8], *body;
 	int	 n;
-	size_t	 len, blen;
+	size_t	 len, blen, hlen;
 
-	n = vsnprintf(buf, sizeof buf - 2, fmt, ap);
+	hlen = strlen(head);
+	if (hlen > sizeof buf - 3)
+		hlen = sizeof buf - 3;
+	memcpy(buf, head, hlen);
+	n = vsnprintf(buf + hlen, sizeof buf - 2 - hlen, fmt, ap);
 	if (n < 0)
 		return -1;
-	len = (size_t)n < sizeof buf - 2 ? (size_t)n : sizeof buf - 3;
+	len = hlen + (size_t)n;
+	if (len > sizeof buf - 3)
+		len = sizeof buf - 3;
 	body = buf;
 	if (buf[0] == '@' && (body = memchr(buf, ' ', len)) != NULL)
 		body++;
@@ -79,7 +87,7 @@ irc_send_raw(struct session *s, const char *fmt, ...)
 	int	rc;
 
 	va_start(ap, fmt);
-	rc = irc_send_vfmt(s, fmt, ap);
+	rc = irc_send_vfmt(s, "", fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -92,10 +100,10 @@ irc_send_num(struct session *s, int num, const char *fmt, ...)
 	va_list	ap;
 	int	rc;
 
-	snprintf(pfx, sizeof pfx, ":%s %03d %s %s", conf.server_name, num,
-	    irc_target(s), fmt);
+	snprintf(pfx, sizeof pfx, ":%s %03d %s ", conf.server_name, num,
+	    irc_target(s));
 	va_start(ap, fmt);
-	rc = irc_send_vfmt(s, pfx, ap);
+	rc = irc_send_vfmt(s, pfx, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -108,10 +116,10 @@ irc_send_notice(struct session *s, const char *fmt, ...)
 	va_list	ap;
 	int	rc;
 
-	snprintf(pfx, sizeof pfx, ":%s NOTICE %s :%s", conf.server_name,
-	    irc_target(s), fmt);
+	snprintf(pfx, sizeof pfx, ":%s NOTICE %s :", conf.server_name,
+	    irc_target(s));
 	va_start(ap, fmt);
-	rc = irc_send_vfmt(s, pfx, ap);
+	rc = irc_send_vfmt(s, pfx, fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -13,7 +13,8 @@
 
 static int	log_debug_on;
 
-static void	log_vwrite(const char *, const char *, va_list, int);
+static void	log_vwrite(const char *, const char *, va_list, int)
+		    __attribute__((format(printf, 2, 0)));
 
 /* Start logging; debug lines only when asked for. */
 void
