@@ -279,8 +279,8 @@ class Irssi(Driver):
     def window(self, name):
         """Show the window of a query or channel (as a user would)."""
         self.type("/window goto " + name)
-        self.wait_screen(r"^\s*\[\d+:.*%s" % re.escape(name),
-                         "window %s in the status bar" % name)
+        self.wait_screen(r"^\[%s\] *$" % re.escape(name),
+                         "the prompt of window %s" % name)
 
     def alive(self):
         return self.tmux.alive()

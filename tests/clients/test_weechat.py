@@ -50,6 +50,22 @@ def test_nick_taken_ends_logged_in_under_another_name(procs, clients):
     w.wait_log("irc.t.echobot", r"\techobot\ttaken-but-fine$")
 
 
+def test_invalid_nick_ends_logged_in_under_a_valid_name(procs, clients):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    watcher = chat_user(procs, chatd, "watcher")
+    before = online(watcher)
+    w = clients.weechat(gw, "ali-ce")
+    w.connect()
+    got = new_name(watcher, before)
+    assert re.fullmatch(r"[A-Za-z0-9]+", got)
+    wait_until(lambda: told_line(w.all_logs(), "ali-ce", got),
+               "a line telling that ali-ce is not allowed and %s is used"
+               % got, show=w.report)
+    w.in_buffer(SRV, "/msg echobot valid-now")
+    w.wait_log("irc.t.echobot", r"\techobot\tvalid-now$")
+
+
 def test_msg_echobot_round_trip(procs, clients):
     chatd, gw, w = logged_in(procs, clients)
     w.in_buffer(SRV, "/msg echobot hi")
