@@ -187,7 +187,21 @@ class Driver:
             else "(none)")
 
     def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if getattr(self, "dir", None):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _stop_proc(self, logfile):
+        """Kill the client's process group (close() may follow a failed
+        start, so every attribute may be missing)."""
+        proc = getattr(self, "proc", None)
+        if proc is not None:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        f = getattr(self, logfile, None)
+        if f is not None:
+            f.close()
+        self.cleanup()
 
 
 def _kill_tree(pid):
@@ -210,12 +224,17 @@ class Tmux:
     def __init__(self, argv, env, cols=160, rows=50):
         self.sock = unique("chatircd-test")
         self.base = ["tmux", "-L", self.sock, "-f", "/dev/null"]
+        self.pid = None
         envargs = ["env"] + ["%s=%s" % kv for kv in env.items()]
-        subprocess.run(self.base + ["new-session", "-d", "-s", "t",
-                                    "-x", str(cols), "-y", str(rows)]
-                       + envargs + argv, check=True, timeout=10)
-        self.pid = int(self._tmux("display-message", "-p", "-t", "t",
-                                  "#{pane_pid}").strip())
+        try:
+            subprocess.run(self.base + ["new-session", "-d", "-s", "t",
+                                        "-x", str(cols), "-y", str(rows)]
+                           + envargs + argv, check=True, timeout=10)
+            self.pid = int(self._tmux("display-message", "-p", "-t", "t",
+                                      "#{pane_pid}").strip())
+        except Exception:
+            self.close()
+            raise
 
     def _tmux(self, *args):
         r = subprocess.run(self.base + list(args), capture_output=True,
@@ -223,6 +242,8 @@ class Tmux:
         return r.stdout
 
     def alive(self):
+        if self.pid is None:
+            return False
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -286,7 +307,8 @@ class Irssi(Driver):
         return self.tmux.alive()
 
     def close(self):
-        self.tmux.close()
+        if getattr(self, "tmux", None):
+            self.tmux.close()
         self.cleanup()
 
 
@@ -360,11 +382,7 @@ class WeeChat(Driver):
         return self.proc.poll() is None
 
     def close(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-        self.out.close()
-        self.cleanup()
+        self._stop_proc("out")
 
 
 class II(Driver):
@@ -422,11 +440,7 @@ class II(Driver):
         return self.proc.poll() is None
 
     def close(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-        self.errlog.close()
-        self.cleanup()
+        self._stop_proc("errlog")
 
 
 class Clients:
@@ -441,8 +455,11 @@ class Clients:
         return t
 
     def _start(self, cls, daemon, nick):
-        c = cls(self.tap(daemon), nick)
+        # Registered before it starts, so a client that fails to start is
+        # still closed at teardown.
+        c = cls.__new__(cls)
         self.things.append(c)
+        c.__init__(self.tap(daemon), nick)
         return c
 
     def irssi(self, daemon, nick="alice"):
