@@ -155,6 +155,10 @@ def test_survives_upstream_restart(procs, clients):
     # the user is told that the chat server went away
     wait_until(lambda: w.tap.got_since(mark, NOTICE_RX),
                "a notice about the lost chat server", show=w.report)
+    # typed while the chat server is away: delivered later or reported
+    w.in_buffer("irc.t.echobot", "during")
+    wait_until(lambda: "PRIVMSG echobot :during" in w.tap.sent(),
+               "weechat to send the message typed meanwhile", show=w.report)
     chatd2 = procs.chatd("--port", str(port))
     assert chatd2.port == port
     watcher = chat_user(procs, chatd2, "watcher")
@@ -162,6 +166,11 @@ def test_survives_upstream_restart(procs, clients):
                timeout=30, show=w.report, step=0.5)
     w.in_buffer("irc.t.echobot", "after")
     w.wait_log("irc.t.echobot", r"\techobot\tafter$")
+    wait_until(lambda: re.search(r"\techobot\tduring$", w.log(
+        "irc.t.echobot"), re.M) or w.tap.got_since(
+        mark, r"(NOTICE|FAIL|WARN|NOTE) .*\bduring\b"),
+        "'during' delivered (echobot answered) or reported as not sent",
+        show=w.report)
     assert w.alive()
     assert w.tap.connections() == 1, \
         "weechat had to reconnect\n" + w.report()
