@@ -42,6 +42,8 @@ struct conf {
 	long long	 max_clients;
 	long long	 per_address;
 	long long	 reg_timeout;
+	long long	 poll_interval;
+	char		*channel;
 	int		 debug;
 	int		 check_only;
 };
@@ -87,6 +89,7 @@ void	 listener_addr_release(const char *);
 #define CAP_MULTI_PREFIX	0x08
 #define CAP_CAP_NOTIFY		0x10
 #define CAP_USERHOST_NAMES	0x20
+#define CAP_STANDARD_REPLIES	0x40
 
 /* session.c: one IRC client and its upstream connection. */
 #define SESSION_REGISTERED	0x01	/* 001 sent */
@@ -99,6 +102,7 @@ void	 listener_addr_release(const char *);
 #define SESSION_AWAY		0x80
 
 struct upstream;
+struct control;
 
 struct session {
 	unsigned		 id;
@@ -120,6 +124,7 @@ struct session {
 	char			 refused[CHAT_NAME_MAX + 1];	/* first taken */
 	int			 refused_why;	/* CHAT_IN_USE, BAD_RQST_BODY */
 	char			 umodes[8];
+	struct control		*ctl;		/* control.c: &chat, MONITOR */
 };
 
 struct session	*session_new(int, const char *);
@@ -151,14 +156,21 @@ enum who_for {
 	WHO_FOR_ISON,
 	WHO_FOR_USERHOST,
 	WHO_FOR_LUSERS,
-	WHO_FOR_NICK
+	WHO_FOR_NICK,
+	WHO_FOR_JOIN,		/* control.c: the &chat nick list */
+	WHO_FOR_CHAT_WHO,	/* control.c: !who typed in &chat */
+	WHO_FOR_POLL		/* presence.c: the shared poll */
 };
+
+/* upstream_send()'s notice argument for "@user text" typed in &chat. */
+#define SEND_CONTROL	2
 
 struct up_req {
 	enum req_kind	 kind;
 	int		 who_for;	/* WHO: enum who_for */
 	int		 notice;	/* SEND: from a NOTICE */
 	int		 retried;	/* WHO: other dialect tried */
+	int		 dialect;	/* WHO: the keyword's dialect */
 	char		*target;	/* SEND: the IRC target; WHO: argument */
 	char		*text;		/* SEND: text as sent upstream */
 	char		*echo;		/* SEND: text for echo-message */
@@ -206,7 +218,7 @@ IRC_CMD(motd);	IRC_CMD(names);	IRC_CMD(nick);	IRC_CMD(notice);
 IRC_CMD(part);	IRC_CMD(pass);	IRC_CMD(ping);	IRC_CMD(pong);
 IRC_CMD(privmsg); IRC_CMD(quit); IRC_CMD(tagmsg); IRC_CMD(time);
 IRC_CMD(topic);	IRC_CMD(user);	IRC_CMD(userhost); IRC_CMD(version);
-IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas);
+IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas); IRC_CMD(monitor);
 
 /* irc_cmd_login.c: the login attempts behind registration. */
 void	 irc_login_start(struct session *);
@@ -225,7 +237,45 @@ void	 irc_msg_unknown(struct session *, struct up_req *);
 void	 irc_msg_refused(struct session *, struct up_req *, const char *);
 void	 irc_msg_delivery(struct session *, const char *, char *, size_t);
 
+/* presence.c: who is online upstream, shared by every session. */
+void		 presence_init(void);
+void		 presence_shutdown(void);
+void		 presence_update(const char *);
+int		 presence_online(const char *);
+unsigned	 presence_count(void);
+int		 presence_fresh(void);
+int		 presence_poll_due(struct session *);
+int		 presence_poll(struct session *);
+void		 presence_foreach(void (*)(const char *, void *), void *);
+
+/* control.c: the &chat channel, its commands, MONITOR. */
+void		 control_login(struct session *);
+void		 control_free(struct session *);
+int		 control_is_channel(const char *);
+void		 control_join_list(struct session *);
+int		 control_part(struct session *, const char *);
+int		 control_joined(struct session *);
+unsigned	 control_names(struct session *, int);
+void		 control_changed(const char *, int);
+void		 control_privmsg(struct session *, const char *);
+void		 control_who_answer(struct session *, struct up_req *);
+void		 control_sent(struct session *, struct up_req *, int,
+		    const char *);
+void		 control_ison(struct session *, const char *);
+void		 control_monitor(struct session *, struct irc_msg *);
+void		 control_set_away(struct session *, const char *);
+const char	*control_away(struct session *);
+int		 control_monitor_max(void);
+
+/* irc_cmd_chan.c: channel commands for &chat; 403 for the rest. */
+void		 chan_mode(struct session *, struct irc_msg *);
+void		 chan_names(struct session *, const char *);
+void		 chan_who(struct session *, const char *);
+
 /* irc_send.c */
+int	 irc_send_fail(struct session *, const char *, const char *,
+	    const char *, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
 int	 irc_send_raw(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 irc_send_num(struct session *, int, const char *, ...)

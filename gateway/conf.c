@@ -60,6 +60,10 @@ static const struct opt opts[] = {
 	    "IRC sessions per client address" },
 	{ "reg-timeout",	NUM(reg_timeout), 1, 3600, 60, NULL,
 	    "seconds a client has to complete registration" },
+	{ "poll-interval",	NUM(poll_interval), 1, 3600, 5, NULL,
+	    "seconds between user list polls (one for the whole gateway)" },
+	{ "channel",		STR(channel), "&chat",
+	    "name of the channel listing everyone online (starts with &)" },
 };
 
 static const struct opt	*conf_find(const char *);
@@ -189,6 +193,14 @@ conf_check(void)
 	    strcmp(conf.dialect, "newer") != 0) {
 		fprintf(stderr, "chatircd: dialect: \"%s\" is not auto, "
 		    "original or newer\n", conf.dialect);
+		return -1;
+	}
+	if (conf.channel[0] != '&' || strlen(conf.channel) < 2 ||
+	    strlen(conf.channel) > 50 ||
+	    conf.channel[strcspn(conf.channel, " ,:\a\r\n")] != '\0') {
+		fprintf(stderr, "chatircd: channel: \"%s\" must start with "
+		    "'&', be 2 to 50 characters and hold no space, ',' or "
+		    "':'\n", conf.channel);
 		return -1;
 	}
 	if (conf.sendq_soft >= conf.sendq_max) {

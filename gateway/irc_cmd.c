@@ -28,6 +28,7 @@ static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
 	{ "LIST",	0, CMD_REG,	irc_cmd_list },
 	{ "LUSERS",	0, CMD_REG,	irc_cmd_lusers },
 	{ "MODE",	1, CMD_REG,	irc_cmd_mode },		/* 501 502 */
+	{ "MONITOR",	1, CMD_REG,	irc_cmd_monitor },	/* 734 */
 	{ "MOTD",	0, CMD_REG,	irc_cmd_motd },		/* 422 */
 	{ "NAMES",	0, CMD_REG,	irc_cmd_names },
 	{ "NICK",	0, CMD_ANY,	irc_cmd_nick },		/* 431 432 433 */

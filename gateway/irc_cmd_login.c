@@ -25,6 +25,7 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 	{ "message-tags",	CAP_MESSAGE_TAGS },
 	{ "multi-prefix",	CAP_MULTI_PREFIX },
 	{ "server-time",	CAP_SERVER_TIME },
+	{ "standard-replies",	CAP_STANDARD_REPLIES },
 	{ "userhost-in-names",	CAP_USERHOST_NAMES },
 };
 #define NCAPS	(sizeof caps / sizeof caps[0])
@@ -278,13 +279,14 @@ irc_login_ok(struct session *s, const char *name)
 	log_info("s%u: logged in as %s (nick %s)", s->id, name,
 	    log_escape(nick, strlen(nick)));
 	irc_login_welcome(s);
-	if (s->refused[0] == '\0')
-		return;
-	irc_send_notice(s, "Cannot log in as %s. %s Successfully logged in "
-	    "as %s! Your nick is %s; /nick picks another.", s->refused,
-	    s->refused_why == CHAT_IN_USE ?
-	    "That username is already in use." :
-	    "That username contains disallowed characters.", name, s->nick);
+	if (s->refused[0] != '\0')
+		irc_send_notice(s, "Cannot log in as %s. %s Successfully "
+		    "logged in as %s! Your nick is %s; /nick picks another.",
+		    s->refused, s->refused_why == CHAT_IN_USE ?
+		    "That username is already in use." :
+		    "That username contains disallowed characters.", name,
+		    s->nick);
+	control_login(s);	/* &chat */
 }
 
 /* IN-USE, BUSY or a refused name: try the next name, or give up. */
@@ -331,12 +333,14 @@ irc_login_welcome(struct session *s)
 	irc_send_num(s, RPL_YOURHOST, ":Your host is %s, running version %s",
 	    conf.server_name, CHATIRCD_VERSION);
 	irc_send_num(s, RPL_CREATED, ":This server was created %s", created);
-	irc_send_num(s, RPL_MYINFO, "%s %s i :", conf.server_name,
+	irc_send_num(s, RPL_MYINFO, "%s %s i bnt", conf.server_name,
 	    CHATIRCD_VERSION);
-	irc_send_num(s, RPL_ISUPPORT, "CASEMAPPING=ascii CHANTYPES= "
-	    "NETWORK=%s NICKLEN=%d TARGMAX=PRIVMSG:%d,NOTICE:%d,WHOIS:1,"
-	    "ISON:,USERHOST:5 :are supported by this server", conf.network,
-	    NICKLEN, TARGETS_MAX, TARGETS_MAX);
+	irc_send_num(s, RPL_ISUPPORT, "CASEMAPPING=ascii CHANTYPES=& "
+	    "CHANMODES=b,,,nt CHANLIMIT=&:1 MONITOR=%d NETWORK=%s "
+	    "NICKLEN=%d TARGMAX=PRIVMSG:%d,NOTICE:%d,WHOIS:1,ISON:,"
+	    "USERHOST:5,MONITOR: :are supported by this server",
+	    control_monitor_max(), conf.network, NICKLEN, TARGETS_MAX,
+	    TARGETS_MAX);
 	irc_cmd_motd_send(s);
 }
 

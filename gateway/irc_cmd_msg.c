@@ -91,10 +91,14 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 	char		 why[128];
 
 	if (irc_msg_is_channel(target)) {
-		if (!notice)
+		if (notice)
+			return;
+		if (control_is_channel(target))
+			control_privmsg(s, text);
+		else
 			irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :No such channel "
-			    "(channels are not available on this network yet)",
-			    target);
+			    "(the only channel on this network is %s); not "
+			    "delivered", target, conf.channel);
 		return;
 	}
 	if (names_to_upstream(target, name, sizeof name) == -1) {
@@ -135,6 +139,10 @@ irc_msg_sent(struct session *s, struct up_req *req)
 {
 	char	tm[40];
 
+	if (req->notice == SEND_CONTROL) {
+		control_sent(s, req, 1, NULL);
+		return;
+	}
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
 	if (s->caps & CAP_SERVER_TIME)
@@ -152,6 +160,10 @@ irc_msg_sent(struct session *s, struct up_req *req)
 void
 irc_msg_unknown(struct session *s, struct up_req *req)
 {
+	if (req->notice == SEND_CONTROL) {
+		control_sent(s, req, 0, NULL);
+		return;
+	}
 	if (!req->notice)
 		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    req->target);
@@ -161,6 +173,10 @@ irc_msg_unknown(struct session *s, struct up_req *req)
 void
 irc_msg_refused(struct session *s, struct up_req *req, const char *why)
 {
+	if (req->notice == SEND_CONTROL) {
+		control_sent(s, req, -1, why);
+		return;
+	}
 	irc_msg_tell(s, req->target, req->notice ? "Notice" : "Message", why);
 }
 

@@ -1,8 +1,8 @@
 /*
  * Queries and small commands: NAMES WHO WHOIS ISON USERHOST LUSERS are
  * answered from an upstream WHO/LIST (one request each, answered when
- * the list comes back); MODE AWAY VERSION TIME INFO PING and the channel
- * commands are answered locally.
+ * the list comes back); MODE AWAY VERSION TIME INFO PING are answered
+ * locally; channels (&chat) are irc_cmd_chan.c's.
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -13,9 +13,6 @@
 #include "casemap.h"
 #include "chatircd.h"
 #include "numeric.h"
-
-#define NO_CHANNELS	"No such channel (channels are not available on " \
-			"this network yet)"
 
 static void	irc_query_ask(struct session *, enum who_for, const char *,
 		    const char *);
@@ -92,6 +89,14 @@ irc_query_answer(struct session *s, struct up_req *req, char *list)
 	case WHO_FOR_NICK:
 		irc_query_nick(s, list, req->target);
 		break;
+	case WHO_FOR_JOIN:
+		control_join_list(s);
+		break;
+	case WHO_FOR_CHAT_WHO:
+		control_who_answer(s, req);
+		break;
+	default:		/* the presence poll, keep-alives */
+		break;
 	}
 }
 
@@ -99,6 +104,12 @@ irc_query_answer(struct session *s, struct up_req *req, char *list)
 void
 irc_query_failed(struct session *s, struct up_req *req, const char *why)
 {
+	if (req->who_for == WHO_FOR_JOIN) {
+		control_join_list(s);	/* from the shared list */
+		return;
+	}
+	if (req->who_for == WHO_FOR_POLL)
+		return;
 	irc_send_notice(s, "The chat server could not list its users: %s",
 	    why);
 	switch (req->who_for) {
@@ -172,7 +183,8 @@ irc_query_who(struct session *s, char *list, const char *mask)
 static void
 irc_query_whois(struct session *s, char *list, const char *nick)
 {
-	char	name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
+	char		 name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
+	struct session	*t;
 
 	if (names_to_upstream(nick, name, sizeof name) == 0 &&
 	    irc_query_has(list, nick) &&
@@ -182,6 +194,10 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
 		    "(%s dialect)", canon, conf.server_name, upstream_host(),
 		    upstream_dialect_name());
+		if ((t = session_find_nick(canon)) != NULL &&
+		    control_away(t) != NULL)
+			irc_send_num(s, RPL_AWAY, "%s :%s", canon,
+			    control_away(t));
 	} else
 		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    nick);
@@ -253,8 +269,7 @@ void
 irc_cmd_names(struct session *s, struct irc_msg *m)
 {
 	if (m->nparams > 0 && m->params[0][0] != '\0')
-		irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
-		    m->params[0]);
+		chan_names(s, m->params[0]);
 	else
 		irc_query_ask(s, WHO_FOR_NAMES, NULL, "NAMES");
 }
@@ -266,7 +281,7 @@ irc_cmd_who(struct session *s, struct irc_msg *m)
 	const char	*mask = m->nparams > 0 ? m->params[0] : "";
 
 	if (irc_is_channel(mask))
-		irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list", mask);
+		chan_who(s, mask);
 	else
 		irc_query_ask(s, WHO_FOR_WHO, mask, "WHO");
 }
@@ -306,7 +321,10 @@ irc_cmd_ison(struct session *s, struct irc_msg *m)
 			xstrlcat(nicks, " ", sizeof nicks);
 		xstrlcat(nicks, m->params[i], sizeof nicks);
 	}
-	irc_query_ask(s, WHO_FOR_ISON, nicks, "ISON");
+	if (presence_fresh())
+		control_ison(s, nicks);
+	else
+		irc_query_ask(s, WHO_FOR_ISON, nicks, "ISON");
 }
 
 /* USERHOST nick... (at most 5). */
@@ -341,8 +359,7 @@ irc_cmd_mode(struct session *s, struct irc_msg *m)
 	int		 add = 1, was = strchr(s->umodes, 'i') != NULL, now;
 
 	if (irc_is_channel(m->params[0])) {
-		irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS,
-		    m->params[0]);
+		chan_mode(s, m);
 		return;
 	}
 	if (casemap_fold(a, sizeof a, m->params[0]) == -1 ||
@@ -372,16 +389,18 @@ irc_cmd_mode(struct session *s, struct irc_msg *m)
 	    upstream_host(), s->nick, now ? '+' : '-');
 }
 
-/* AWAY [text]: 306 / 305; the chat protocol has no away state. */
+/* AWAY [text]: 306 / 305; WHOIS and WHO &chat show it to others here. */
 void
 irc_cmd_away(struct session *s, struct irc_msg *m)
 {
 	if (m->nparams > 0 && m->params[0][0] != '\0') {
 		s->flags |= SESSION_AWAY;
+		control_set_away(s, m->params[0]);
 		irc_send_num(s, RPL_NOWAWAY, ":You have been marked as being "
 		    "away");
 	} else {
 		s->flags &= ~SESSION_AWAY;
+		control_set_away(s, NULL);
 		irc_send_num(s, RPL_UNAWAY, ":You are no longer marked as "
 		    "being away");
 	}
@@ -445,43 +464,9 @@ irc_cmd_pong(struct session *s, struct irc_msg *m)
 	(void)m;
 }
 
-/* JOIN: no channels yet; "JOIN 0" (leave all) is a no-op. */
+/* MONITOR + - C L S: control.c keeps the list. */
 void
-irc_cmd_join(struct session *s, struct irc_msg *m)
+irc_cmd_monitor(struct session *s, struct irc_msg *m)
 {
-	char	 chans[IRC_LINE_MAX], *p, *t, *save = NULL;
-
-	if (m->params[0][0] == '\0') {
-		irc_send_num(s, ERR_NEEDMOREPARAMS, "JOIN :Not enough "
-		    "parameters");
-		return;
-	}
-	if (strcmp(m->params[0], "0") == 0)
-		return;
-	snprintf(chans, sizeof chans, "%s", m->params[0]);
-	for (p = chans; (t = strtok_r(p, ",", &save)) != NULL; p = NULL)
-		irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, t);
-}
-
-/* PART: there is nothing to leave. */
-void
-irc_cmd_part(struct session *s, struct irc_msg *m)
-{
-	irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, m->params[0]);
-}
-
-/* TOPIC */
-void
-irc_cmd_topic(struct session *s, struct irc_msg *m)
-{
-	irc_send_num(s, ERR_NOSUCHCHANNEL, "%s :" NO_CHANNELS, m->params[0]);
-}
-
-/* LIST: an empty channel list. */
-void
-irc_cmd_list(struct session *s, struct irc_msg *m)
-{
-	(void)m;
-	irc_send_num(s, RPL_LISTSTART, "Channel :Users  Name");
-	irc_send_num(s, RPL_LISTEND, ":End of /LIST");
+	control_monitor(s, m);
 }

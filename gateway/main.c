@@ -70,6 +70,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: shutting down", (int)sig);
 	listener_stop();
 	session_close_all("Server shutting down");
+	presence_shutdown();
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
 	    NULL);
 	event_add(ev_stop, &tv);
@@ -124,6 +125,7 @@ main(int argc, char **argv)
 	main_dns_init();
 	if (upstream_init(conf.upstream, conf.dialect) == -1)
 		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
+	presence_init();
 	ev_term = evsignal_new(ev_base, SIGTERM, main_on_signal, NULL);
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
 	event_add(ev_term, NULL);
@@ -136,6 +138,7 @@ main(int argc, char **argv)
 	session_reap_all();
 	listener_stop();
 	upstream_shutdown();
+	presence_shutdown();
 	event_base_loop(ev_base, EVLOOP_NONBLOCK);
 	if (ev_stop != NULL)
 		event_free(ev_stop);

@@ -180,6 +180,7 @@ session_reap(struct session *s)
 		upstream_close(s->up);
 	HASH_DELETE(hh_id, by_id, e);
 	session_nick_remove(e);
+	control_free(s);
 	bufferevent_free(s->irc);
 	event_free(s->reaper);
 	event_free(s->timer);

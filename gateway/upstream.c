@@ -279,8 +279,9 @@ upstream_send(struct upstream *u, const char *target, const char *name,
 }
 
 static void
-up_write_who(struct upstream *u)
+up_write_who(struct upstream *u, struct up_req *req)
 {
+	req->dialect = (int)up_dialect;
 	up_write(u, up_dialect == CHAT_DIALECT_NEWER ? CHAT_LIST : CHAT_WHO,
 	    NULL, NULL, 0);
 }
@@ -298,7 +299,7 @@ upstream_who(struct upstream *u, enum who_for why, const char *arg)
 	req->who_for = why;
 	req->target = xstrdup(arg != NULL ? arg : "");
 	up_push(u, req);
-	up_write_who(u);
+	up_write_who(u, req);
 	return 0;
 }
 
@@ -456,6 +457,7 @@ up_on_unknown(struct upstream *u, struct up_req *req, struct chat_msg *m)
 static int
 up_on_who_ok(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
+	presence_update(m->text != NULL ? m->text : "");
 	irc_query_answer(u->s, req, m->text != NULL ? m->text : "");
 	return 0;
 }
@@ -489,13 +491,16 @@ up_on_bad(struct upstream *u, struct up_req *req, struct chat_msg *m)
 	case REQ_WHO:
 		if (m->type == CHAT_BAD_RQST_HDR && !up_dialect_forced &&
 		    !req->retried) {
-			up_dialect = up_dialect == CHAT_DIALECT_NEWER ?
-			    CHAT_DIALECT_ORIGINAL : CHAT_DIALECT_NEWER;
-			log_info("upstream dialect: trying %s (BAD-RQST-HDR)",
-			    upstream_dialect_name());
+			/* a WHO sent before an earlier switch: just resend */
+			if (req->dialect == (int)up_dialect) {
+				up_dialect = up_dialect == CHAT_DIALECT_NEWER ?
+				    CHAT_DIALECT_ORIGINAL : CHAT_DIALECT_NEWER;
+				log_info("upstream dialect: trying %s "
+				    "(BAD-RQST-HDR)", upstream_dialect_name());
+			}
 			req->retried = 1;
 			up_push(u, req);
-			up_write_who(u);
+			up_write_who(u, req);
 			return 1;
 		}
 		irc_query_failed(s, req, why);

@@ -69,7 +69,7 @@ def test_empty_and_missing(procs, gw):
     a.send("PRIVMSG")
     a.expect(r" 411 alice ")
     a.send("PRIVMSG #room :hi")
-    a.expect(r" 403 alice #room :No such channel \(channels are not")
+    a.expect(r" 403 alice #room :No such channel \(the only channel")
 
 
 def test_sessions_chat_with_each_other(procs, gw):

@@ -131,8 +131,8 @@ def test_small_commands(procs, gw):
     a.expect(r" 321 alice ")
     a.expect(r" 323 alice ")
     a.send("JOIN #chat,&x")
-    a.expect(r" 403 alice #chat :No such channel \(channels are not "
-             r"available on this network yet\)")
+    a.expect(r" 403 alice #chat :No such channel \(the only channel "
+             r"on this network is &chat\)")
     a.expect(r" 403 alice &x ")
     a.send("JOIN 0")
     a.send("PART #chat")
