@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev"
-test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi
+test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi valgrind
 	weechat-headless ii netcat-openbsd procps"
 
 want=$build_pkgs

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: a normal build and an ASan+UBSan build, each with
 # unit and integration tests (real chatd, chatircd and IRC clients on
-# loopback), then every libFuzzer target for a bounded time.
+# loopback), then every libFuzzer target for a bounded time, then the
+# protocol-level integration tests again with both daemons under valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 JOBS=${TEST_JOBS:-2}
 status=0
 
@@ -47,4 +48,21 @@ for bin in build-fuzz/tests/fuzz/fuzz_*; do
 	rm -rf "$work" "$work.log"
 done
 echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
+
+# valgrind: memory errors or definite leaks make a daemon exit 99, which
+# the fixtures report as a failed test.
+VALGRIND_TESTS=${VALGRIND_TESTS:-"test_chatd.py test_gw_register.py
+	test_gw_msg.py test_gw_query.py"}
+echo "=== valgrind: $VALGRIND_TESTS" >&2
+(
+	cd tests/integration
+	export CHATD_BIN=$PWD/../../build/contrib/chatd/chatd
+	export CHATIRCD_BIN=$PWD/../../build/gateway/chatircd
+	export CHAT_BIN=$PWD/../../build/contrib/chat/chat
+	export DAEMON_WRAPPER="valgrind -q --error-exitcode=99
+	    --leak-check=full --show-leak-kinds=definite,indirect
+	    --errors-for-leak-kinds=definite,indirect"
+	# shellcheck disable=SC2086
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider $VALGRIND_TESTS
+) || status=1
 exit $status

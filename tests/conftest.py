@@ -7,6 +7,7 @@ from build/ when pytest is run by hand.
 import os
 import re
 import select
+import shlex
 import signal
 import socket
 import subprocess
@@ -28,6 +29,11 @@ CHAT = binary("CHAT_BIN", "contrib/chat/chat")
 
 LISTEN_RE = re.compile(rb"listening on (\S+):(\d+)")
 
+# DAEMON_WRAPPER="valgrind --error-exitcode=99 ..." runs every daemon under
+# it (scripts/test.sh does, for its valgrind pass).
+WRAPPER = shlex.split(os.environ.get("DAEMON_WRAPPER", ""))
+START_TIMEOUT = 30.0 if WRAPPER else 10.0
+
 
 class Daemon:
     """A real process that prints 'listening on ADDR:PORT' once ready."""
@@ -37,10 +43,10 @@ class Daemon:
         self.argv = argv
         self.errlog = tempfile.NamedTemporaryFile(
             prefix=name + "-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(WRAPPER + argv, stdout=subprocess.PIPE,
                                      stderr=self.errlog,
                                      stdin=subprocess.DEVNULL)
-        self.host, self.port = self._wait_listening(10.0)
+        self.host, self.port = self._wait_listening(START_TIMEOUT)
 
     def _wait_listening(self, timeout):
         deadline = time.monotonic() + timeout
@@ -73,7 +79,7 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, timeout=10.0):
+    def stop(self, timeout=30.0 if WRAPPER else 10.0):
         """SIGTERM and wait; returns the exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
