@@ -44,6 +44,15 @@ struct conf {
 	long long	 reg_timeout;
 	long long	 poll_interval;
 	char		*channel;
+	char		*upstream_bind;		/* reconnect.c */
+	long long	 upstream_per_address;
+	long long	 upstream_timeout;
+	long long	 keepalive;
+	long long	 reconnect_min;
+	long long	 reconnect_max;
+	long long	 hold_max;
+	long long	 ping_interval;
+	long long	 ping_timeout;
 	int		 debug;
 	int		 check_only;
 };
@@ -100,8 +109,11 @@ void	 listener_addr_release(const char *);
 #define SESSION_LOGGING_IN	0x20	/* upstream login in progress */
 #define SESSION_THROTTLED	0x40	/* upstream reads paused: sendq */
 #define SESSION_AWAY		0x80
+#define SESSION_RECONNECTING	0x100	/* upstream lost, logging in again */
+#define SESSION_PINGED		0x200	/* PING sent to an idle client */
 
 struct upstream;
+struct reconn;
 struct control;
 
 struct session {
@@ -124,7 +136,9 @@ struct session {
 	char			 refused[CHAT_NAME_MAX + 1];	/* first taken */
 	int			 refused_why;	/* CHAT_IN_USE, BAD_RQST_BODY */
 	char			 umodes[8];
+	struct reconn		*rc;		/* reconnect.c, on demand */
 	struct control		*ctl;		/* control.c: &chat, MONITOR */
+	time_t			 last_rx;	/* client line, monotonic s */
 };
 
 struct session	*session_new(int, const char *);
@@ -157,6 +171,7 @@ enum who_for {
 	WHO_FOR_USERHOST,
 	WHO_FOR_LUSERS,
 	WHO_FOR_NICK,
+	WHO_FOR_KEEPALIVE,	/* answers nobody: upstream still there */
 	WHO_FOR_JOIN,		/* control.c: the &chat nick list */
 	WHO_FOR_CHAT_WHO,	/* control.c: !who typed in &chat */
 	WHO_FOR_POLL		/* presence.c: the shared poll */
@@ -174,6 +189,7 @@ struct up_req {
 	char		*target;	/* SEND: the IRC target; WHO: argument */
 	char		*text;		/* SEND: text as sent upstream */
 	char		*echo;		/* SEND: text for echo-message */
+	time_t		 sent;		/* monotonic s, silence detection */
 	struct up_req	*prev, *next;
 };
 
@@ -187,6 +203,11 @@ struct upstream {
 	int			 closed;
 	unsigned		 npending;
 	struct up_req		*pending;	/* utlist, request order */
+	int			 bind_ix;	/* reconnect.c's address slot */
+	int			 draining;	/* replaced: close when idle */
+	int			 eof;		/* closed by the server */
+	unsigned		 login_seq;	/* HELLO order, all sessions */
+	time_t			 last_rx;	/* monotonic s */
 	char			 name[CHAT_NAME_MAX + 1];
 };
 
@@ -201,6 +222,32 @@ int		 upstream_who(struct upstream *, enum who_for, const char *);
 void		 upstream_resume(struct upstream *);
 const char	*upstream_host(void);
 const char	*upstream_dialect_name(void);
+void		 upstream_fail(struct upstream *, const char *);
+
+/* reconnect.c: upstream lost and found again, NICK, pings, bind. */
+time_t		 reconnect_now(void);
+void		 reconnect_init(void);
+void		 reconnect_shutdown(void);
+void		 reconnect_free(struct session *);
+void		 reconnect_lost(struct session *, struct upstream *,
+		    const char *);
+void		 reconnect_hello(struct session *, struct upstream *,
+		    const char *);
+void		 reconnect_refused(struct session *, struct upstream *,
+		    enum chat_type);
+void		 reconnect_side_lost(struct session *, struct upstream *,
+		    const char *);
+int		 reconnect_holding(struct session *);
+void		 reconnect_hold(struct session *, const char *, const char *,
+		    const char *, int, const char *);
+int		 reconnect_bind_pick(void);
+int		 reconnect_bind_take(struct upstream *, int *);
+void		 reconnect_up_ready(struct upstream *);
+void		 reconnect_up_gone(struct upstream *);
+void		 reconnect_nick(struct session *, const char *, const char *);
+void		 reconnect_ping_timer(struct session *);
+void		 reconnect_flush(struct session *);
+void		 reconnect_drained(struct session *, struct upstream *);
 
 /* names.c: upstream names <-> IRC nicks. */
 int	 names_to_upstream(const char *, char *, size_t);

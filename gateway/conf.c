@@ -64,6 +64,26 @@ static const struct opt opts[] = {
 	    "seconds between user list polls (one for the whole gateway)" },
 	{ "channel",		STR(channel), "&chat",
 	    "name of the channel listing everyone online (starts with &)" },
+	{ "upstream-bind",	STR(upstream_bind), NULL,
+	    "ADDR[,ADDR...] local addresses for upstream connections, "
+	    "sessions spread over them" },
+	{ "upstream-per-address", NUM(upstream_per_address), 0, 1000000, 0,
+	    NULL, "upstream logins per bind address (0: unlimited)" },
+	{ "upstream-timeout",	NUM(upstream_timeout), 1, 3600, 30, NULL,
+	    "seconds an upstream request may wait for its reply before the "
+	    "connection counts as lost" },
+	{ "keepalive",		NUM(keepalive), 1, 3600, 20, NULL,
+	    "seconds of upstream silence before a keep-alive WHO" },
+	{ "reconnect-min",	NUM(reconnect_min), 10, 3600000, 1000, NULL,
+	    "first reconnect delay in ms (doubles, with jitter)" },
+	{ "reconnect-max",	NUM(reconnect_max), 10, 3600000, 60000, NULL,
+	    "longest reconnect delay in ms" },
+	{ "hold-max",		NUM(hold_max), 0, 100000, 100, NULL,
+	    "messages held per session while the upstream is away" },
+	{ "ping-interval",	NUM(ping_interval), 1, 86400, 90, NULL,
+	    "seconds of client silence before the gateway sends PING" },
+	{ "ping-timeout",	NUM(ping_timeout), 1, 86400, 60, NULL,
+	    "seconds to answer that PING before the client is dropped" },
 };
 
 static const struct opt	*conf_find(const char *);
@@ -193,6 +213,12 @@ conf_check(void)
 	    strcmp(conf.dialect, "newer") != 0) {
 		fprintf(stderr, "chatircd: dialect: \"%s\" is not auto, "
 		    "original or newer\n", conf.dialect);
+		return -1;
+	}
+	if (conf.reconnect_min > conf.reconnect_max) {
+		fprintf(stderr, "chatircd: reconnect-min (%lld) must not be "
+		    "above reconnect-max (%lld)\n", conf.reconnect_min,
+		    conf.reconnect_max);
 		return -1;
 	}
 	if (conf.channel[0] != '&' || strlen(conf.channel) < 2 ||

@@ -76,9 +76,7 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 		    "for upper case)", nick);
 		return;
 	}
-	if (upstream_who(s->up, WHO_FOR_NICK, nick) == -1)
-		irc_send_num(s, RPL_TRYAGAIN, "NICK :Please wait a while and "
-		    "try again.");
+	reconnect_nick(s, nick, name);	/* make before break */
 }
 
 /* USER: the gateway needs nothing from it but its arrival. */
@@ -253,6 +251,13 @@ irc_login_try(struct session *s)
 
 	if (names_candidate(s->base, s->attempt, name, sizeof name) == -1) {
 		session_close(s, "No usable chat name");
+		return;
+	}
+	if (reconnect_bind_pick() == -1) {
+		session_close(s, "Cannot log in: this gateway already has as "
+		    "many chat server logins per address as it may "
+		    "(upstream-per-address, or the server's own limit); try "
+		    "again later");
 		return;
 	}
 	log_info("s%u: login attempt %d as %s", s->id, s->attempt + 1, name);

@@ -122,6 +122,10 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 		    text + 8);
 		send = buf;
 	}
+	if (reconnect_holding(s)) {	/* upstream away: held, in order */
+		reconnect_hold(s, target, name, send, notice, text);
+		return;
+	}
 	if (upstream_send(s->up, target, name, send, strlen(send), notice,
 	    text) == -1) {
 		snprintf(why, sizeof why, "too many messages await the chat "

@@ -125,6 +125,7 @@ main(int argc, char **argv)
 	main_dns_init();
 	if (upstream_init(conf.upstream, conf.dialect) == -1)
 		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
+	reconnect_init();
 	presence_init();
 	ev_term = evsignal_new(ev_base, SIGTERM, main_on_signal, NULL);
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
@@ -139,6 +140,7 @@ main(int argc, char **argv)
 	listener_stop();
 	upstream_shutdown();
 	presence_shutdown();
+	reconnect_shutdown();
 	event_base_loop(ev_base, EVLOOP_NONBLOCK);
 	if (ev_stop != NULL)
 		event_free(ev_stop);

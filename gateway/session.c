@@ -94,6 +94,7 @@ session_new(int fd, const char *host)
 	linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 + IRC_TAGS_MAX +
 	    1);
 	snprintf(s->nick, sizeof s->nick, "*");
+	s->last_rx = reconnect_now();
 	snprintf(s->umodes, sizeof s->umodes, "+");
 	bufferevent_setcb(s->irc, session_on_read, session_on_write,
 	    session_on_event, s);
@@ -132,6 +133,7 @@ session_close(struct session *s, const char *reason)
 	    strlen(s->nick)), reason);
 	session_nick_remove(e);
 	listener_addr_release(s->host);	/* a lingering one does not count */
+	reconnect_free(s);
 	if (s->up != NULL) {
 		upstream_close(s->up);
 		s->up = NULL;
@@ -176,6 +178,7 @@ session_reap(struct session *s)
 {
 	struct session_entry	*e = session_entry(s);
 
+	reconnect_free(s);
 	if (s->up != NULL)
 		upstream_close(s->up);
 	HASH_DELETE(hh_id, by_id, e);
@@ -207,6 +210,8 @@ session_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
 		event_active(s->reaper, EV_TIMEOUT, 0);
+	else if (s->flags & SESSION_REGISTERED)
+		reconnect_ping_timer(s);
 	else
 		session_close(s, "Registration timed out");
 }
@@ -220,6 +225,7 @@ session_registered(struct session *s)
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
 	event_del(s->timer);
+	reconnect_ping_timer(s);	/* arms the idle-client ping */
 	session_nick_remove(e);
 	if (casemap_fold(s->nick_key, sizeof s->nick_key, s->nick) == 0) {
 		HASH_ADD_KEYPTR(hh_nick, by_nick, s->nick_key,
@@ -300,13 +306,14 @@ session_throttle(struct session *s, int on)
 }
 
 /*
- * The upstream connection is gone (upstream.c already let go of it).
- * During login the login code decides; after it, until reconnecting
- * exists (issue 4), the session ends with a clear reason.
+ * The upstream connection is gone (upstream.c closes it next). During
+ * login the login code decides; after it, reconnect.c logs in again.
  */
 void
 session_upstream_lost(struct session *s, const char *why)
 {
+	struct upstream	*u = s->up;
+
 	s->up = NULL;
 	if (s->flags & SESSION_DEAD)
 		return;
@@ -314,9 +321,7 @@ session_upstream_lost(struct session *s, const char *why)
 		irc_login_lost(s, why);
 		return;
 	}
-	irc_send_notice(s, "The connection to the chat server was lost: %s",
-	    why);
-	session_close(s, why);
+	reconnect_lost(s, u, why);
 }
 
 static void
@@ -333,6 +338,8 @@ session_on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	s->last_rx = reconnect_now();
+	s->flags &= ~SESSION_PINGED;
 	while (!(s->flags & SESSION_DEAD)) {
 		r = linebuf_next(&s->rx, &line, &len);
 		if (r == LINEBUF_LINE) {

@@ -4,6 +4,8 @@
  * the reply table and the dialect (detected or forced). What a reply
  * means to the IRC client is the irc_* files' business.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,15 +138,28 @@ upstream_dialect_name(void)
 struct upstream *
 upstream_connect(struct session *s, const char *name)
 {
-	struct upstream	*u;
-	struct up_req	*req;
+	struct upstream		*u;
+	struct up_req		*req;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	int			 fd, family = AF_UNSPEC;
 
 	u = xcalloc(1, sizeof *u);
 	u->s = s;
 	snprintf(u->name, sizeof u->name, "%s", name);
-	u->bev = bufferevent_socket_new(ev_base, -1,
+	if ((u->bind_ix = reconnect_bind_take(u, &fd)) == -1) {
+		free(u);
+		return NULL;
+	}
+	if (fd != -1 && getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		family = ss.ss_family;	/* --upstream-bind: same family */
+	u->last_rx = reconnect_now();
+	u->bev = bufferevent_socket_new(ev_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (u->bev == NULL) {
+		if (fd != -1)
+			evutil_closesocket(fd);
+		reconnect_up_gone(u);
 		free(u);
 		return NULL;
 	}
@@ -156,7 +171,7 @@ upstream_connect(struct session *s, const char *name)
 	req->kind = REQ_HELLO;
 	up_push(u, req);
 	up_write(u, CHAT_HELLO_FROM, name, NULL, 0);
-	if (bufferevent_socket_connect_hostname(u->bev, dns_base, AF_UNSPEC,
+	if (bufferevent_socket_connect_hostname(u->bev, dns_base, family,
 	    up_host, up_port) == -1) {
 		log_warn("s%u: upstream connect", s->id);
 		u->s = NULL;
@@ -175,6 +190,7 @@ upstream_close(struct upstream *u)
 		return;
 	u->closed = 1;
 	u->s = NULL;
+	reconnect_up_gone(u);
 	bufferevent_disable(u->bev, EV_READ | EV_WRITE);
 	event_active(u->reaper, EV_TIMEOUT, 0);
 }
@@ -207,9 +223,21 @@ up_fail(struct upstream *u, const char *why)
 		return;
 	if (s != NULL)
 		log_info("s%u: upstream lost: %s", s->id, why);
-	upstream_close(u);
-	if (s != NULL && s->up == u)
-		session_upstream_lost(s, why);
+	if (s != NULL && s->up == u) {
+		session_upstream_lost(s, why);	/* reads u->pending first */
+		upstream_close(u);
+	} else {
+		upstream_close(u);
+		if (s != NULL)
+			reconnect_side_lost(s, u, why);
+	}
+}
+
+/* The connection is no good (silence): as if it had failed. */
+void
+upstream_fail(struct upstream *u, const char *why)
+{
+	up_fail(u, why);
 }
 
 /* 1 if another request may be sent (max-pending). */
@@ -223,6 +251,7 @@ upstream_can_queue(struct upstream *u)
 static void
 up_push(struct upstream *u, struct up_req *req)
 {
+	req->sent = reconnect_now();
 	DL_APPEND(u->pending, req);
 	u->npending++;
 }
@@ -373,6 +402,7 @@ up_line(struct upstream *u, char *line, size_t len)
 	size_t			 i;
 
 	log_debug("s%u: upstream <- %s", u->s->id, log_escape(line, len));
+	u->last_rx = reconnect_now();
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
 		log_warnx("s%u: unparsable line from upstream: %s", u->s->id,
 		    log_escape(line, len));
@@ -400,6 +430,12 @@ up_line(struct upstream *u, char *line, size_t len)
 	u->npending--;
 	if (row->fn(u, head, &m) == 0)
 		up_req_free(head);
+	if (u->closed || u->s == NULL)
+		return;
+	if (u->draining && u->pending == NULL)
+		reconnect_drained(u->s, u);
+	else if (u->s->rc != NULL)
+		reconnect_flush(u->s);
 }
 
 /* auto dialect: a dialect-only reply settles the question. */
@@ -422,7 +458,11 @@ up_on_hello(struct upstream *u, struct up_req *req, struct chat_msg *m)
 	(void)req;
 	u->ready = 1;
 	snprintf(u->name, sizeof u->name, "%s", m->name);
-	irc_login_ok(u->s, u->name);
+	reconnect_up_ready(u);
+	if (u != u->s->up || (u->s->flags & SESSION_RECONNECTING))
+		reconnect_hello(u->s, u, u->name);
+	else
+		irc_login_ok(u->s, u->name);
 	return 0;
 }
 
@@ -432,6 +472,10 @@ up_on_refused(struct upstream *u, struct up_req *req, struct chat_msg *m)
 	struct session	*s = u->s;
 
 	(void)req;
+	if (u != s->up || (s->flags & SESSION_RECONNECTING)) {
+		reconnect_refused(s, u, m->type);
+		return 0;
+	}
 	upstream_close(u);	/* the server closes after a failed login */
 	s->up = NULL;
 	irc_login_refused(s, m->type, u->name);
@@ -484,6 +528,10 @@ up_on_bad(struct upstream *u, struct up_req *req, struct chat_msg *m)
 
 	switch (req->kind) {
 	case REQ_HELLO:
+		if (u != s->up || (s->flags & SESSION_RECONNECTING)) {
+			reconnect_refused(s, u, m->type);
+			return 0;
+		}
 		upstream_close(u);
 		s->up = NULL;
 		irc_login_refused(s, m->type, u->name);
@@ -536,9 +584,11 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 	else if (!u->connected)
 		snprintf(why, sizeof why, "Cannot reach the chat server at "
 		    "%s port %u: %s", up_host, up_port, strerror(err));
-	else if (what & BEV_EVENT_EOF)
+	else if (what & BEV_EVENT_EOF) {
+		u->eof = 1;
 		snprintf(why, sizeof why, "The chat server closed the "
 		    "connection");
+	}
 	else
 		snprintf(why, sizeof why, "Chat server connection error: %s",
 		    strerror(err));

@@ -88,12 +88,12 @@ def test_nick_after_login(procs, gw):
     a.expect(r" 433 alice bob :Nickname is already in use")
     a.send("NICK bob_")
     a.expect(r" 432 alice bob_ :Erroneous nickname")
-    a.send("NICK zed")
-    a.expect(r" 447 alice zed :Cannot change nickname")
-    a.send("NICK ALICE")
-    a.expect(r"^:alice!alice@\S+ NICK :ALICE$")
+    a.send("NICK zed")      # issue 4: make before break
+    a.expect(r"^:alice!alice@\S+ NICK :zed$")
+    a.send("NICK ZED")
+    a.expect(r"^:zed!zed@\S+ NICK :ZED$")
     a.send("PRIVMSG echobot :still me")
-    a.expect(r"PRIVMSG ALICE :still me")
+    a.expect(r"PRIVMSG ZED :still me")
 
 
 def test_mode(procs, gw):
