@@ -341,7 +341,8 @@ rc_suspect(struct session *s, struct upstream *u)
 struct survivors {
 	int		 ix;
 	unsigned	 seq;
-	int		 n;
+	int		 old;		/* logged in before the loss */
+	int		 n;		/* logged in now */
 };
 
 static void
@@ -350,22 +351,27 @@ rc_survivor(struct session *s, void *arg)
 	struct survivors	*sv = arg;
 	struct upstream		*u = s->up;
 
-	if (u != NULL && !u->closed && u->ready && u->bind_ix == sv->ix &&
-	    u->login_seq <= sv->seq)
-		sv->n++;
+	if (u == NULL || u->closed || !u->ready || u->bind_ix != sv->ix)
+		return;
+	sv->n++;
+	if (u->login_seq <= sv->seq)
+		sv->old++;
 }
 
-/* Logins older than the loss still alive: an eviction, not a restart. */
+/*
+ * Logins older than the loss still alive: an eviction, not a restart;
+ * the logins alive now are what the server allows.
+ */
 static void
 rc_judge(struct session *s)
 {
 	struct reconn		*rc = s->rc;
 	struct bind_slot	*b = &slots[rc->suspect_ix];
-	struct survivors	 sv = { rc->suspect_ix, rc->suspect_seq, 0 };
+	struct survivors	 sv = { rc->suspect_ix, rc->suspect_seq, 0, 0 };
 
 	rc->suspect = 0;
 	session_foreach(rc_survivor, &sv);
-	if (sv.n == 0) {
+	if (sv.old == 0) {
 		rc_tell_lost(s);
 		return;
 	}
