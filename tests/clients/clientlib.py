@@ -297,11 +297,22 @@ class Irssi(Driver):
         return wait_until(lambda: search(pattern, self.tmux.screen()),
                           what or repr(pattern), timeout, self.report)
 
-    def window(self, name):
-        """Show the window of a query or channel (as a user would)."""
-        self.type("/window goto " + name)
-        self.wait_screen(r"^\[%s\] *$" % re.escape(name),
-                         "the prompt of window %s" % name)
+    def window(self, name, timeout=WAIT):
+        """Show the window of a query or channel (as a user would), typing
+        /window goto again every 2 s while that window does not exist."""
+        prompt = r"^\[%s\] *$" % re.escape(name)
+        last = [0.0]
+
+        def probe():
+            if search(prompt, self.tmux.screen()):
+                return True
+            if time.monotonic() - last[0] >= 2.0:
+                self.type("/window goto " + name)
+                last[0] = time.monotonic()
+            return False
+
+        wait_until(probe, "the prompt of window %s" % name, timeout,
+                   self.report)
 
     def alive(self):
         return self.tmux.alive()
