@@ -100,8 +100,6 @@ def test_quit_frees_the_name(procs, clients):
 
 # ---- issue 4: the &chat channel and surviving an upstream restart ----
 
-RESTART = pytest.mark.skip(
-    reason="issue 4: surviving an upstream restart not implemented yet")
 NOTICE_RX = r"^(@\S+ )?(:\S+ )?(NOTICE|FAIL|WARN|NOTE) "
 
 
@@ -140,7 +138,6 @@ def test_chat_channel_shows_arrivals_and_departures(procs, clients):
     irssi.wait_screen(r"\bdave\b.*has (quit|left)", "dave leaving")
 
 
-@RESTART
 def test_survives_upstream_restart(procs, clients):
     chatd, gw, irssi = logged_in(procs, clients)
     irssi.type("/msg echobot before")

@@ -110,8 +110,6 @@ def test_quit_frees_the_name(procs, clients):
 
 # ---- issue 4: the &chat channel and surviving an upstream restart ----
 
-RESTART = pytest.mark.skip(
-    reason="issue 4: surviving an upstream restart not implemented yet")
 NOTICE_RX = r"^(@\S+ )?(:\S+ )?(NOTICE|FAIL|WARN|NOTE) "
 CHAN = "irc.t.&chat"
 
@@ -151,7 +149,6 @@ def test_chat_channel_shows_arrivals_and_departures(procs, clients):
     w.wait_log(CHAN, r"\bdave\b.*has (quit|left)", "dave leaving")
 
 
-@RESTART
 def test_survives_upstream_restart(procs, clients):
     chatd, gw, w = logged_in(procs, clients)
     w.in_buffer(SRV, "/msg echobot before")
