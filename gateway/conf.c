@@ -72,7 +72,7 @@ static const struct opt opts[] = {
 	{ "upstream-timeout",	NUM(upstream_timeout), 1, 3600, 30, NULL,
 	    "seconds an upstream request may wait for its reply before the "
 	    "connection counts as lost" },
-	{ "keepalive",		NUM(keepalive), 1, 3600, 20, NULL,
+	{ "keepalive",		NUM(keepalive), 1, 3600, 60, NULL,
 	    "seconds of upstream silence before a keep-alive WHO" },
 	{ "reconnect-min",	NUM(reconnect_min), 10, 3600000, 1000, NULL,
 	    "first reconnect delay in ms (doubles, with jitter)" },

@@ -432,7 +432,8 @@ reconnect_lost(struct session *s, struct upstream *u, const char *why)
 	}
 	if (first)
 		rc_tell_lost(s);
-	rc_backoff(s);
+	if (!(s->flags & SESSION_DEAD))	/* a notice can hit sendq-max */
+		rc_backoff(s);
 }
 
 /* Try again after the next backoff step: min * 2^tries, with jitter. */
@@ -481,8 +482,11 @@ rc_try(struct session *s)
 
 	if ((s->flags & SESSION_DEAD) || s->up != NULL)
 		return;
-	if (rc->suspect)
+	if (rc->suspect) {
 		rc_judge(s);
+		if (s->flags & SESSION_DEAD)
+			return;
+	}
 	if (reconnect_bind_pick() == -1) {
 		if (!rc->waiting) {
 			rc->waiting = 1;
@@ -525,6 +529,8 @@ reconnect_hello(struct session *s, struct upstream *u, const char *name)
 	log_info("s%u: logged in again as %s", s->id, name);
 	if (strcmp(name, s->name) != 0) {
 		rc_renamed(s, name);
+		if (s->flags & SESSION_DEAD)
+			return;
 		irc_send_notice(s, "Cannot log in as %s. %s Successfully "
 		    "logged in as %s! Your nick is %s; /nick picks another.",
 		    rc->refused[0] != '\0' ? rc->refused : s->name,
@@ -694,13 +700,14 @@ static void
 rc_old_close(struct session *s, const char *why)
 {
 	struct reconn	*rc = s->rc;
+	struct upstream	*old = rc->old_up;
 
 	event_del(rc->grace);
-	if (rc->old_up == NULL)
+	if (old == NULL)
 		return;
-	rc_report(s, rc->old_up, why);
-	upstream_close(rc->old_up);
 	rc->old_up = NULL;
+	rc_report(s, old, why);		/* may close s: rc is not used again */
+	upstream_close(old);
 }
 
 /*
@@ -747,28 +754,32 @@ rc_nick_swap(struct session *s, struct upstream *u, const char *name)
 {
 	struct reconn	*rc = s->rc;
 	struct upstream	*old = s->up;
-	char		 nick[NICK_MAX + 1], was[4 * NICK_MAX + 1];
+	char		 nick[NICK_MAX + 1], was[NICK_MAX + 1];
+	char		 was_name[CHAT_NAME_MAX + 1];
 
 	rc->nick_up = NULL;
 	s->up = u;
 	if (s->flags & SESSION_THROTTLED)
 		bufferevent_disable(u->bev, EV_READ);
+	rc_old_close(s, "the connection of an earlier nick closed");
+	if (s->flags & SESSION_DEAD)
+		return;
+	if (old != NULL) {		/* from here session_close closes it */
+		old->draining = 1;
+		rc->old_up = old;
+	}
 	snprintf(nick, sizeof nick, "%s", rc->nick_want);
-	irc_send_raw(s, ":%s!%s@%s NICK :%s", s->nick, s->name, s->host,
-	    nick);
-	snprintf(was, sizeof was, "%s", log_escape(s->nick,
-	    strlen(s->nick)));
-	log_info("s%u: nick %s -> %s (chat name %s)", s->id, was,
-	    log_escape(nick, strlen(nick)), name);
+	snprintf(was, sizeof was, "%s", s->nick);
+	snprintf(was_name, sizeof was_name, "%s", s->name);
+	log_info("s%u: nick %s -> %s (chat name %s)", s->id,
+	    log_escape(was, strlen(was)), nick, name);
 	session_set_nick(s, nick);
 	snprintf(s->name, sizeof s->name, "%s", name);
 	snprintf(s->want, sizeof s->want, "%.*s", NICKLEN, nick);
 	names_login_base(nick, s->base, sizeof s->base);
-	if (old == NULL)
+	irc_send_raw(s, ":%s!%s@%s NICK :%s", was, was_name, s->host, nick);
+	if ((s->flags & SESSION_DEAD) || old == NULL)
 		return;
-	rc_old_close(s, "the connection of an earlier nick closed");
-	old->draining = 1;
-	rc->old_up = old;
 	upstream_who(old, WHO_FOR_KEEPALIVE, NULL);
 	if (old->pending == NULL)
 		reconnect_drained(s, old);
