@@ -34,6 +34,7 @@ for bin in build-fuzz/tests/fuzz/fuzz_*; do
 	[ -d "$corpus_src" ] && cp -r "$corpus_src/." "$work/"
 	dict=tests/fuzz/${name#fuzz_}.dict
 	args=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
+	    -close_fd_mask=2
 	    -artifact_prefix="$work/")
 	[ -f "$dict" ] && args+=(-dict="$dict")
 	if "$bin" "${args[@]}" "$work" >"$work.log" 2>&1; then
