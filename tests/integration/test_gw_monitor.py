@@ -1,0 +1,83 @@
+"""chatircd MONITOR, ISON and AWAY (issue 4), answered from the shared
+presence list, so a WeeChat /notify list works."""
+import re
+
+from gwlib import chat, irc
+
+
+def test_monitor_online_offline(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--poll-interval", "1")
+    chat(procs, chatd, "bob")
+    alice = irc(procs, gw, "alice")
+    alice.expect(r" 366 alice &chat ")
+    alice.send("MONITOR + bob,_Carol")
+    alice.expect(r" 730 alice :bob!bob@\S+$")
+    alice.expect(r" 731 alice :_carol$")
+    carol = chat(procs, chatd, "Carol")
+    alice.expect(r" 730 alice :_carol!Carol@\S+$", timeout=5)
+    carol.close()
+    alice.expect(r" 731 alice :_carol$", timeout=5)
+    alice.send("MONITOR L")
+    alice.expect(r" 732 alice :bob$")
+    alice.expect(r" 732 alice :_carol$")
+    alice.expect(r" 733 alice :End of MONITOR list")
+    alice.send("MONITOR S")
+    alice.expect(r" 730 alice :bob!")
+    alice.expect(r" 731 alice :_carol$")
+    alice.send("MONITOR - bob")
+    alice.send("MONITOR L")
+    alice.expect(r" 732 alice :_carol$")
+    alice.expect(r" 733 alice ")
+    alice.send("MONITOR C")
+    alice.send("MONITOR L")
+    alice.expect(r" 733 alice ")
+    alice.send("MONITOR X")
+    alice.expect(r" 421 alice MONITOR :")
+
+
+def test_monitor_list_is_bounded(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    alice = irc(procs, gw, "alice")
+    isupport = " ".join(l for l in alice.lines if " 005 " in l)
+    limit = int(re.search(r"\bMONITOR=(\d+)", isupport).group(1))
+    names = ["u%d" % i for i in range(limit + 1)]
+    for i in range(0, len(names), 20):
+        alice.send("MONITOR + " + ",".join(names[i:i + 20]))
+    alice.expect(r" 734 alice %d u%d :Monitor list is full\.$" %
+                 (limit, limit))
+
+
+def test_ison_from_presence(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--poll-interval", "1")
+    alice = irc(procs, gw, "alice")
+    alice.expect(r" 366 alice &chat ")
+    alice.send("ISON bob EchoBot nobody")
+    alice.expect(r" 303 alice :echobot$")
+    bob = chat(procs, chatd, "bob")
+    alice.expect(r"^:bob!\S+ JOIN &chat$", timeout=5)
+    alice.send("ISON bob EchoBot nobody")
+    alice.expect(r" 303 alice :bob echobot$")
+    bob.close()
+
+
+def test_away_shows_in_whois_and_who(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    alice = irc(procs, gw, "alice")
+    bob = irc(procs, gw, "bob")
+    alice.send("AWAY :at lunch")
+    alice.expect(r" 306 alice ")
+    bob.send("WHOIS alice")
+    bob.expect(r" 311 bob alice ")
+    bob.expect(r" 301 bob alice :at lunch$")
+    bob.expect(r" 318 bob alice ")
+    bob.send("WHO &chat")
+    bob.expect(r" 352 bob &chat alice \S+ \S+ alice G :0 ")
+    alice.send("AWAY")
+    alice.expect(r" 305 alice ")
+    bob.send("WHOIS alice")
+    bob.expect(r" 318 bob alice ")
+    assert not any(" 301 bob alice" in l for l in bob.lines[-4:])
