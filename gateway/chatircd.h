@@ -240,14 +240,20 @@ void		 reconnect_side_lost(struct session *, struct upstream *,
 int		 reconnect_holding(struct session *);
 void		 reconnect_hold(struct session *, const char *, const char *,
 		    const char *, int, const char *);
-int		 reconnect_bind_pick(void);
-int		 reconnect_bind_take(struct upstream *, int *);
-void		 reconnect_up_ready(struct upstream *);
-void		 reconnect_up_gone(struct upstream *);
 void		 reconnect_nick(struct session *, const char *, const char *);
 void		 reconnect_ping_timer(struct session *);
 void		 reconnect_flush(struct session *);
 void		 reconnect_drained(struct session *, struct upstream *);
+void		 reconnect_slot_freed(void);
+
+/* upbind.c: local addresses for upstreams, logins counted on each. */
+int		 upbind_init(const char *);
+int		 upbind_pick(void);
+int		 upbind_take(int *);
+void		 upbind_ready(struct upstream *);
+void		 upbind_gone(struct upstream *);
+int		 upbind_suspect(struct upstream *, unsigned, unsigned *);
+int		 upbind_judge(int, unsigned, unsigned);
 
 /* names.c: upstream names <-> IRC nicks. */
 int	 names_to_upstream(const char *, char *, size_t);

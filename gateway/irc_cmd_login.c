@@ -253,7 +253,7 @@ irc_login_try(struct session *s)
 		session_close(s, "No usable chat name");
 		return;
 	}
-	if (reconnect_bind_pick() == -1) {
+	if (upbind_pick() == -1) {
 		session_close(s, "Cannot log in: this gateway already has as "
 		    "many chat server logins per address as it may "
 		    "(upstream-per-address, or the server's own limit); try "

@@ -18,8 +18,6 @@
 #include "chatircd.h"
 #include "numeric.h"
 
-#define BIND_MAX	16	/* --upstream-bind addresses */
-#define EVICT_WINDOW	3	/* s: a close this soon after a login */
 #define EVICT_JUDGE_MS	300	/* then see whether the others survived */
 #define EXCERPT		40	/* bytes of text named in a report */
 #define NICK_GRACE_MS	1000	/* the old login stays after its replies */
@@ -53,21 +51,7 @@ struct reconn {
 	struct event	*grace;		/* then closes old_up */
 };
 
-struct bind_slot {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	char			 text[64];
-	int			 used;		/* upstreams on this address */
-	int			 limit;		/* learned from evictions */
-	time_t			 last_login;
-	unsigned		 last_sid;
-};
-
-static struct bind_slot	 slots[BIND_MAX];
-static int		 nslots = 1;	/* slot 0: no bind, or the first */
-static int		 have_bind;
 static unsigned		 nwaiting;
-static unsigned		 login_seq;
 static struct event	*sweep;
 
 static struct reconn *rc_get(struct session *);
@@ -76,11 +60,8 @@ static void	rc_backoff(struct session *);
 static void	rc_on_retry(evutil_socket_t, short, void *);
 static void	rc_try(struct session *);
 static void	rc_report(struct session *, struct upstream *, const char *);
-static int	rc_suspect(struct session *, struct upstream *);
 static void	rc_judge(struct session *);
-static void	rc_survivor(struct session *, void *);
 static void	rc_tell_lost(struct session *);
-static int	rc_slot_full(int);
 static void	rc_wake(struct session *, void *);
 static void	rc_held_free(struct held *);
 static void	rc_nick_swap(struct session *, struct upstream *,
@@ -91,7 +72,6 @@ static void	rc_old_close(struct session *, const char *);
 static void	rc_on_sweep(evutil_socket_t, short, void *);
 static void	rc_sweep_one(struct session *, void *);
 static void	rc_check(struct upstream *, time_t, int);
-static int	rc_parse_binds(const char *);
 
 /* Seconds on a clock that does not jump. */
 time_t
@@ -109,10 +89,9 @@ reconnect_init(void)
 {
 	struct timeval	tv = { 1, 0 };
 
-	if (conf.upstream_bind != NULL &&
-	    rc_parse_binds(conf.upstream_bind) == -1)
-		fatalx("upstream-bind: \"%s\" is not a list of numeric "
-		    "addresses (at most %d)", conf.upstream_bind, BIND_MAX);
+	if (upbind_init(conf.upstream_bind) == -1)
+		fatalx("upstream-bind: \"%s\" is not a list of at most 16 "
+		    "numeric addresses", conf.upstream_bind);
 	sweep = event_new(ev_base, -1, EV_PERSIST, rc_on_sweep, NULL);
 	event_add(sweep, &tv);
 }
@@ -126,106 +105,10 @@ reconnect_shutdown(void)
 	sweep = NULL;
 }
 
-static int
-rc_parse_binds(const char *list)
-{
-	char	*copy = xstrdup(list), *p, *tok, *save = NULL;
-	int	 n = 0, len;
-
-	for (p = copy; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
-		len = sizeof slots[n].ss;
-		if (n == BIND_MAX || evutil_parse_sockaddr_port(tok,
-		    (struct sockaddr *)&slots[n].ss, &len) == -1) {
-			free(copy);
-			return -1;
-		}
-		slots[n].len = (socklen_t)len;
-		snprintf(slots[n].text, sizeof slots[n].text, "%s", tok);
-		log_info("upstream-bind: %s", tok);
-		n++;
-	}
-	free(copy);
-	if (n == 0)
-		return -1;
-	nslots = n;
-	have_bind = 1;
-	return 0;
-}
-
-/* Full: the configured limit or the one the server showed us. */
-static int
-rc_slot_full(int ix)
-{
-	struct bind_slot	*b = &slots[ix];
-
-	return (conf.upstream_per_address > 0 &&
-	    b->used >= conf.upstream_per_address) ||
-	    (b->limit > 0 && b->used >= b->limit);
-}
-
-/* The least used address with room, or -1 when all are full. */
-int
-reconnect_bind_pick(void)
-{
-	int	i, best = -1;
-
-	for (i = 0; i < nslots; i++)
-		if (!rc_slot_full(i) &&
-		    (best == -1 || slots[i].used < slots[best].used))
-			best = i;
-	return best;
-}
-
-/*
- * Count u on an address and make its socket, bound to that address
- * (*fd -1: no --upstream-bind, libevent makes it). -1 when all are full.
- */
-int
-reconnect_bind_take(struct upstream *u, int *fd)
-{
-	struct bind_slot	*b;
-	int			 ix = reconnect_bind_pick();
-
-	*fd = -1;
-	if (ix == -1)
-		return -1;
-	b = &slots[ix];
-	if (have_bind) {
-		*fd = socket(b->ss.ss_family, SOCK_STREAM, 0);
-		if (*fd == -1 || evutil_make_socket_nonblocking(*fd) == -1 ||
-		    bind(*fd, (struct sockaddr *)&b->ss, b->len) == -1) {
-			log_warn("upstream-bind %s", b->text);
-			if (*fd != -1)
-				evutil_closesocket(*fd);
-			*fd = -1;
-			return -1;
-		}
-		evutil_make_socket_closeonexec(*fd);
-	}
-	b->used++;
-	(void)u;
-	return ix;
-}
-
-/* HELLO on u: remember when and who, to recognise evictions. */
+/* An upstream address has room again: waiting sessions try. */
 void
-reconnect_up_ready(struct upstream *u)
+reconnect_slot_freed(void)
 {
-	if (u->bind_ix < 0)
-		return;
-	u->login_seq = ++login_seq;
-	slots[u->bind_ix].last_login = reconnect_now();
-	slots[u->bind_ix].last_sid = u->s != NULL ? u->s->id : 0;
-}
-
-/* u is closing: its address has room again; waiting sessions try. */
-void
-reconnect_up_gone(struct upstream *u)
-{
-	if (u->bind_ix < 0)
-		return;
-	slots[u->bind_ix].used--;
-	u->bind_ix = -1;
 	if (nwaiting > 0)
 		session_foreach(rc_wake, NULL);
 }
@@ -315,79 +198,27 @@ rc_report(struct session *s, struct upstream *u, const char *why)
 	}
 }
 
-/*
- * Closed by the server right after another session logged in from the
- * same address: maybe the server's per-address limit evicted this one.
- * rc_judge() decides a moment later, when a restart would have closed
- * the others too.
- */
-static int
-rc_suspect(struct session *s, struct upstream *u)
-{
-	struct bind_slot	*b;
-
-	if (!u->eof || !u->ready || u->bind_ix < 0)
-		return 0;
-	b = &slots[u->bind_ix];
-	if (b->last_sid == s->id ||
-	    reconnect_now() - b->last_login > EVICT_WINDOW)
-		return 0;
-	s->rc->suspect = 1;
-	s->rc->suspect_ix = u->bind_ix;
-	s->rc->suspect_seq = login_seq;
-	return 1;
-}
-
-struct survivors {
-	int		 ix;
-	unsigned	 seq;
-	int		 old;		/* logged in before the loss */
-	int		 n;		/* logged in now */
-};
-
-static void
-rc_survivor(struct session *s, void *arg)
-{
-	struct survivors	*sv = arg;
-	struct upstream		*u = s->up;
-
-	if (u == NULL || u->closed || !u->ready || u->bind_ix != sv->ix)
-		return;
-	sv->n++;
-	if (u->login_seq <= sv->seq)
-		sv->old++;
-}
-
-/*
- * Logins older than the loss still alive: an eviction, not a restart;
- * the logins alive now are what the server allows.
- */
+/* Judge a suspected eviction (upbind_judge) and tell the user. */
 static void
 rc_judge(struct session *s)
 {
-	struct reconn		*rc = s->rc;
-	struct bind_slot	*b = &slots[rc->suspect_ix];
-	struct survivors	 sv = { rc->suspect_ix, rc->suspect_seq, 0, 0 };
+	struct reconn	*rc = s->rc;
+	int		 limit;
 
 	rc->suspect = 0;
-	session_foreach(rc_survivor, &sv);
-	if (sv.old == 0) {
+	limit = upbind_judge(rc->suspect_ix, rc->suspect_seq, s->id);
+	if (limit == 0) {
 		rc_tell_lost(s);
 		return;
 	}
-	if (b->limit == 0 || sv.n < b->limit)
-		b->limit = sv.n;
 	rc->evictions++;
-	log_warnx("s%u: evicted by the chat server (%d logins from %s "
-	    "remain): upstream logins there now limited to %d", s->id, sv.n,
-	    have_bind ? b->text : "the gateway's address", b->limit);
 	irc_send_notice(s, "The chat server closed your connection right "
 	    "after another user of this gateway logged in: it keeps at most "
 	    "%d logins per source address and drops the oldest. The gateway "
 	    "will not log you in again until a login slot is free (the "
 	    "operator can spread users over more addresses with "
 	    "--upstream-bind). Messages you send meanwhile are held (up to "
-	    "%lld).", b->limit, conf.hold_max);
+	    "%lld).", limit, conf.hold_max);
 }
 
 static void
@@ -426,7 +257,9 @@ reconnect_lost(struct session *s, struct upstream *u, const char *why)
 		rc->refused[0] = '\0';
 		snprintf(rc->why, sizeof rc->why, "%s", why);
 	}
-	if (u != NULL && rc_suspect(s, u)) {
+	if (u != NULL && upbind_suspect(u, s->id, &rc->suspect_seq)) {
+		rc->suspect = 1;
+		rc->suspect_ix = u->bind_ix;
 		rc_schedule(s, EVICT_JUDGE_MS);
 		return;
 	}
@@ -487,7 +320,7 @@ rc_try(struct session *s)
 		if (s->flags & SESSION_DEAD)
 			return;
 	}
-	if (reconnect_bind_pick() == -1) {
+	if (upbind_pick() == -1) {
 		if (!rc->waiting) {
 			rc->waiting = 1;
 			nwaiting++;
@@ -729,7 +562,7 @@ reconnect_nick(struct session *s, const char *nick, const char *name)
 		    "way; please wait a while and try again.");
 		return;
 	}
-	if (reconnect_bind_pick() == -1) {
+	if (upbind_pick() == -1) {
 		irc_send_num(s, RPL_TRYAGAIN, "NICK :The gateway has no free "
 		    "chat server login slot for a second login now; please "
 		    "wait a while and try again.");

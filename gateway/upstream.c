@@ -147,7 +147,7 @@ upstream_connect(struct session *s, const char *name)
 	u = xcalloc(1, sizeof *u);
 	u->s = s;
 	snprintf(u->name, sizeof u->name, "%s", name);
-	if ((u->bind_ix = reconnect_bind_take(u, &fd)) == -1) {
+	if ((u->bind_ix = upbind_take(&fd)) == -1) {
 		free(u);
 		return NULL;
 	}
@@ -159,7 +159,7 @@ upstream_connect(struct session *s, const char *name)
 	if (u->bev == NULL) {
 		if (fd != -1)
 			evutil_closesocket(fd);
-		reconnect_up_gone(u);
+		upbind_gone(u);
 		free(u);
 		return NULL;
 	}
@@ -190,7 +190,7 @@ upstream_close(struct upstream *u)
 		return;
 	u->closed = 1;
 	u->s = NULL;
-	reconnect_up_gone(u);
+	upbind_gone(u);
 	bufferevent_disable(u->bev, EV_READ | EV_WRITE);
 	event_active(u->reaper, EV_TIMEOUT, 0);
 }
@@ -458,7 +458,7 @@ up_on_hello(struct upstream *u, struct up_req *req, struct chat_msg *m)
 	(void)req;
 	u->ready = 1;
 	snprintf(u->name, sizeof u->name, "%s", m->name);
-	reconnect_up_ready(u);
+	upbind_ready(u);
 	if (u != u->s->up || (u->s->flags & SESSION_RECONNECTING))
 		reconnect_hello(u->s, u, u->name);
 	else
