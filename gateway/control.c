@@ -402,7 +402,7 @@ control_set_away(struct session *s, const char *text)
 	struct control	*c = control_get(s);
 
 	free(c->away);
-	c->away = text != NULL ? xstrndup(text, 300) : NULL;
+	c->away = text != NULL ? xstrndup(text, strnlen(text, 300)) : NULL;
 }
 
 /* The AWAY text of s, or NULL. */
