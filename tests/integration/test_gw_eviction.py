@@ -92,3 +92,14 @@ def test_upstream_per_address_next_bind_address(procs):
     assert register(procs, g, "one")[1] == "ok"
     assert register(procs, g, "two")[1] == "ok"
     assert register(procs, g, "three")[1] == "refused"
+
+
+def test_upstream_bind_bad_value_refused_at_start():
+    import subprocess
+    from gwlib import CHATIRCD
+    p = subprocess.run([CHATIRCD, "--listen", "127.0.0.1:0",
+                        "--upstream-bind", "not-an-address"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=10)
+    assert p.returncode != 0
+    assert b'upstream-bind: "not-an-address" is not a list' in p.stderr
