@@ -327,8 +327,8 @@ void		 chan_who(struct session *, const char *);
 
 /* irc_send.c */
 int	 irc_send_fail(struct session *, const char *, const char *,
-	    const char *, const char *, ...)
-	    __attribute__((format(printf, 5, 6)));
+	    const char *, const char *, const char *, ...)
+	    __attribute__((format(printf, 6, 7)));
 int	 irc_send_raw(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 irc_send_num(struct session *, int, const char *, ...)

@@ -79,7 +79,9 @@ static void
 irc_msg_tell(struct session *s, const char *target, const char *what,
     const char *why)
 {
-	irc_send_notice(s, "%s to %s not delivered: %s", what, target, why);
+	irc_send_fail(s, "FAIL", strcmp(what, "Notice") == 0 ? "NOTICE" :
+	    "PRIVMSG", "NOT_DELIVERED", target, "%s to %s not delivered: %s",
+	    what, target, why);
 }
 
 static void
@@ -110,9 +112,10 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 	if (text[0] == CTCP) {
 		if (strncmp(text + 1, "ACTION ", 7) != 0) {
 			if (!notice)
-				irc_send_notice(s, "CTCP %.*s is not "
-				    "available to chat users; nothing was sent"
-				    " to %s", (int)strcspn(text + 1, " \001"),
+				irc_send_fail(s, "FAIL", "PRIVMSG",
+				    "CTCP_UNSUPPORTED", target, "CTCP %.*s is "
+				    "not available to chat users; nothing was "
+				    "sent to %s", (int)strcspn(text + 1, " \001"),
 				    text + 1, target);
 			return;
 		}

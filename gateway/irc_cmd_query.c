@@ -110,8 +110,8 @@ irc_query_failed(struct session *s, struct up_req *req, const char *why)
 	}
 	if (req->who_for == WHO_FOR_POLL)
 		return;
-	irc_send_notice(s, "The chat server could not list its users: %s",
-	    why);
+	irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The chat "
+	    "server could not list its users: %s", why);
 	switch (req->who_for) {
 	case WHO_FOR_NAMES:
 		irc_send_num(s, RPL_ENDOFNAMES, "* :End of /NAMES list");

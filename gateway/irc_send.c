@@ -124,6 +124,31 @@ irc_send_notice(struct session *s, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * A failure the user should see: with CAP standard-replies "FAIL/WARN/
+ * NOTE cmd code [context] :text", else a NOTICE with the same text.
+ */
+int
+irc_send_fail(struct session *s, const char *kind, const char *cmd,
+    const char *code, const char *context, const char *fmt, ...)
+{
+	char	pfx[IRC_LINE_MAX];
+	va_list	ap;
+	int	rc;
+
+	if (s->caps & CAP_STANDARD_REPLIES)
+		snprintf(pfx, sizeof pfx, ":%s %s %s %s%s%s :",
+		    conf.server_name, kind, cmd, code, context ? " " : "",
+		    context ? context : "");
+	else
+		snprintf(pfx, sizeof pfx, ":%s NOTICE %s :",
+		    conf.server_name, irc_target(s));
+	va_start(ap, fmt);
+	rc = irc_send_vfmt(s, pfx, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* The last line a closing client gets. */
 void
 irc_send_error(struct session *s, const char *reason)
