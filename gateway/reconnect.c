@@ -19,6 +19,7 @@
 #include "numeric.h"
 
 #define EVICT_JUDGE_MS	300	/* then see whether the others survived */
+#define EVICT_MAX	3	/* evictions before timers stop retrying */
 #define EXCERPT		40	/* bytes of text named in a report */
 #define NICK_GRACE_MS	1000	/* the old login stays after its replies */
 
@@ -327,7 +328,9 @@ rc_try(struct session *s)
 			log_info("s%u: every upstream address is at its login "
 			    "limit: waiting for a free slot", s->id);
 		}
-		rc_schedule(s, conf.reconnect_max);
+		/* evicted often: only a freed slot wakes it (no war) */
+		if (rc->evictions < EVICT_MAX)
+			rc_schedule(s, conf.reconnect_max);
 		return;
 	}
 	if (rc->waiting) {
