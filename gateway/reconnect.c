@@ -191,7 +191,8 @@ rc_report(struct session *s, struct upstream *u, const char *why)
 			log_info("s%u: SEND to %s not confirmed", s->id,
 			    log_escape(r->target, strlen(r->target)));
 		} else if (r->kind == REQ_WHO &&
-		    r->who_for != WHO_FOR_KEEPALIVE)
+		    r->who_for != WHO_FOR_KEEPALIVE &&
+		    r->who_for != WHO_FOR_POLL)	/* nobody asked */
 			irc_query_failed(s, r, why);
 		r->kind = REQ_NONE;	/* reported once */
 		if (s->flags & SESSION_DEAD)
