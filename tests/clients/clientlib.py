@@ -255,9 +255,12 @@ class Tmux:
             return False
 
     def type(self, text):
-        """Type one line and press Enter."""
+        """Type one line and press Enter, then pause briefly: lines typed
+        faster than a person would look like a paste to irssi, which then
+        asks before sending them."""
         self._tmux("send-keys", "-t", "t", "-l", text)
         self._tmux("send-keys", "-t", "t", "Enter")
+        time.sleep(0.05)
 
     def keys(self, *keys):
         self._tmux("send-keys", "-t", "t", *keys)

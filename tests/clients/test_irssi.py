@@ -5,13 +5,8 @@ into it and read its screen.  The only option given is the nick (-n).
 """
 import re
 
-import pytest
-
 from clientlib import (chat_login_soon, chat_user, clients, new_name,  # noqa
                        online, told_line, wait_until)
-
-BOTS = {"echobot", "delaybot"}
-
 
 def status_nick(irssi):
     """The nick irssi's status bar shows, e.g. ' [04:01] [alice(+i)] ...'."""
@@ -136,6 +131,23 @@ def test_chat_channel_shows_arrivals_and_departures(procs, clients):
     irssi.wait_screen(r"\bdave\b.*has joined &chat", "dave joining")
     dave.close()
     irssi.wait_screen(r"\bdave\b.*has (quit|left)", "dave leaving")
+
+
+def test_seed_commands_typed_in_chat_channel(procs, clients):
+    """!who, @user message and help, typed in &chat as in the seed."""
+    chatd, gw, irssi = logged_in(procs, clients)
+    irssi.window("&chat")
+    irssi.wait_screen(r"Total of \d+ nicks", "the nick list of &chat")
+    irssi.type("!who")
+    irssi.wait_screen(r"There are 3 online users:\s*\n.*\bechobot\b",
+                      "the !who answer")
+    irssi.type("@echobot hi there")
+    irssi.wait_screen(r"echobot.*delivered", "the @echobot answer")
+    irssi.type("@nobody x")
+    irssi.wait_screen(r"The destination user does not exist.*nobody",
+                      "the @nobody answer")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?echobot> hi there\s*$", "echobot's answer")
 
 
 def test_survives_upstream_restart(procs, clients):

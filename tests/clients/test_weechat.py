@@ -8,8 +8,6 @@ WeeChat's default anti-flood (one message per 2 s) is kept.
 """
 import re
 
-import pytest
-
 from clientlib import (chat_login_soon, chat_user, clients, new_name,  # noqa
                        online, told_line, wait_until)
 
