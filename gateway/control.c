@@ -179,8 +179,9 @@ control_names_add(const char *name, void *arg)
 	struct control_names	*cn = arg;
 	struct session		*s = cn->s;
 	char			 nick[NICK_MAX + 1];
-	int			 uh = !cn->bare && (s->caps & CAP_USERHOST_NAMES);
+	int			 uh;
 
+	uh = !cn->bare && (s->caps & CAP_USERHOST_NAMES);
 	if (strcmp(name, s->name) == 0)
 		snprintf(nick, sizeof nick, "%s", s->nick);
 	else if (names_from_upstream(name, nick, sizeof nick) == -1)
@@ -345,7 +346,7 @@ control_at(struct session *s, const char *text)
 	user[ulen] = '\0';
 	if (chat_name_valid(user, ulen, CHAT_NAME_MAX) &&
 	    presence_online(user))
-		memcpy(name, user, ulen + 1);	/* valid: <= CHAT_NAME_MAX */
+		memcpy(name, user, ulen + 1);	/* <= CHAT_NAME_MAX */
 	else if (names_to_upstream(user, name, sizeof name) == -1) {
 		control_say(s, "The destination user does not exist: %s "
 		    "(message not delivered)", user);
@@ -377,8 +378,8 @@ control_sent(struct session *s, struct up_req *req, int ok, const char *why)
 void
 control_ison(struct session *s, const char *nicks)
 {
-	char	 copy[IRC_LINE_MAX], out[IRC_LINE_MAX], *p, *t, *save = NULL;
-	char	 name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
+	char	 copy[IRC_LINE_MAX], out[IRC_LINE_MAX], *p, *t;
+	char	*save = NULL, name[CHAT_NAME_MAX + 1], canon[NICK_MAX + 1];
 	size_t	 len = 0;
 
 	out[0] = '\0';
@@ -460,8 +461,8 @@ control_mon_add(struct session *s, char *targets)
 		}
 		if (control_mon_find(c, key) < 0) {
 			if (c->nmon >= MONITOR_MAX) {
-				irc_send_num(s, ERR_MONLISTFULL, "%d %s :Monitor "
-				    "list is full.", MONITOR_MAX, t);
+				irc_send_num(s, ERR_MONLISTFULL, "%d %s :"
+				    "Monitor list is full.", MONITOR_MAX, t);
 				return;
 			}
 			if (c->mon == NULL)

@@ -23,14 +23,14 @@ struct presence_user {
 struct presence_pick {
 	unsigned	 after;		/* last session that polled */
 	struct session	*next;		/* lowest id above it */
-	struct session	*first;		/* lowest id: wrap around */
+	struct session	*first;		/* lowest id: wraps */
 };
 
 static struct presence_user	*users;
 static unsigned			 nusers;
 static unsigned			 generation;
 static long long		 updated_ms = -1;	/* never */
-static long long		 asked_ms = -1;		/* poll in flight */
+static long long		 asked_ms = -1;	/* poll in flight */
 static unsigned			 last_poller;
 static struct event		*poll_ev;
 
