@@ -130,6 +130,9 @@ irc_query_failed(struct session *s, struct up_req *req, const char *why)
 	case WHO_FOR_USERHOST:
 		irc_send_num(s, RPL_USERHOST, ":");
 		break;
+	case WHO_FOR_CHAT_WHO:
+		control_who_answer(s, NULL);	/* from the shared list */
+		break;
 	default:
 		break;
 	}

@@ -210,3 +210,16 @@ def test_echo_message_in_chat(procs):
     alice.send("PRIVMSG &chat :!who")
     alice.expect(r"^:alice!\S+ PRIVMSG &chat :!who$")
     alice.expect(r" NOTICE &chat :There are \d+ online users:")
+
+
+def test_who_in_chat_when_the_server_refuses_the_list(procs):
+    chatd = procs.chatd("--only-dialect", "original")
+    gw = procs.chatircd(chatd, "--dialect", "newer")
+    alice = irc(procs, gw, "alice")
+    # the list was refused: &chat opens anyway, with what is known
+    alice.expect(r" 366 alice &chat ")
+    alice.send("PRIVMSG &chat :!who")
+    alice.expect(r"NOTICE alice :The chat server could not list its users: "
+                 r"Error: Unknown issue in previous message header\.")
+    alice.expect(r" NOTICE &chat :There are 1 online users:$")
+    alice.expect(r" NOTICE &chat :alice$")
