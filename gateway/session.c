@@ -28,6 +28,7 @@ struct session_entry {
 #define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
 #define SESSION_HALF_CLOSED	0x2000	/* ERROR sent, FIN sent */
 #define LINGER_SECONDS		3
+#define IRC_INPUT_HELD		(16 * 1024)	/* unread socket input bound */
 
 static struct session_entry	*by_id;		/* every allocated one */
 static struct session_entry	*by_nick;	/* registered, live */
@@ -100,6 +101,8 @@ session_new(int fd, const char *host)
 	    session_on_event, s);
 	bufferevent_setwatermark(s->irc, EV_WRITE,
 	    (size_t)conf.sendq_soft / 2, 0);
+	/* unread input is bounded too (it waits while a login runs) */
+	bufferevent_setwatermark(s->irc, EV_READ, 0, IRC_INPUT_HELD);
 	bufferevent_enable(s->irc, EV_READ | EV_WRITE);
 	event_add(s->timer, &tv);
 	HASH_ADD(hh_id, by_id, s.id, sizeof s->id, e);
@@ -224,6 +227,9 @@ session_registered(struct session *s)
 
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
+	/* lines that waited for the login: after the welcome is queued */
+	bufferevent_trigger(s->irc, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
 	event_del(s->timer);
 	reconnect_ping_timer(s);	/* arms the idle-client ping */
 	session_nick_remove(e);
@@ -340,7 +346,12 @@ session_on_read(struct bufferevent *bev, void *arg)
 	}
 	s->last_rx = reconnect_now();
 	s->flags &= ~SESSION_PINGED;
-	while (!(s->flags & SESSION_DEAD)) {
+	/*
+	 * While the login is under way, lines wait (in the framer and the
+	 * socket): a PRIVMSG pipelined after NICK/USER is run once 001 is
+	 * out, as any IRC server that registers at once would.
+	 */
+	while (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN))) {
 		r = linebuf_next(&s->rx, &line, &len);
 		if (r == LINEBUF_LINE) {
 			session_line(s, line, len);
@@ -361,8 +372,8 @@ session_on_read(struct bufferevent *bev, void *arg)
 			break;	/* cannot happen: the framer frees room */
 		evbuffer_drain(in, taken);
 	}
-	if (!(s->flags & SESSION_DEAD) && !s->rx.skipping &&
-	    linebuf_pending(&s->rx) == 0) {
+	if (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN)) &&
+	    !s->rx.skipping && linebuf_pending(&s->rx) == 0) {
 		linebuf_free(&s->rx);	/* idle sessions hold no buffer */
 		linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 +
 		    IRC_TAGS_MAX + 1);

@@ -1,6 +1,7 @@
 """chatircd registration: CAP, NICK/USER in any order, taken and invalid
 nicks, welcome numerics, the failures a user must be told about."""
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -242,3 +243,32 @@ def test_config_file_and_check(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 1 and "dialect" in r.stderr
     assert r.stdout == ""
+
+
+def test_lines_pipelined_during_login_wait_for_it(procs, gw):
+    """A script that writes NICK, USER and PRIVMSGs in one go: the
+    messages wait for the login instead of getting 451 and being lost."""
+    d, g = gw
+    c = procs.client(g, eol=b"\r\n", name="script")
+    c.send_raw("NICK scripty\r\nUSER s 0 * :s\r\n"
+               "PRIVMSG echobot :first\r\nPRIVMSG echobot :second\r\n"
+               "PING :done\r\n")
+    c.expect(r" 001 scripty ")
+    c.expect(r"^:echobot!\S+ PRIVMSG scripty :first$")
+    c.expect(r"^:echobot!\S+ PRIVMSG scripty :second$")
+    assert any(re.search(r"PONG \S+ :done", l) for l in c.lines), \
+        c.transcript()
+    assert not any(" 451 " in l for l in c.lines), c.transcript()
+
+
+def test_flood_during_login_is_bounded(procs, gw):
+    """Input written while the login runs is held, but not without bound:
+    the gateway stops reading the socket and carries on after the login."""
+    d, g = gw
+    c = procs.client(g, eol=b"\r\n", name="flood")
+    c.send_raw("NICK flooder\r\nUSER f 0 * :f\r\n" +
+               "PRIVMSG nobody :x\r\n" * 2000)
+    c.expect(r" 001 flooder ", timeout=15)
+    c.expect(r" 401 flooder nobody ", timeout=15)
+    c.send("PING :alive")
+    c.expect(r"PONG \S+ :alive", timeout=30)
