@@ -332,7 +332,7 @@ irc_login_welcome(struct session *s)
 
 	strftime(created, sizeof created, "%Y-%m-%d %H:%M:%S UTC",
 	    gmtime(&start_time));
-	irc_send_num(s, RPL_WELCOME, ":Welcome to the %s chat network, %s "
+	irc_send_num(s, RPL_WELCOME, ":Welcome to the %s network, %s "
 	    "(logged in to the chat server as %s)", conf.network, s->nick,
 	    s->name);
 	irc_send_num(s, RPL_YOURHOST, ":Your host is %s, running version %s",

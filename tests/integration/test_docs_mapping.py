@@ -1,0 +1,49 @@
+"""docs/mapping.md names a test for every row: each named test exists."""
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# The short names mapping.md uses for the test files.
+ALIASES = {
+    "reg": "test_gw_register.py", "msg": "test_gw_msg.py",
+    "query": "test_gw_query.py", "names": "test_gw_names.py",
+    "limits": "test_gw_limits.py", "up": "test_gw_upstream.py",
+    "reconnect": "test_gw_reconnect.py", "nick": "test_gw_nick.py",
+    "evict": "test_gw_eviction.py", "ping": "test_gw_ping.py",
+    "chan": "test_gw_chan.py", "pres": "test_gw_presence.py",
+    "mon": "test_gw_monitor.py", "repl": "test_gw_chan_replies.py",
+}
+
+
+def defined_tests():
+    found = set()
+    for d in ("tests/integration", "tests/clients"):
+        for f in os.listdir(os.path.join(ROOT, d)):
+            if f.startswith("test_") and f.endswith(".py"):
+                with open(os.path.join(ROOT, d, f)) as fh:
+                    for m in re.finditer(r"^def (test_\w+)", fh.read(),
+                                         re.M):
+                        found.add((f, m.group(1)))
+    return found
+
+
+def test_every_named_test_exists():
+    with open(os.path.join(ROOT, "docs", "mapping.md")) as f:
+        text = f.read()
+    tests = defined_tests()
+    names = {t for _, t in tests}
+    refs = re.findall(r"([a-z_.]*)::(test_\w+)", text)
+    assert len(refs) > 100, "mapping.md names too few tests"
+    missing = []
+    for alias, name in refs:
+        if alias == "":
+            ok = name in names
+        else:
+            f = ALIASES.get(alias, alias)
+            ok = (f, name) in tests
+        if not ok:
+            missing.append("%s::%s" % (alias, name))
+    assert not missing, "mapping.md names tests that do not exist: %s" % (
+        ", ".join(sorted(set(missing))))
