@@ -72,8 +72,10 @@ static const struct opt opts[] = {
 	{ "upstream-timeout",	NUM(upstream_timeout), 1, 3600, 30, NULL,
 	    "seconds an upstream request may wait for its reply before the "
 	    "connection counts as lost" },
-	{ "keepalive",		NUM(keepalive), 1, 3600, 60, NULL,
-	    "seconds of upstream silence before a keep-alive WHO" },
+	{ "keepalive",		NUM(keepalive), 1, 86400, 600, NULL,
+	    "seconds one session's upstream may stay silent before it gets "
+	    "a keep-alive WHO of its own (the shared poll probes the server "
+	    "for all)" },
 	{ "reconnect-min",	NUM(reconnect_min), 10, 3600000, 1000, NULL,
 	    "first reconnect delay in ms (doubles, with jitter)" },
 	{ "reconnect-max",	NUM(reconnect_max), 10, 3600000, 60000, NULL,

@@ -52,6 +52,13 @@ struct reconn {
 	struct event	*grace;		/* then closes old_up */
 };
 
+/* One pass of the silence sweep. */
+struct rc_sweep {
+	time_t		 now;
+	time_t		 hung;	/* a probe unanswered, sent then; else -1 */
+	unsigned	 hung_sid;	/* on this session's upstream */
+};
+
 static unsigned		 nwaiting;
 static struct event	*sweep;
 
@@ -72,7 +79,8 @@ static void	rc_on_grace(evutil_socket_t, short, void *);
 static void	rc_old_close(struct session *, const char *);
 static void	rc_on_sweep(evutil_socket_t, short, void *);
 static void	rc_sweep_one(struct session *, void *);
-static void	rc_check(struct upstream *, time_t, int);
+static void	rc_check(struct upstream *, struct rc_sweep *, int);
+static void	rc_suspect(struct session *, void *);
 
 /* Seconds on a clock that does not jump. */
 time_t
@@ -648,44 +656,83 @@ reconnect_ping_timer(struct session *s)
 	event_add(s->timer, &tv);
 }
 
+/*
+ * Once a second: requests unanswered past upstream-timeout fail their
+ * connection. When one was a probe (the shared poll or a keep-alive),
+ * the server itself looks hung: every session silent since then is
+ * asked too, so each finds out within one more upstream-timeout.
+ */
 static void
 rc_on_sweep(evutil_socket_t fd, short what, void *arg)
 {
-	time_t	now = reconnect_now();
+	struct rc_sweep	sw = { reconnect_now(), -1, 0 };
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	session_foreach(rc_sweep_one, &now);
+	session_foreach(rc_sweep_one, &sw);
+	if (sw.hung == -1)
+		return;
+	log_info("s%u: a user-list probe went unanswered: probing every "
+	    "session silent since then", sw.hung_sid);
+	session_foreach(rc_suspect, &sw);
 }
 
 static void
 rc_sweep_one(struct session *s, void *arg)
 {
-	time_t	now = *(time_t *)arg;
+	struct rc_sweep	*sw = arg;
 
 	if (s->rc != NULL && s->rc->nick_up != NULL)
-		rc_check(s->rc->nick_up, now, 0);
+		rc_check(s->rc->nick_up, sw, 0);
 	if (s->rc != NULL && s->rc->old_up != NULL)
-		rc_check(s->rc->old_up, now, 0);
+		rc_check(s->rc->old_up, sw, 0);
 	if (s->up != NULL && !(s->flags & SESSION_DEAD))
-		rc_check(s->up, now, 1);
+		rc_check(s->up, sw, 1);
 }
 
-/* A request unanswered past upstream-timeout: the connection is dead. */
+/*
+ * A request unanswered past upstream-timeout: the connection is dead.
+ * Else, with keepalive, a WHO after keepalive seconds of silence.
+ */
 static void
-rc_check(struct upstream *u, time_t now, int keepalive)
+rc_check(struct upstream *u, struct rc_sweep *sw, int keepalive)
 {
-	char	why[128];
+	struct up_req	*r = u->pending;
+	char		 why[128];
 
 	if (u->closed)
 		return;
-	if (u->pending != NULL &&
-	    now - u->pending->sent >= conf.upstream_timeout) {
+	if (r != NULL && sw->now - r->sent >= conf.upstream_timeout) {
+		if (r->kind == REQ_WHO && (r->who_for == WHO_FOR_POLL ||
+		    r->who_for == WHO_FOR_KEEPALIVE) && r->sent > sw->hung) {
+			sw->hung = r->sent;
+			sw->hung_sid = u->s != NULL ? u->s->id : 0;
+		}
 		snprintf(why, sizeof why, "no answer from the chat server for "
-		    "%lld seconds", (long long)(now - u->pending->sent));
+		    "%lld seconds", (long long)(sw->now - r->sent));
 		upstream_fail(u, why);
-	} else if (keepalive && u->ready && u->pending == NULL &&
-	    now - u->last_rx >= conf.keepalive)
+	} else if (keepalive && u->ready && r == NULL &&
+	    sw->now - u->last_rx >= conf.keepalive)
 		upstream_who(u, WHO_FOR_KEEPALIVE, NULL);
+}
+
+/*
+ * A logged-in session whose upstream has said nothing since the
+ * unanswered probe was sent (same second counts) and waits for nothing
+ * (else that request times out by itself) gets a keep-alive WHO now.
+ */
+static void
+rc_suspect(struct session *s, void *arg)
+{
+	struct rc_sweep	*sw = arg;
+	struct upstream	*u = s->up;
+
+	if ((s->flags & (SESSION_DEAD | SESSION_RECONNECTING)) ||
+	    !(s->flags & SESSION_REGISTERED) || u == NULL || u->closed ||
+	    !u->ready || u->pending != NULL || u->last_rx > sw->hung)
+		return;
+	log_debug("s%u: upstream silent since the unanswered probe: "
+	    "keep-alive", s->id);
+	upstream_who(u, WHO_FOR_KEEPALIVE, NULL);
 }

@@ -6,6 +6,9 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,11 @@
 #include <utlist.h>
 
 #include "chatircd.h"
+
+/* TCP keep-alive: a vanished peer is noticed without our traffic. */
+#define KA_IDLE		60	/* seconds idle before the first probe */
+#define KA_INTVL	10	/* seconds between probes */
+#define KA_CNT		3	/* unanswered probes: the connection fails */
 
 struct up_reply {
 	enum chat_type	 type;
@@ -72,6 +80,7 @@ static void	up_req_free(struct up_req *);
 static void	up_write(struct upstream *, enum chat_type, const char *,
 		    const char *, size_t);
 static void	up_learn(enum chat_type);
+static void	up_keepalive(struct upstream *);
 
 /* Remember HOST:PORT and the dialect option; -1 if HOST:PORT is bad. */
 int
@@ -570,6 +579,7 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		u->connected = 1;
+		up_keepalive(u);
 		log_debug("s%u: upstream connected", u->s ? u->s->id : 0);
 		return;
 	}
@@ -593,4 +603,27 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 		snprintf(why, sizeof why, "Chat server connection error: %s",
 		    strerror(err));
 	up_fail(u, why);
+}
+
+/*
+ * Kernel keep-alive probes on the connected socket: a host that vanished
+ * or a path that broke ends in a socket error (up_on_event, then the
+ * reconnect logic) even while nobody talks. Failure only costs that.
+ */
+static void
+up_keepalive(struct upstream *u)
+{
+	evutil_socket_t	fd = bufferevent_getfd(u->bev);
+	int		on = 1, idle = KA_IDLE, intvl = KA_INTVL, cnt = KA_CNT;
+
+	if (fd == -1)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof idle) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof intvl) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == -1)
+		log_warn("s%u: upstream TCP keep-alive",
+		    u->s != NULL ? u->s->id : 0);
 }
