@@ -52,8 +52,9 @@ echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
 
 # valgrind: memory errors or definite leaks make a daemon exit 99, which
 # the fixtures report as a failed test.
-VALGRIND_TESTS=${VALGRIND_TESTS:-"test_chatd.py test_gw_register.py
-	test_gw_msg.py test_gw_query.py"}
+VALGRIND_TESTS=${VALGRIND_TESTS:-"test_chatd.py test_gw_register.py \
+test_gw_msg.py test_gw_query.py test_gw_chan.py test_gw_nick.py \
+test_gw_reconnect.py"}
 echo "=== valgrind: $VALGRIND_TESTS" >&2
 (
 	cd tests/integration
@@ -64,6 +65,7 @@ echo "=== valgrind: $VALGRIND_TESTS" >&2
 	    --leak-check=full --show-leak-kinds=definite,indirect
 	    --errors-for-leak-kinds=definite,indirect"
 	# shellcheck disable=SC2086
-	/usr/bin/python3 -m pytest -q -p no:cacheprovider $VALGRIND_TESTS
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider -o addopts= \
+	    $VALGRIND_TESTS
 ) || status=1
 exit $status
