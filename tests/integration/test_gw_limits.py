@@ -116,8 +116,10 @@ def test_sendq_max_closes(procs):
 def test_max_pending(procs):
     up = FakeUpstream()
     try:
-        g = procs.chatircd(up.addr, "--max-pending", "2")
+        g = procs.chatircd(up.addr, "--max-pending", "2",
+                           "--poll-interval", "3600")
         a = irc(procs, g, "alice")
+        a.expect(r" 366 alice &chat ")  # its user list is in: none pending
         up.answer_who = False
         a.send("PRIVMSG bob :one")
         a.send("PRIVMSG bob :two")
