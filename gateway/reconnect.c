@@ -693,13 +693,19 @@ rc_sweep_one(struct session *s, void *arg)
 
 /*
  * A request unanswered past upstream-timeout: the connection is dead.
- * Else, with keepalive, a WHO after keepalive seconds of silence.
+ * Else, with keepalive, a WHO after keepalive seconds of silence, a
+ * tenth of it earlier or not by session id, so that sessions logged in
+ * together do not all ask in the same second.
  */
 static void
 rc_check(struct upstream *u, struct rc_sweep *sw, int keepalive)
 {
 	struct up_req	*r = u->pending;
 	char		 why[128];
+	long long	 quiet = conf.keepalive;
+
+	if (u->s != NULL)
+		quiet -= u->s->id % (conf.keepalive / 10 + 1);
 
 	if (u->closed)
 		return;
@@ -713,7 +719,7 @@ rc_check(struct upstream *u, struct rc_sweep *sw, int keepalive)
 		    "%lld seconds", (long long)(sw->now - r->sent));
 		upstream_fail(u, why);
 	} else if (keepalive && u->ready && r == NULL &&
-	    sw->now - u->last_rx >= conf.keepalive)
+	    sw->now - u->last_rx >= quiet)
 		upstream_who(u, WHO_FOR_KEEPALIVE, NULL);
 }
 

@@ -7,9 +7,10 @@ everyone is logged in and idle.
   python3 tests/bench/presence_load.py [--sessions 1000] [--seconds 30]
       [--poll-interval 5] [--settle 3] [--build build]
 
-Per-session upstream keep-alives (reconnect.c, --keepalive, 60 s of
-silence) come on top once the sessions have been idle that long: use
---settle 70 to count them too.
+Per-session upstream keep-alives (reconnect.c, --keepalive, a backstop:
+600 s of silence by default, 60 s before the shared poll became the
+liveness probe) come on top once the sessions have been idle that long:
+--settle 70 shows whether any come after 60 s.
 """
 import argparse
 import asyncio
