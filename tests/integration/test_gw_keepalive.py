@@ -3,10 +3,12 @@
 time, idle sessions cause no per-session WHO storm, and upstream sockets
 carry TCP keep-alive."""
 import re
+import shutil
 import signal
 import subprocess
 import time
 
+import pytest
 from gwlib import FakeUpstream, irc
 
 FAST = ("--reconnect-min", "200", "--reconnect-max", "800")
@@ -113,6 +115,8 @@ def test_backstop_keepalive_only_for_silent_sessions(procs):
 
 
 def test_upstream_sockets_have_tcp_keepalive(procs):
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) not installed")
     up = FakeUpstream()
     try:
         g = procs.chatircd(up.addr)
