@@ -92,7 +92,7 @@ static const struct opt	*conf_find(const char *);
 static int	 conf_set(const struct opt *, const char *, const char *,
 		    int);
 static int	 conf_read_file(const char *);
-static void	 conf_usage(void);
+static void	 conf_usage(FILE *);
 static void	 conf_defaults(void);
 static int	 conf_check(void);
 
@@ -138,7 +138,7 @@ conf_read_file(const char *path)
 {
 	FILE		*f;
 	char		 line[1024], *p, *name, *value, *e;
-	int		 n = 0, rc = 0;
+	int		 n = 0, rc = 0, c;
 	const struct opt *o;
 
 	if ((f = fopen(path, "r")) == NULL) {
@@ -147,6 +147,14 @@ conf_read_file(const char *path)
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
 		n++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "chatircd: %s:%d: line longer than %zu "
+			    "bytes\n", path, n, sizeof line - 2);
+			rc = -1;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		for (p = line; isspace((unsigned char)*p); p++)
 			;
@@ -174,19 +182,19 @@ conf_read_file(const char *path)
 }
 
 static void
-conf_usage(void)
+conf_usage(FILE *out)
 {
 	size_t	i;
 
-	fprintf(stderr, "usage: chatircd [-dnv] [-f config] [--option value]"
+	fprintf(out, "usage: chatircd [-dnv] [-f config] [--option value]"
 	    "...\noptions (also \"name value\" lines in the -f file):\n");
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		if (opts[i].type == OPT_STR)
-			fprintf(stderr, "  --%-18s %s (default %s)\n",
+			fprintf(out, "  --%-18s %s (default %s)\n",
 			    opts[i].name, opts[i].help,
 			    opts[i].sdef ? opts[i].sdef : "none");
 		else
-			fprintf(stderr, "  --%-18s %s (%lld..%lld, default "
+			fprintf(out, "  --%-18s %s (%lld..%lld, default "
 			    "%lld)\n", opts[i].name, opts[i].help,
 			    opts[i].min, opts[i].max, opts[i].def);
 	}
@@ -273,12 +281,12 @@ conf_parse_args(int argc, char **argv)
 		else if (strcmp(a, "-n") == 0)
 			conf.check_only = 1;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			conf_usage();
-			return -1;
+			conf_usage(stdout);	/* asked for: not an error */
+			exit(0);
 		} else if (strcmp(a, "-f") == 0) {
 			if (++i == argc || conf_read_file(argv[i]) == -1) {
 				if (i == argc)
-					conf_usage();
+					conf_usage(stderr);
 				return -1;
 			}
 		} else if (strncmp(a, "--", 2) == 0 &&
@@ -293,7 +301,7 @@ conf_parse_args(int argc, char **argv)
 		} else {
 			fprintf(stderr, "chatircd: unknown argument \"%s\"\n",
 			    a);
-			conf_usage();
+			conf_usage(stderr);
 			return -1;
 		}
 	}

@@ -245,6 +245,24 @@ def test_config_file_and_check(tmp_path):
     assert r.stdout == ""
 
 
+def test_overlong_config_line_is_an_error(tmp_path):
+    """A config line past the parser's buffer is refused, not split in two
+    (the rest would be read as a line of its own)."""
+    f = tmp_path / "long.conf"
+    f.write_text("server-name " + "x" * 2000 + "\nmax-clients 5\n")
+    r = subprocess.run([CHATIRCD, "-f", str(f), "-n"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "long.conf:1: line longer than" in r.stderr
+    assert "unknown option" not in r.stderr
+
+
+def test_help_is_not_an_error():
+    r = subprocess.run([CHATIRCD, "--help"], capture_output=True, text=True)
+    assert r.returncode == 0
+    assert "--upstream" in r.stdout and "--max-clients" in r.stdout
+
+
 def test_lines_pipelined_during_login_wait_for_it(procs, gw):
     """A script that writes NICK, USER and PRIVMSGs in one go: the
     messages wait for the login instead of getting 451 and being lost."""
