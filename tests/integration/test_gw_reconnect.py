@@ -111,13 +111,15 @@ def test_messages_held_in_order_and_relogin_same_nick(procs):
 
 def test_restart_when_nick_taken_meanwhile(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--reconnect-min", "1500", "--reconnect-max",
-                       "3000")
+    # first retry 3-6 s after the loss: the raw login below must win the
+    # name even when chatd starts slowly (the valgrind pass)
+    g = procs.chatircd(d, "--reconnect-min", "6000", "--reconnect-max",
+                       "12000")
     a = irc(procs, g, "alice")
     d = restart_chatd(procs, d)
     a.expect(r"the gateway is reconnecting")
     chat(procs, d, "alice")         # someone else took the name
-    a.expect(r"^:alice!alice@\S+ NICK :alice2$", timeout=10)
+    a.expect(r"^:alice!alice@\S+ NICK :alice2$", timeout=20)
     a.expect(r"NOTICE alice2 :Cannot log in as alice\. That username is "
              r"already in use\. Successfully logged in as alice2! Your "
              r"nick is alice2; /nick picks another\.")
