@@ -24,6 +24,7 @@ static void	irc_query_nicks(struct session *, char *, const char *, int);
 static void	irc_query_lusers(struct session *, char *);
 static void	irc_query_nick(struct session *, char *, const char *);
 static int	irc_is_channel(const char *);
+static void	irc_query_join(struct irc_msg *, char *, size_t);
 
 static int
 irc_is_channel(const char *t)
@@ -312,18 +313,27 @@ irc_cmd_whowas(struct session *s, struct irc_msg *m)
 	irc_send_num(s, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", m->params[0]);
 }
 
+/* The parameters as one space-separated list (ISON, USERHOST). */
+static void
+irc_query_join(struct irc_msg *m, char *buf, size_t size)
+{
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nparams; i++) {
+		if (i > 0)
+			xstrlcat(buf, " ", size);
+		xstrlcat(buf, m->params[i], size);
+	}
+}
+
 /* ISON nick...: may come as many parameters or one. */
 void
 irc_cmd_ison(struct session *s, struct irc_msg *m)
 {
-	char	nicks[IRC_LINE_MAX] = "";
-	int	i;
+	char	nicks[IRC_LINE_MAX];
 
-	for (i = 0; i < m->nparams; i++) {
-		if (i > 0)
-			xstrlcat(nicks, " ", sizeof nicks);
-		xstrlcat(nicks, m->params[i], sizeof nicks);
-	}
+	irc_query_join(m, nicks, sizeof nicks);
 	if (presence_fresh())
 		control_ison(s, nicks);
 	else
@@ -334,14 +344,9 @@ irc_cmd_ison(struct session *s, struct irc_msg *m)
 void
 irc_cmd_userhost(struct session *s, struct irc_msg *m)
 {
-	char	nicks[IRC_LINE_MAX] = "";
-	int	i;
+	char	nicks[IRC_LINE_MAX];
 
-	for (i = 0; i < m->nparams; i++) {
-		if (i > 0)
-			xstrlcat(nicks, " ", sizeof nicks);
-		xstrlcat(nicks, m->params[i], sizeof nicks);
-	}
+	irc_query_join(m, nicks, sizeof nicks);
 	irc_query_ask(s, WHO_FOR_USERHOST, nicks, "USERHOST");
 }
 
