@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatircd.h"
+#include "core.h"
 
 struct conf	conf;
 

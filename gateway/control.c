@@ -5,13 +5,14 @@
  * text. Channel queries (MODE, WHO, LIST...) are irc_cmd_chan.c's.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "casemap.h"
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
 #define MONITOR_MAX	100		/* ISUPPORT MONITOR */
@@ -22,6 +23,13 @@ struct control {
 	char		*away;
 	unsigned	 nmon;
 	char		 (*mon)[NICK_MAX + 1];	/* folded nicks */
+};
+
+/* "@user message" on its way. */
+struct control_at {
+	unsigned	 sid;
+	char		*user;
+	char		*text;
 };
 
 struct control_cmd {
@@ -64,6 +72,10 @@ static void	control_names_add(const char *, void *);
 static void	control_names_flush(struct control_names *, int);
 static int	control_mon_find(struct control *, const char *);
 static void	control_mon_status(struct session *, const char *, int);
+static void	control_join_done(void *, enum up_result, char *);
+static void	control_who_done(void *, enum up_result, char *);
+static void	control_who_answer(struct session *);
+static void	control_at_done(void *, enum up_result, char *);
 
 static struct control *
 control_get(struct session *s)
@@ -114,8 +126,30 @@ control_login(struct session *s)
 
 	if (c->joined)
 		return;
-	if (upstream_who(s->up, WHO_FOR_JOIN, NULL) == -1)
+	if (link_who(s->link, control_join_done,
+	    (void *)(uintptr_t)s->id) == -1)
 		control_join_list(s);
+}
+
+/* The user list for the join is in, or not: the shared one serves. */
+static void
+control_join_done(void *ctx, enum up_result r, char *list)
+{
+	struct session	*s = session_find_id((unsigned)(uintptr_t)ctx);
+
+	(void)list;
+	if (s != NULL && r != UP_CANCELLED)
+		control_join_list(s);
+}
+
+/* 332 and 333: what &chat is. */
+void
+control_topic(struct session *s)
+{
+	irc_send_num(s, RPL_TOPIC, "%s :Everyone online on %s. Type help",
+	    conf.channel, upstream_host());
+	irc_send_num(s, RPL_TOPICWHOTIME, "%s %s %lld", conf.channel,
+	    conf.server_name, (long long)start_time);
 }
 
 /* JOIN, topic and the nick list, from the presence table. */
@@ -127,12 +161,9 @@ control_join_list(struct session *s)
 	if (c->joined || (s->flags & SESSION_DEAD))
 		return;
 	c->joined = 1;
-	irc_send_raw(s, ":%s!%s@%s JOIN %s", s->nick, s->name,
+	irc_send_raw(s, ":%s!%s@%s JOIN %s", s->nick, SNAME(s),
 	    upstream_host(), conf.channel);
-	irc_send_num(s, RPL_TOPIC, "%s :Everyone online on %s. Type help",
-	    conf.channel, upstream_host());
-	irc_send_num(s, RPL_TOPICWHOTIME, "%s %s %lld", conf.channel,
-	    conf.server_name, (long long)start_time);
+	control_topic(s);
 	control_names(s, 0);
 	irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
 	    conf.channel);
@@ -147,7 +178,7 @@ control_part(struct session *s, const char *why)
 	if (!c->joined)
 		return -1;
 	c->joined = 0;
-	irc_send_raw(s, ":%s!%s@%s PART %s :%s", s->nick, s->name,
+	irc_send_raw(s, ":%s!%s@%s PART %s :%s", s->nick, SNAME(s),
 	    upstream_host(), conf.channel, why);
 	return 0;
 }
@@ -182,7 +213,7 @@ control_names_add(const char *name, void *arg)
 	int			 uh;
 
 	uh = !cn->bare && (s->caps & CAP_USERHOST_NAMES);
-	if (strcmp(name, s->name) == 0)
+	if (strcmp(name, SNAME(s)) == 0)
 		snprintf(nick, sizeof nick, "%s", s->nick);
 	else if (names_from_upstream(name, nick, sizeof nick) == -1)
 		return;
@@ -206,8 +237,8 @@ control_names(struct session *s, int bare)
 	memset(&cn, 0, sizeof cn);
 	cn.s = s;
 	cn.bare = bare;
-	if (s->name[0] != '\0' && !presence_online(s->name))
-		control_names_add(s->name, &cn);
+	if (SNAME(s)[0] != '\0' && !presence_online(SNAME(s)))
+		control_names_add(SNAME(s), &cn);
 	presence_foreach(control_names_add, &cn);
 	control_names_flush(&cn, 1);
 	return cn.n;
@@ -240,7 +271,7 @@ control_tell(struct session *s, void *arg)
 		return;
 	if (c->nmon > 0 && control_mon_find(c, ch->key) >= 0)
 		control_mon_status(s, ch->name, ch->online);
-	if (!c->joined || strcmp(ch->name, s->name) == 0)
+	if (!c->joined || strcmp(ch->name, SNAME(s)) == 0)
 		return;
 	if (ch->online)
 		irc_send_raw(s, ":%s!%s@%s JOIN %s", ch->nick, ch->name,
@@ -258,7 +289,7 @@ control_privmsg(struct session *s, const char *text)
 	size_t	 i, wlen;
 
 	if (s->caps & CAP_ECHO_MESSAGE)
-		irc_send_raw(s, ":%s!%s@%s PRIVMSG %s :%s", s->nick, s->name,
+		irc_send_raw(s, ":%s!%s@%s PRIVMSG %s :%s", s->nick, SNAME(s),
 		    upstream_host(), conf.channel, text);
 	while (*text == ' ')
 		text++;
@@ -306,30 +337,47 @@ static void
 control_cmd_who(struct session *s, const char *args)
 {
 	(void)args;
-	if (upstream_who(s->up, WHO_FOR_CHAT_WHO, NULL) == -1)
-		control_who_answer(s, NULL);	/* from the shared list */
+	if (link_who(s->link, control_who_done,
+	    (void *)(uintptr_t)s->id) == -1)
+		control_who_answer(s);		/* from the shared list */
 }
 
-/* The user list for !who is in (req NULL: the shared one). */
-void
-control_who_answer(struct session *s, struct up_req *req)
+/* The user list for !who is in (presence has it), or not: say why. */
+static void
+control_who_done(void *ctx, enum up_result r, char *arg)
+{
+	struct session	*s = session_find_id((unsigned)(uintptr_t)ctx);
+
+	if (s == NULL || r == UP_CANCELLED)
+		return;
+	if (r != UP_OK)
+		irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The "
+		    "chat server could not list its users: %s", arg);
+	if (!(s->flags & SESSION_DEAD))
+		control_who_answer(s);
+}
+
+/* !who: everyone online, from the shared list. */
+static void
+control_who_answer(struct session *s)
 {
 	unsigned	n = presence_count();
 
-	(void)req;
-	if (s->name[0] != '\0' && !presence_online(s->name))
+	if (SNAME(s)[0] != '\0' && !presence_online(SNAME(s)))
 		n++;
 	control_say(s, "There are %u online users:", n);
 	control_names(s, 1);
 }
 
-/* "@user message": one SEND; the answer comes back to control_sent. */
+/* "@user message": one SEND; the answer comes to control_at_done(). */
 static void
 control_at(struct session *s, const char *text)
 {
-	char		 user[NICK_MAX + 1], name[CHAT_NAME_MAX + 1];
-	size_t		 ulen = strcspn(text, " ");
-	const char	*msg = text + ulen;
+	char			 user[NICK_MAX + 1], name[CHAT_NAME_MAX + 1];
+	size_t			 ulen = strcspn(text, " ");
+	const char		*msg = text + ulen;
+	struct control_at	*a;
+	int			 rc;
 
 	while (*msg == ' ')
 		msg++;
@@ -352,26 +400,44 @@ control_at(struct session *s, const char *text)
 		    "(message not delivered)", user);
 		return;
 	}
-	if (upstream_send(s->up, user, name, msg, strlen(msg), SEND_CONTROL,
-	    NULL) == -1)
+	a = xcalloc(1, sizeof *a);
+	a->sid = s->id;
+	a->user = xstrdup(user);
+	a->text = xstrdup(msg);
+	rc = link_send(s->link, name, msg, strlen(msg), control_at_done, a);
+	if (rc != 0) {
 		control_say(s, "Message to %s not delivered: %s", user,
-		    s->up == NULL ? "the chat server connection is down" :
-		    "too many requests await the chat server, send it again");
+		    rc == LINK_HOLD_FULL ? "the chat server connection is "
+		    "down" : "too many requests await the chat server, send "
+		    "it again");
+		control_at_done(a, UP_CANCELLED, NULL);
+	}
 }
 
-/* The answer to "@user message": delivered (1), no such user (0), why. */
-void
-control_sent(struct session *s, struct up_req *req, int ok, const char *why)
+/* The answer to "@user message", said in &chat. */
+static void
+control_at_done(void *ctx, enum up_result r, char *why)
 {
-	if (ok == 1)
-		control_say(s, "Message to %s delivered.", req->target);
-	else if (ok == 0)
+	struct control_at	*a = ctx;
+	struct session		*s = session_find_id(a->sid);
+
+	if (s == NULL || r == UP_CANCELLED)
+		;
+	else if (r == UP_OK)
+		control_say(s, "Message to %s delivered.", a->user);
+	else if (r == UP_UNKNOWN)
 		control_say(s, "The destination user does not exist: %s "
-		    "(message not delivered: \"%.60s%s\")", req->target,
-		    req->text, strlen(req->text) > 60 ? "..." : "");
-	else
-		control_say(s, "Message to %s not delivered: %s", req->target,
+		    "(message not delivered: \"%.60s%s\")", a->user,
+		    a->text, strlen(a->text) > 60 ? "..." : "");
+	else if (r == UP_REFUSED)
+		control_say(s, "Message to %s not delivered: %s", a->user,
 		    why);
+	else
+		control_say(s, "Message to %s not confirmed: %s; it may or "
+		    "may not have arrived", a->user, why);
+	free(a->user);
+	free(a->text);
+	free(a);
 }
 
 /* ISON from the shared list (303). */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
 #define CMD_ANY		0x0	/* before and after registration */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "casemap.h"
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
 #define ONLY_CHAT	"%s :No such channel (the only channel on this " \
@@ -88,10 +88,7 @@ irc_cmd_topic(struct session *s, struct irc_msg *m)
 		    conf.channel);
 		return;
 	}
-	irc_send_num(s, RPL_TOPIC, "%s :Everyone online on %s. Type help",
-	    conf.channel, upstream_host());
-	irc_send_num(s, RPL_TOPICWHOTIME, "%s %s %lld", conf.channel,
-	    conf.server_name, (long long)start_time);
+	control_topic(s);
 }
 
 /* LIST [channels]: &chat and how many are in it. */
@@ -109,7 +106,7 @@ irc_cmd_list(struct session *s, struct irc_msg *m)
 			show |= control_is_channel(t) || t[0] == '>' ||
 			    t[0] == '<' || strcmp(t, "*") == 0;
 	}
-	if (s->name[0] != '\0' && !presence_online(s->name))
+	if (SNAME(s)[0] != '\0' && !presence_online(SNAME(s)))
 		n++;
 	irc_send_num(s, RPL_LISTSTART, "Channel :Users  Name");
 	if (show)
@@ -184,7 +181,7 @@ chan_who_one(const char *name, void *arg)
 	struct chan_who	*cw = arg;
 	char		 nick[NICK_MAX + 1];
 
-	if (strcmp(name, cw->s->name) == 0)
+	if (strcmp(name, SNAME(cw->s)) == 0)
 		chan_who_line(cw->s, cw->s->nick, name);
 	else if (names_from_upstream(name, nick, sizeof nick) == 0)
 		chan_who_line(cw->s, nick, name);
@@ -197,8 +194,8 @@ chan_who(struct session *s, const char *c)
 	struct chan_who	cw = { s };
 
 	if (control_is_channel(c)) {
-		if (s->name[0] != '\0' && !presence_online(s->name))
-			chan_who_line(s, s->nick, s->name);
+		if (SNAME(s)[0] != '\0' && !presence_online(SNAME(s)))
+			chan_who_line(s, s->nick, SNAME(s));
 		presence_foreach(chan_who_one, &cw);
 	}
 	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list", c);

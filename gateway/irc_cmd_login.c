@@ -1,9 +1,8 @@
 /*
- * Registration: NICK, USER, PASS, CAP and QUIT, and the upstream login
- * behind them. A nick that is taken upstream or cannot be an upstream
- * name does not end the attempt: the next free name is tried (a new
- * upstream connection each time, since the server closes after a failed
- * login) and the user is told in words which name they got.
+ * Registration: NICK, USER, PASS, CAP and QUIT; once they are in, a link
+ * (link.c) logs in upstream, trying the next free name when one is taken,
+ * and calls irc_login_ok() with the welcome: the user is told in words
+ * which name they got. NICK after login is the link's second login.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 #include <strings.h>
 
 #include "casemap.h"
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
 struct cap_row {
@@ -31,8 +30,8 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 #define NCAPS	(sizeof caps / sizeof caps[0])
 
 static void	irc_login_maybe(struct session *);
-static void	irc_login_try(struct session *);
 static void	irc_login_welcome(struct session *);
+static void	irc_motd_send(struct session *);
 static void	irc_cap_ls(struct session *, const char *);
 static void	irc_cap_req(struct session *, char *);
 static void	irc_cap_list(struct session *, const char *);
@@ -63,7 +62,7 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 	if (casemap_fold(a, sizeof a, nick) == 0 &&
 	    casemap_fold(b, sizeof b, s->nick) == 0 && strcmp(a, b) == 0) {
 		if (strcmp(nick, s->nick) != 0) {	/* same name, new case */
-			irc_send_raw(s, ":%s!%s@%s NICK :%s", s->nick, s->name,
+			irc_send_raw(s, ":%s!%s@%s NICK :%s", s->nick, SNAME(s),
 			    s->host, nick);
 			session_set_nick(s, nick);
 		}
@@ -76,7 +75,7 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 		    "for upper case)", nick);
 		return;
 	}
-	reconnect_nick(s, nick, name);	/* make before break */
+	link_nick(s->link, s, nick, name);	/* make before break */
 }
 
 /* USER: the gateway needs nothing from it but its arrival. */
@@ -220,60 +219,28 @@ static void
 irc_login_maybe(struct session *s)
 {
 	const int	need = SESSION_HAVE_NICK | SESSION_HAVE_USER;
-	char		name[CHAT_NAME_MAX + 1];
+	char		name[CHAT_NAME_MAX + 1], base[CHAT_NAME_MAX + 1];
+	const char	*refused = "";
 
 	if ((s->flags & need) != need || (s->flags & (SESSION_CAP_NEG |
 	    SESSION_REGISTERED | SESSION_LOGGING_IN | SESSION_DEAD)))
 		return;
-	names_login_base(s->want, s->base, sizeof s->base);
-	s->attempt = 0;
-	s->refused[0] = '\0';
+	names_login_base(s->want, base, sizeof base);
 	if (!irc_nick_valid(s->want, NICKLEN) ||
-	    names_to_upstream(s->want, name, sizeof name) == -1) {
-		snprintf(s->refused, sizeof s->refused, "%s", s->want);
-		s->refused_why = CHAT_BAD_RQST_BODY;
-	}
-	irc_login_start(s);
-}
-
-/* Start (or restart) the login attempts with s->base. */
-void
-irc_login_start(struct session *s)
-{
+	    names_to_upstream(s->want, name, sizeof name) == -1)
+		refused = s->want;
 	s->flags |= SESSION_LOGGING_IN;
-	irc_login_try(s);
+	link_new(s, base, refused, CHAT_BAD_RQST_BODY);
 }
 
-static void
-irc_login_try(struct session *s)
-{
-	char	name[CHAT_NAME_MAX + 1];
-
-	if (names_candidate(s->base, s->attempt, name, sizeof name) == -1) {
-		session_close(s, "No usable chat name");
-		return;
-	}
-	if (upbind_pick() == -1) {
-		session_close(s, "Cannot log in: this gateway already has as "
-		    "many chat server logins per address as it may "
-		    "(upstream-per-address, or the server's own limit); try "
-		    "again later");
-		return;
-	}
-	log_info("s%u: login attempt %d as %s", s->id, s->attempt + 1, name);
-	s->up = upstream_connect(s, name);
-	if (s->up == NULL)
-		session_close(s, "Cannot connect to the chat server: out of "
-		    "resources");
-}
-
-/* HELLO: logged in upstream as name; the client gets its welcome. */
+/* The link logged in: the client gets its welcome and joins &chat. */
 void
-irc_login_ok(struct session *s, const char *name)
+irc_login_ok(struct session *s)
 {
-	char	nick[NICK_MAX + 1], a[NICK_MAX + 1], b[NICK_MAX + 1];
+	char		 nick[NICK_MAX + 1], a[NICK_MAX + 1], b[NICK_MAX + 1];
+	const char	*name = SNAME(s), *refused;
+	int		 why;
 
-	snprintf(s->name, sizeof s->name, "%s", name);
 	if (names_from_upstream(name, nick, sizeof nick) == -1)
 		snprintf(nick, sizeof nick, "%s", name);
 	if (casemap_fold(a, sizeof a, nick) == 0 &&
@@ -284,45 +251,15 @@ irc_login_ok(struct session *s, const char *name)
 	log_info("s%u: logged in as %s (nick %s)", s->id, name,
 	    log_escape(nick, strlen(nick)));
 	irc_login_welcome(s);
-	if (s->refused[0] != '\0')
+	refused = link_refused(s->link, &why);
+	if (refused[0] != '\0')
 		irc_send_notice(s, "Cannot log in as %s. %s Successfully "
 		    "logged in as %s! Your nick is %s; /nick picks another.",
-		    s->refused, s->refused_why == CHAT_IN_USE ?
+		    refused, why == CHAT_IN_USE ?
 		    "That username is already in use." :
 		    "That username contains disallowed characters.", name,
 		    s->nick);
 	control_login(s);	/* &chat */
-}
-
-/* IN-USE, BUSY or a refused name: try the next name, or give up. */
-void
-irc_login_refused(struct session *s, enum chat_type why, const char *name)
-{
-	log_info("s%u: login as %s refused: %s", s->id, name,
-	    chat_type_name(why));
-	if (why == CHAT_BUSY) {
-		irc_send_notice(s, "Cannot log in. The server is full!");
-		session_close(s, "The chat server is full");
-		return;
-	}
-	if (s->refused[0] == '\0') {
-		snprintf(s->refused, sizeof s->refused, "%s", name);
-		s->refused_why = why == CHAT_IN_USE ? CHAT_IN_USE :
-		    CHAT_BAD_RQST_BODY;
-	}
-	if (++s->attempt >= NAME_ATTEMPTS) {
-		session_close(s, "Cannot log in: no free chat name found, "
-		    "reconnect with another nick");
-		return;
-	}
-	irc_login_try(s);
-}
-
-/* The upstream went away during login (unreachable, closed). */
-void
-irc_login_lost(struct session *s, const char *why)
-{
-	session_close(s, why);
 }
 
 static void
@@ -334,7 +271,7 @@ irc_login_welcome(struct session *s)
 	    gmtime(&start_time));
 	irc_send_num(s, RPL_WELCOME, ":Welcome to the %s network, %s "
 	    "(logged in to the chat server as %s)", conf.network, s->nick,
-	    s->name);
+	    SNAME(s));
 	irc_send_num(s, RPL_YOURHOST, ":Your host is %s, running version %s",
 	    conf.server_name, CHATIRCD_VERSION);
 	irc_send_num(s, RPL_CREATED, ":This server was created %s", created);
@@ -346,12 +283,12 @@ irc_login_welcome(struct session *s)
 	    "USERHOST:5,MONITOR: :are supported by this server",
 	    control_monitor_max(), conf.network, NICKLEN, TARGETS_MAX,
 	    TARGETS_MAX);
-	irc_cmd_motd_send(s);
+	irc_motd_send(s);
 }
 
 /* MOTD from --motd-file, read when asked; 422 without one. */
-void
-irc_cmd_motd_send(struct session *s)
+static void
+irc_motd_send(struct session *s)
 {
 	FILE	*f = NULL;
 	char	 line[400];
@@ -378,5 +315,5 @@ void
 irc_cmd_motd(struct session *s, struct irc_msg *m)
 {
 	(void)m;
-	irc_cmd_motd_send(s);
+	irc_motd_send(s);
 }

@@ -1,24 +1,47 @@
 /*
- * PRIVMSG and NOTICE become one SEND per target; SEND-OK, UNKNOWN and
- * DELIVERY come back here. CTCP ACTION travels as "* name text", which
- * reads well in a plain chat client too; other CTCP is refused locally.
+ * PRIVMSG and NOTICE become one SEND per target, each carrying its own
+ * continuation (SEND-OK, UNKNOWN, refused, lost); DELIVERY comes back here
+ * from the link. CTCP ACTION travels as "* name text", which reads well
+ * in a plain chat client too; other CTCP is refused locally.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
 #define CTCP	'\001'
+#define EXCERPT	40		/* bytes of text named in a report */
+
+/* A SEND on its way: what its answer needs to reach the client. */
+struct msg_sent {
+	unsigned	 sid;
+	int		 notice;
+	char		*target;	/* as the client wrote it */
+	char		*text;		/* as sent upstream */
+	char		*echo;		/* as the client sent it */
+};
 
 static void	irc_msg_one(struct session *, const char *, const char *,
 		    int);
 static int	irc_msg_is_channel(const char *);
 static void	irc_msg_tell(struct session *, const char *, const char *,
 		    const char *);
-static void	irc_msg_pieces(struct session *, const char *, const char *,
-		    const char *, size_t, int);
+static void	irc_msg_send(struct session *, const char *, const char *,
+		    const char *, int, const char *);
+static void	irc_msg_done(void *, enum up_result, char *);
+static void	irc_msg_echo(struct session *, struct msg_sent *);
+
+struct msg_delivery {
+	const char	*nick;
+	const char	*user;
+	const char	*text;
+	size_t		 len;
+	int		 action;
+};
+static void	irc_msg_pieces(struct session *, void *);
+static void	irc_msg_unshown(struct session *, void *);
 
 /* PRIVMSG target[,target] :text */
 void
@@ -90,7 +113,6 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 {
 	char		 name[CHAT_NAME_MAX + 1], buf[IRC_LINE_MAX + 64];
 	const char	*send = text, *end;
-	char		 why[128];
 
 	if (irc_msg_is_channel(target)) {
 		if (notice)
@@ -120,17 +142,36 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 			return;
 		}
 		end = strchr(text + 8, CTCP);
-		snprintf(buf, sizeof buf, "* %s %.*s", s->name,
+		snprintf(buf, sizeof buf, "* %s %.*s", SNAME(s),
 		    end != NULL ? (int)(end - text - 8) : (int)strlen(text + 8),
 		    text + 8);
 		send = buf;
 	}
-	if (reconnect_holding(s)) {	/* upstream away: held, in order */
-		reconnect_hold(s, target, name, send, notice, text);
-		return;
-	}
-	if (upstream_send(s->up, target, name, send, strlen(send), notice,
-	    text) == -1) {
+	irc_msg_send(s, target, name, send, notice, text);
+}
+
+/* One SEND for the link; what comes of it is irc_msg_done()'s. */
+static void
+irc_msg_send(struct session *s, const char *target, const char *name,
+    const char *send, int notice, const char *echo)
+{
+	struct msg_sent	*m = xcalloc(1, sizeof *m);
+	char		 why[128];
+	int		 rc;
+
+	m->sid = s->id;
+	m->notice = notice;
+	m->target = xstrdup(target);
+	m->text = xstrdup(send);
+	m->echo = xstrdup(echo);
+	rc = link_send(s->link, name, send, strlen(send), irc_msg_done, m);
+	if (rc == LINK_HOLD_FULL)
+		irc_send_notice(s, "%s to %s not delivered: the chat server "
+		    "connection is down and %lld messages already wait "
+		    "(hold-max): %.*s%s", notice ? "Notice" : "Message", target,
+		    conf.hold_max, EXCERPT, send,
+		    strlen(send) > EXCERPT ? "..." : "");
+	else if (rc == LINK_BUSY) {
 		snprintf(why, sizeof why, "too many messages await the chat "
 		    "server's answer (max-pending %lld), send it again",
 		    conf.max_pending);
@@ -138,67 +179,72 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 		    conf.max_pending);
 		irc_msg_tell(s, target, "Message", why);
 	}
+	if (rc != 0)
+		irc_msg_done(m, UP_CANCELLED, NULL);
+}
+
+/*
+ * What became of a SEND: delivered (echo-message shows it now), nobody of
+ * that name (401), refused (the server's words) or lost in flight.
+ */
+static void
+irc_msg_done(void *ctx, enum up_result r, char *why)
+{
+	struct msg_sent	*m = ctx;
+	struct session	*s = session_find_id(m->sid);
+	const char	*what = m->notice ? "Notice" : "Message";
+
+	if (s != NULL && r == UP_OK)
+		irc_msg_echo(s, m);
+	else if (s != NULL && r == UP_UNKNOWN && !m->notice)
+		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    m->target);
+	else if (s != NULL && r == UP_REFUSED)
+		irc_msg_tell(s, m->target, what, why);
+	else if (s != NULL && r == UP_LOST) {
+		irc_send_notice(s, "%s to %s not confirmed: %s; it may or may "
+		    "not have arrived: %.*s%s", what, m->target, why, EXCERPT,
+		    m->text, strlen(m->text) > EXCERPT ? "..." : "");
+		log_info("s%u: SEND to %s not confirmed", s->id,
+		    log_escape(m->target, strlen(m->target)));
+	}
+	free(m->target);
+	free(m->text);
+	free(m->echo);
+	free(m);
 }
 
 /* SEND-OK: delivered. With echo-message the client sees it now. */
-void
-irc_msg_sent(struct session *s, struct up_req *req)
+static void
+irc_msg_echo(struct session *s, struct msg_sent *m)
 {
 	char	tm[40];
 
-	if (req->notice == SEND_CONTROL) {
-		control_sent(s, req, 1, NULL);
-		return;
-	}
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
 	if (s->caps & CAP_SERVER_TIME)
 		irc_send_raw(s, "@time=%s :%s!%s@%s %s %s :%s",
-		    irc_send_time_tag(tm, sizeof tm), s->nick, s->name,
-		    upstream_host(), req->notice ? "NOTICE" : "PRIVMSG",
-		    req->target, req->echo != NULL ? req->echo : req->text);
+		    irc_send_time_tag(tm, sizeof tm), s->nick, SNAME(s),
+		    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG",
+		    m->target, m->echo);
 	else
-		irc_send_raw(s, ":%s!%s@%s %s %s :%s", s->nick, s->name,
-		    upstream_host(), req->notice ? "NOTICE" : "PRIVMSG",
-		    req->target, req->echo != NULL ? req->echo : req->text);
-}
-
-/* UNKNOWN / BAD-DEST-USER: nobody of that name is logged in. */
-void
-irc_msg_unknown(struct session *s, struct up_req *req)
-{
-	if (req->notice == SEND_CONTROL) {
-		control_sent(s, req, 0, NULL);
-		return;
-	}
-	if (!req->notice)
-		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
-		    req->target);
-}
-
-/* BAD-RQST-*: the server refused the SEND; the user learns why. */
-void
-irc_msg_refused(struct session *s, struct up_req *req, const char *why)
-{
-	if (req->notice == SEND_CONTROL) {
-		control_sent(s, req, -1, why);
-		return;
-	}
-	irc_msg_tell(s, req->target, req->notice ? "Notice" : "Message", why);
+		irc_send_raw(s, ":%s!%s@%s %s %s :%s", s->nick, SNAME(s),
+		    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG",
+		    m->target, m->echo);
 }
 
 /*
- * DELIVERY user text -> PRIVMSG, in pieces that fit 512 bytes and end on
- * character boundaries. "* user text" from user is an ACTION; any other
- * \001 is removed, so a chat user cannot start CTCP exchanges.
+ * DELIVERY user text -> PRIVMSG to each session of the link, in pieces
+ * that fit 512 bytes and end on character boundaries. "* user text" from
+ * user is an ACTION; any other \001 is removed, so a chat user cannot
+ * start CTCP exchanges.
  */
 void
-irc_msg_delivery(struct session *s, const char *user, char *text,
-    size_t len)
+irc_msg_delivery(struct link *l, const char *user, char *text, size_t len)
 {
-	char	nick[NICK_MAX + 1];
-	size_t	ulen = strlen(user), i, o;
-	int	action = 0;
+	struct msg_delivery	 d;
+	char			 nick[NICK_MAX + 1];
+	size_t			 ulen = strlen(user), i, o;
 
 	len = irc_strip(text, len);
 	for (i = o = 0; i < len; i++)
@@ -206,36 +252,54 @@ irc_msg_delivery(struct session *s, const char *user, char *text,
 			text[o++] = text[i];
 	len = o;
 	if (names_from_upstream(user, nick, sizeof nick) == -1) {
-		log_warnx("s%u: DELIVERY from a name IRC cannot show: %s",
-		    s->id, log_escape(user, strlen(user)));
-		irc_send_notice(s, "From a chat user whose name IRC cannot "
-		    "show (%.16s...): %.*s", user, (int)len, text);
+		log_warnx("DELIVERY from a name IRC cannot show: %s",
+		    log_escape(user, strlen(user)));
+		d.user = user;
+		d.text = text;
+		d.len = len;
+		link_sessions(l, irc_msg_unshown, &d);
 		return;
 	}
+	d.nick = nick;
+	d.user = user;
+	d.action = 0;
 	if (len > ulen + 3 && text[0] == '*' && text[1] == ' ' &&
 	    strncmp(text + 2, user, ulen) == 0 && text[ulen + 2] == ' ') {
-		action = 1;
+		d.action = 1;
 		text += ulen + 3;
 		len -= ulen + 3;
 	}
-	irc_msg_pieces(s, nick, user, text, len, action);
+	d.text = text;
+	d.len = len;
+	link_sessions(l, irc_msg_pieces, &d);
 }
 
 static void
-irc_msg_pieces(struct session *s, const char *nick, const char *user,
-    const char *text, size_t len, int action)
+irc_msg_unshown(struct session *s, void *arg)
 {
-	char	 tags[64] = "", tm[40];
-	size_t	 fixed, max, piece, next;
-	int	 first = 1;
+	struct msg_delivery	*d = arg;
+
+	irc_send_notice(s, "From a chat user whose name IRC cannot show "
+	    "(%.16s...): %.*s", d->user, (int)d->len, d->text);
+}
+
+static void
+irc_msg_pieces(struct session *s, void *arg)
+{
+	struct msg_delivery	*d = arg;
+	const char		*text = d->text;
+	size_t			 len = d->len;
+	char			 tags[64] = "", tm[40];
+	size_t			 fixed, max, piece, next;
+	int			 first = 1;
 
 	if (s->caps & CAP_SERVER_TIME)
 		snprintf(tags, sizeof tags, "@time=%s ",
 		    irc_send_time_tag(tm, sizeof tm));
 	/* ":nick!user@host PRIVMSG me :" + CR LF (+ "\1ACTION " "\1") */
-	fixed = 1 + strlen(nick) + 1 + strlen(user) + 1 +
+	fixed = 1 + strlen(d->nick) + 1 + strlen(d->user) + 1 +
 	    strlen(upstream_host()) + 9 + strlen(s->nick) + 2 + 2 +
-	    (action ? 9 : 0);
+	    (d->action ? 9 : 0);
 	max = fixed + 32 < IRC_LINE_MAX ? IRC_LINE_MAX - fixed : 32;
 	while ((len > 0 || first) && !(s->flags & SESSION_DEAD)) {
 		first = 0;
@@ -243,9 +307,9 @@ irc_msg_pieces(struct session *s, const char *nick, const char *user,
 		if (len == 0)
 			next = 0;
 		irc_send_raw(s, "%s:%s!%s@%s PRIVMSG %s :%s%.*s%s", tags,
-		    nick, user, upstream_host(), s->nick,
-		    action ? "\001ACTION " : "", (int)piece, text,
-		    action ? "\001" : "");
+		    d->nick, d->user, upstream_host(), s->nick,
+		    d->action ? "\001ACTION " : "", (int)piece, text,
+		    d->action ? "\001" : "");
 		text += next;
 		len -= next;
 	}

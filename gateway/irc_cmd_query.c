@@ -1,8 +1,8 @@
 /*
  * Queries and small commands: NAMES WHO WHOIS ISON USERHOST LUSERS are
- * answered from an upstream WHO/LIST (one request each, answered when
- * the list comes back); MODE AWAY VERSION TIME INFO PING are answered
- * locally; channels (&chat) are irc_cmd_chan.c's.
+ * answered from an upstream WHO/LIST (one request each; its continuation
+ * carries the query's row and argument); MODE AWAY VERSION TIME INFO PING
+ * are answered locally; channels (&chat) are irc_cmd_chan.c's.
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -11,18 +11,53 @@
 #include <time.h>
 
 #include "casemap.h"
-#include "chatircd.h"
+#include "gw.h"
 #include "numeric.h"
 
-static void	irc_query_ask(struct session *, enum who_for, const char *,
-		    const char *);
-static int	irc_query_has(char *, const char *);
-static void	irc_query_names(struct session *, char *);
+/* One kind of query: its answer from the list, and its end line. */
+struct query {
+	const char	*cmd;
+	void		(*answer)(struct session *, char *, const char *);
+	int		 end;		/* numeric closing a failed one */
+	int		 head;		/* before its text: 0 none, 1 "*", */
+					/* 2 the argument (or "*") */
+	const char	*end_text;
+};
+
+/* A query awaiting the user list. */
+struct query_ask {
+	unsigned		 sid;
+	const struct query	*q;
+	char			*arg;
+};
+
+static void	irc_query_names(struct session *, char *, const char *);
 static void	irc_query_who(struct session *, char *, const char *);
 static void	irc_query_whois(struct session *, char *, const char *);
+static void	irc_query_ison(struct session *, char *, const char *);
+static void	irc_query_userhost(struct session *, char *, const char *);
+static void	irc_query_lusers(struct session *, char *, const char *);
+
+static const struct query q_names = { "NAMES", irc_query_names,
+	RPL_ENDOFNAMES, 1, "End of /NAMES list" };
+static const struct query q_who = { "WHO", irc_query_who,
+	RPL_ENDOFWHO, 2, "End of WHO list" };
+static const struct query q_whois = { "WHOIS", irc_query_whois,
+	RPL_ENDOFWHOIS, 2, "End of /WHOIS list" };
+static const struct query q_ison = { "ISON", irc_query_ison,
+	RPL_ISON, 0, "" };
+static const struct query q_userhost = { "USERHOST", irc_query_userhost,
+	RPL_USERHOST, 0, "" };
+static const struct query q_lusers = { "LUSERS", irc_query_lusers,
+	0, 0, NULL };
+
+static void	irc_query_ask(struct session *, const struct query *,
+		    const char *);
+static void	irc_query_done(void *, enum up_result, char *);
+static void	irc_query_end(struct session *, const struct query *,
+		    const char *);
+static int	irc_query_has(char *, const char *);
 static void	irc_query_nicks(struct session *, char *, const char *, int);
-static void	irc_query_lusers(struct session *, char *);
-static void	irc_query_nick(struct session *, char *, const char *);
 static int	irc_is_channel(const char *);
 static void	irc_query_join(struct irc_msg *, char *, size_t);
 
@@ -32,17 +67,54 @@ irc_is_channel(const char *t)
 	return t[0] != '\0' && strchr("#&+!", t[0]) != NULL;
 }
 
-/* One WHO/LIST upstream on behalf of cmd; 263 when too many wait. */
+/* One WHO/LIST upstream for query q; 263 when too many wait. */
 static void
-irc_query_ask(struct session *s, enum who_for why, const char *arg,
-    const char *cmd)
+irc_query_ask(struct session *s, const struct query *q, const char *arg)
 {
-	if (upstream_who(s->up, why, arg) == -1) {
-		log_info("s%u: max-pending %lld reached", s->id,
-		    conf.max_pending);
-		irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and "
-		    "try again.", cmd);
+	struct query_ask	*a = xcalloc(1, sizeof *a);
+
+	a->sid = s->id;
+	a->q = q;
+	a->arg = xstrdup(arg != NULL ? arg : "");
+	if (link_who(s->link, irc_query_done, a) == 0)
+		return;
+	free(a->arg);
+	free(a);
+	log_info("s%u: max-pending %lld reached", s->id, conf.max_pending);
+	irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and try "
+	    "again.", q->cmd);
+}
+
+static void
+irc_query_end(struct session *s, const struct query *q, const char *arg)
+{
+	if (q->head == 0)
+		irc_send_num(s, q->end, ":%s", q->end_text);
+	else
+		irc_send_num(s, q->end, "%s :%s", q->head == 2 &&
+		    arg[0] != '\0' ? arg : "*", q->end_text);
+}
+
+/*
+ * The user list is in (list is consumed), or it is not: the user hears
+ * why, then the query's usual end line.
+ */
+static void
+irc_query_done(void *ctx, enum up_result r, char *arg)
+{
+	struct query_ask	*a = ctx;
+	struct session		*s = session_find_id(a->sid);
+
+	if (s != NULL && r == UP_OK)
+		a->q->answer(s, arg, a->arg);
+	else if (s != NULL && (r == UP_REFUSED || r == UP_LOST)) {
+		irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The "
+		    "chat server could not list its users: %s", arg);
+		if (a->q->end_text != NULL)
+			irc_query_end(s, a->q, a->arg);
 	}
+	free(a->arg);
+	free(a);
 }
 
 /* 1 if the upstream name of nick is in the list (which is left as is). */
@@ -64,88 +136,14 @@ irc_query_has(char *list, const char *nick)
 	return found;
 }
 
-/* The user list is in: answer what asked for it. list is consumed. */
-void
-irc_query_answer(struct session *s, struct up_req *req, char *list)
-{
-	switch (req->who_for) {
-	case WHO_FOR_NAMES:
-		irc_query_names(s, list);
-		break;
-	case WHO_FOR_WHO:
-		irc_query_who(s, list, req->target);
-		break;
-	case WHO_FOR_WHOIS:
-		irc_query_whois(s, list, req->target);
-		break;
-	case WHO_FOR_ISON:
-		irc_query_nicks(s, list, req->target, 0);
-		break;
-	case WHO_FOR_USERHOST:
-		irc_query_nicks(s, list, req->target, 1);
-		break;
-	case WHO_FOR_LUSERS:
-		irc_query_lusers(s, list);
-		break;
-	case WHO_FOR_NICK:
-		irc_query_nick(s, list, req->target);
-		break;
-	case WHO_FOR_JOIN:
-		control_join_list(s);
-		break;
-	case WHO_FOR_CHAT_WHO:
-		control_who_answer(s, req);
-		break;
-	default:		/* the presence poll, keep-alives */
-		break;
-	}
-}
-
-/* The server did not answer the WHO: say so, then the usual end line. */
-void
-irc_query_failed(struct session *s, struct up_req *req, const char *why)
-{
-	if (req->who_for == WHO_FOR_JOIN) {
-		control_join_list(s);	/* from the shared list */
-		return;
-	}
-	if (req->who_for == WHO_FOR_POLL)
-		return;
-	irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The chat "
-	    "server could not list its users: %s", why);
-	switch (req->who_for) {
-	case WHO_FOR_NAMES:
-		irc_send_num(s, RPL_ENDOFNAMES, "* :End of /NAMES list");
-		break;
-	case WHO_FOR_WHO:
-		irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
-		    req->target[0] ? req->target : "*");
-		break;
-	case WHO_FOR_WHOIS:
-		irc_send_num(s, RPL_ENDOFWHOIS, "%s :End of /WHOIS list",
-		    req->target);
-		break;
-	case WHO_FOR_ISON:
-		irc_send_num(s, RPL_ISON, ":");
-		break;
-	case WHO_FOR_USERHOST:
-		irc_send_num(s, RPL_USERHOST, ":");
-		break;
-	case WHO_FOR_CHAT_WHO:
-		control_who_answer(s, NULL);	/* from the shared list */
-		break;
-	default:
-		break;
-	}
-}
-
 static void
-irc_query_names(struct session *s, char *list)
+irc_query_names(struct session *s, char *list, const char *arg)
 {
 	char	 line[IRC_LINE_MAX], nick[NICK_MAX + 1], *n;
 	size_t	 len = 0;
 	int	 uh = s->caps & CAP_USERHOST_NAMES;
 
+	(void)arg;
 	line[0] = '\0';
 	while ((n = chat_list_next(&list)) != NULL) {
 		if (names_from_upstream(n, nick, sizeof nick) == -1)
@@ -208,6 +206,18 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 	irc_send_num(s, RPL_ENDOFWHOIS, "%s :End of /WHOIS list", nick);
 }
 
+static void
+irc_query_ison(struct session *s, char *list, const char *nicks)
+{
+	irc_query_nicks(s, list, nicks, 0);
+}
+
+static void
+irc_query_userhost(struct session *s, char *list, const char *nicks)
+{
+	irc_query_nicks(s, list, nicks, 1);
+}
+
 /* ISON (303) or USERHOST (302, at most 5) for space-separated nicks. */
 static void
 irc_query_nicks(struct session *s, char *list, const char *nicks,
@@ -242,10 +252,11 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 }
 
 static void
-irc_query_lusers(struct session *s, char *list)
+irc_query_lusers(struct session *s, char *list, const char *arg)
 {
 	unsigned	n = 0;
 
+	(void)arg;
 	while (chat_list_next(&list) != NULL)
 		n++;
 	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 invisible "
@@ -255,19 +266,6 @@ irc_query_lusers(struct session *s, char *list)
 	    session_count());
 }
 
-/* NICK after login: taken (433), or free but renaming is not there yet. */
-static void
-irc_query_nick(struct session *s, char *list, const char *nick)
-{
-	if (irc_query_has(list, nick))
-		irc_send_num(s, ERR_NICKNAMEINUSE, "%s :Nickname is already in "
-		    "use", nick);
-	else
-		irc_send_num(s, ERR_NONICKCHANGE, "%s :Cannot change nickname "
-		    "while logged in to the chat server: reconnect with this "
-		    "nick to use it", nick);
-}
-
 /* NAMES [channel]: without one, everyone upstream. */
 void
 irc_cmd_names(struct session *s, struct irc_msg *m)
@@ -275,7 +273,7 @@ irc_cmd_names(struct session *s, struct irc_msg *m)
 	if (m->nparams > 0 && m->params[0][0] != '\0')
 		chan_names(s, m->params[0]);
 	else
-		irc_query_ask(s, WHO_FOR_NAMES, NULL, "NAMES");
+		irc_query_ask(s, &q_names, NULL);
 }
 
 /* WHO [mask]: 352 for each matching user upstream (no WHOX). */
@@ -287,7 +285,7 @@ irc_cmd_who(struct session *s, struct irc_msg *m)
 	if (irc_is_channel(mask))
 		chan_who(s, mask);
 	else
-		irc_query_ask(s, WHO_FOR_WHO, mask, "WHO");
+		irc_query_ask(s, &q_who, mask);
 }
 
 /* WHOIS [server] nick: the last parameter, first of a comma list. */
@@ -301,7 +299,7 @@ irc_cmd_whois(struct session *s, struct irc_msg *m)
 	if (nick[0] == '\0')
 		irc_send_num(s, ERR_NONICKNAMEGIVEN, ":No nickname given");
 	else
-		irc_query_ask(s, WHO_FOR_WHOIS, nick, "WHOIS");
+		irc_query_ask(s, &q_whois, nick);
 }
 
 /* WHOWAS: the chat server keeps no history. */
@@ -337,7 +335,7 @@ irc_cmd_ison(struct session *s, struct irc_msg *m)
 	if (presence_fresh())
 		control_ison(s, nicks);
 	else
-		irc_query_ask(s, WHO_FOR_ISON, nicks, "ISON");
+		irc_query_ask(s, &q_ison, nicks);
 }
 
 /* USERHOST nick... (at most 5). */
@@ -347,7 +345,7 @@ irc_cmd_userhost(struct session *s, struct irc_msg *m)
 	char	nicks[IRC_LINE_MAX];
 
 	irc_query_join(m, nicks, sizeof nicks);
-	irc_query_ask(s, WHO_FOR_USERHOST, nicks, "USERHOST");
+	irc_query_ask(s, &q_userhost, nicks);
 }
 
 /* LUSERS: users upstream, clients here. */
@@ -355,7 +353,7 @@ void
 irc_cmd_lusers(struct session *s, struct irc_msg *m)
 {
 	(void)m;
-	irc_query_ask(s, WHO_FOR_LUSERS, NULL, "LUSERS");
+	irc_query_ask(s, &q_lusers, NULL);
 }
 
 /* MODE: own user modes (+i only); channels do not exist yet. */
@@ -393,7 +391,7 @@ irc_cmd_mode(struct session *s, struct irc_msg *m)
 	if (now == was)
 		return;
 	snprintf(s->umodes, sizeof s->umodes, now ? "+i" : "+");
-	irc_send_raw(s, ":%s!%s@%s MODE %s :%ci", s->nick, s->name,
+	irc_send_raw(s, ":%s!%s@%s MODE %s :%ci", s->nick, SNAME(s),
 	    upstream_host(), s->nick, now ? '+' : '-');
 }
 

@@ -1,7 +1,7 @@
 /*
- * Everything written to an IRC client passes here: lines are cut to the
- * IRC bound on a UTF-8 boundary, and the client's send queue is checked
- * (sendq-soft pauses its upstream, sendq-max closes it).
+ * Replies to an IRC client, formatted here: numerics, notices, FAIL,
+ * each line cut to the IRC bound on a UTF-8 boundary. The send queue is
+ * session.c's (session_write).
  */
 #include <sys/time.h>
 
@@ -12,34 +12,11 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "chatircd.h"
+#include "session.h"
 #include "utf8.h"
 
 static int	irc_send_vfmt(struct session *, const char *, const char *,
 		    va_list) __attribute__((format(printf, 3, 0)));
-
-/* Queue one complete line (CR LF included) and check the send queue. */
-int
-irc_send_line(struct session *s, const char *line, size_t len)
-{
-	struct evbuffer	*out = bufferevent_get_output(s->irc);
-	size_t		 queued;
-
-	if (s->flags & SESSION_DEAD)
-		return -1;
-	evbuffer_add(out, line, len);
-	queued = evbuffer_get_length(out);
-	if (queued > (size_t)conf.sendq_max) {
-		log_warnx("s%u: sendq-max %lld exceeded (%zu queued)", s->id,
-		    conf.sendq_max, queued);
-		evbuffer_drain(out, queued);
-		session_close(s, "SendQ exceeded");
-		return -1;
-	}
-	if (queued > (size_t)conf.sendq_soft)
-		session_throttle(s, 1);
-	return 0;
-}
 
 /*
  * Format a line without CR LF: head is copied as it is (it may hold a
@@ -76,7 +53,7 @@ irc_send_vfmt(struct session *s, const char *head, const char *fmt,
 	}
 	buf[len++] = '\r';
 	buf[len++] = '\n';
-	return irc_send_line(s, buf, len);
+	return session_write(s, buf, len);
 }
 
 /* A line from printf arguments, CR LF added. */
@@ -147,25 +124,6 @@ irc_send_fail(struct session *s, const char *kind, const char *cmd,
 	rc = irc_send_vfmt(s, pfx, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-/* The last line a closing client gets. */
-void
-irc_send_error(struct session *s, const char *reason)
-{
-	char	line[IRC_LINE_MAX];
-	int	n;
-
-	n = snprintf(line, sizeof line - 2, "ERROR :Closing link: %s[%s] "
-	    "(%s)", s->flags & SESSION_HAVE_NICK ? s->nick : "", s->host,
-	    reason);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof line - 3)
-		n = (int)utf8_cut(line, sizeof line - 3, sizeof line - 3);
-	line[n++] = '\r';
-	line[n++] = '\n';
-	bufferevent_write(s->irc, line, (size_t)n);	/* even when dead */
 }
 
 /* The nick replies are addressed to: "*" before NICK. */

@@ -15,18 +15,10 @@
 #include <unistd.h>
 
 #include <event2/listener.h>
-#include <uthash.h>
 
-#include "chatircd.h"
-
-struct addr_count {
-	char		 host[HOST_MAX];
-	unsigned	 n;
-	UT_hash_handle	 hh;
-};
+#include "session.h"
 
 static struct evconnlistener	*listener;
-static struct addr_count	*addrs;
 static int			 reserve_fd = -1;
 static struct event		*resume_ev;
 
@@ -35,7 +27,6 @@ static void	listener_on_accept(struct evconnlistener *, evutil_socket_t,
 static void	listener_on_error(struct evconnlistener *, void *);
 static void	listener_on_resume(evutil_socket_t, short, void *);
 static void	listener_refuse(int, const char *);
-static int	listener_addr_acquire(const char *);
 static void	listener_host(const struct sockaddr *, char *, size_t);
 static int	listener_parse(const char *, struct sockaddr_storage *,
 		    int *);
@@ -121,8 +112,6 @@ listener_start(const char *spec)
 void
 listener_stop(void)
 {
-	struct addr_count	*a, *tmp;
-
 	if (listener != NULL) {
 		evconnlistener_free(listener);
 		listener = NULL;
@@ -135,11 +124,6 @@ listener_stop(void)
 		close(reserve_fd);
 		reserve_fd = -1;
 	}
-	if (session_count() == 0)
-		HASH_ITER(hh, addrs, a, tmp) {
-			HASH_DEL(addrs, a);
-			free(a);
-		}
 }
 
 static void
@@ -168,38 +152,6 @@ listener_refuse(int fd, const char *why)
 	close(fd);
 }
 
-static int
-listener_addr_acquire(const char *host)
-{
-	struct addr_count	*a;
-
-	HASH_FIND_STR(addrs, host, a);
-	if (a == NULL) {
-		a = xcalloc(1, sizeof *a);
-		snprintf(a->host, sizeof a->host, "%s", host);
-		HASH_ADD_STR(addrs, host, a);
-	}
-	if (a->n >= (unsigned)conf.per_address)
-		return -1;
-	a->n++;
-	return 0;
-}
-
-/* A session from host has gone: it no longer counts. */
-void
-listener_addr_release(const char *host)
-{
-	struct addr_count	*a;
-
-	HASH_FIND_STR(addrs, host, a);
-	if (a == NULL)
-		return;
-	if (--a->n == 0) {
-		HASH_DEL(addrs, a);
-		free(a);
-	}
-}
-
 static void
 listener_on_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -218,7 +170,7 @@ listener_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		listener_refuse(fd, why);
 		return;
 	}
-	if (listener_addr_acquire(host) == -1) {
+	if (session_addr_acquire(host) == -1) {
 		log_warnx("refused %s: per-address limit %lld reached", host,
 		    conf.per_address);
 		snprintf(why, sizeof why, "Too many connections from your "
@@ -228,7 +180,7 @@ listener_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	evutil_make_socket_nonblocking(fd);
 	if (session_new(fd, host) == NULL)
-		listener_addr_release(host);
+		session_addr_release(host);
 }
 
 /*

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "chatircd.h"
+#include "core.h"
 
 static int	log_debug_on;
 

@@ -12,14 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/dns.h>
 #include <event2/event.h>
 
-#include "chatircd.h"
-
-struct event_base	*ev_base;
-struct evdns_base	*dns_base;
-time_t			 start_time;
+#include "gw.h"
 
 static struct event	*ev_term, *ev_int, *ev_stop;
 static int		 stopping;
@@ -27,7 +22,6 @@ static int		 stopping;
 static void	main_raise_nofile(void);
 static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_stop_check(evutil_socket_t, short, void *);
-static void	main_dns_init(void);
 
 static void
 main_raise_nofile(void)
@@ -70,7 +64,6 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: shutting down", (int)sig);
 	listener_stop();
 	session_close_all("Server shutting down");
-	presence_shutdown();
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
 	    NULL);
 	event_add(ev_stop, &tv);
@@ -87,23 +80,6 @@ main_on_stop_check(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(ev_base);
 }
 
-static void
-main_dns_init(void)
-{
-	dns_base = evdns_base_new(ev_base,
-	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	if (dns_base == NULL) {
-		log_warnx("no name servers configured: using /etc/hosts and "
-		    "numeric addresses only");
-		dns_base = evdns_base_new(ev_base,
-		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-		if (dns_base == NULL)
-			fatalx("evdns_base_new failed");
-		evdns_base_load_hosts(dns_base, NULL);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -115,18 +91,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(conf.debug);
-	start_time = time(NULL);
-	srandom((unsigned)start_time ^ (unsigned)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
 	conf_log();
-	if ((ev_base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	main_dns_init();
-	if (upstream_init(conf.upstream, conf.dialect) == -1)
-		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
-	reconnect_init();
-	presence_init();
+	if (core_init() == -1)
+		fatalx("cannot make the event base or the resolver");
+	srandom((unsigned)start_time ^ (unsigned)getpid());
+	gw_init();
 	ev_term = evsignal_new(ev_base, SIGTERM, main_on_signal, NULL);
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
 	event_add(ev_term, NULL);
@@ -138,16 +109,13 @@ main(int argc, char **argv)
 
 	session_reap_all();
 	listener_stop();
-	upstream_shutdown();
-	presence_shutdown();
-	reconnect_shutdown();
+	gw_shutdown();
 	event_base_loop(ev_base, EVLOOP_NONBLOCK);
 	if (ev_stop != NULL)
 		event_free(ev_stop);
 	event_free(ev_term);
 	event_free(ev_int);
-	evdns_base_free(dns_base, 1);
-	event_base_free(ev_base);
+	core_free();
 	conf_free();
 	log_info("exiting");
 	return 0;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatircd.h"
+#include "core.h"
 
 /*
  * The upstream name behind an IRC nick (any case): 0, or -1 when no

@@ -1,7 +1,8 @@
 /*
- * Sessions: one IRC client each, with the upstream connection that logs
- * it in. Owns the session tables (uthash); creates, closes and reaps.
- * What a line means is irc_cmd.c's; talking upstream is upstream.c's.
+ * Sessions: one IRC client each. Owns the session tables and the counts
+ * per client address (uthash); creates, closes and reaps; frames input,
+ * bounds output and pings idle clients. What a line means, and any chat
+ * identity behind it, are the layers above (struct session_hooks).
  */
 #include <sys/socket.h>
 
@@ -15,7 +16,8 @@
 #include <uthash.h>
 
 #include "casemap.h"
-#include "chatircd.h"
+#include "session.h"
+#include "utf8.h"
 
 /* A session with the hash handles only this file knows about. */
 struct session_entry {
@@ -30,6 +32,14 @@ struct session_entry {
 #define LINGER_SECONDS		3
 #define IRC_INPUT_HELD		(16 * 1024)	/* unread socket input bound */
 
+struct addr_count {
+	char		 host[HOST_MAX];
+	unsigned	 n;
+	UT_hash_handle	 hh;
+};
+
+static struct session_hooks	 hooks;
+static struct addr_count	*addrs;		/* live sessions per host */
 static struct session_entry	*by_id;		/* every allocated one */
 static struct session_entry	*by_nick;	/* registered, live */
 static unsigned			 next_id;
@@ -44,8 +54,52 @@ static void	session_on_timer(evutil_socket_t, short, void *);
 static void	session_on_reap(evutil_socket_t, short, void *);
 static void	session_reap(struct session *);
 static void	session_line(struct session *, char *, size_t);
+static void	session_too_long(struct session *);
 static void	session_nick_remove(struct session_entry *);
 static void	session_half_close(struct session *);
+static void	session_error(struct session *, const char *);
+static void	session_ping(struct session *);
+static void	session_throttle(struct session *, int);
+
+/* The layers above: set once, before the first session. */
+void
+session_set_hooks(const struct session_hooks *h)
+{
+	hooks = *h;
+}
+
+/* Count a session from host; -1 past per-address. */
+int
+session_addr_acquire(const char *host)
+{
+	struct addr_count	*a;
+
+	HASH_FIND_STR(addrs, host, a);
+	if (a == NULL) {
+		a = xcalloc(1, sizeof *a);
+		snprintf(a->host, sizeof a->host, "%s", host);
+		HASH_ADD_STR(addrs, host, a);
+	}
+	if (a->n >= (unsigned)conf.per_address)
+		return -1;
+	a->n++;
+	return 0;
+}
+
+/* A session from host has gone: it no longer counts. */
+void
+session_addr_release(const char *host)
+{
+	struct addr_count	*a;
+
+	HASH_FIND_STR(addrs, host, a);
+	if (a == NULL)
+		return;
+	if (--a->n == 0) {
+		HASH_DEL(addrs, a);
+		free(a);
+	}
+}
 
 /*
  * The ERROR is out: send FIN and read until the client closes, since
@@ -95,7 +149,7 @@ session_new(int fd, const char *host)
 	linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 + IRC_TAGS_MAX +
 	    1);
 	snprintf(s->nick, sizeof s->nick, "*");
-	s->last_rx = reconnect_now();
+	s->last_rx = core_now();
 	snprintf(s->umodes, sizeof s->umodes, "+");
 	bufferevent_setcb(s->irc, session_on_read, session_on_write,
 	    session_on_event, s);
@@ -120,7 +174,7 @@ session_count(void)
 }
 
 /*
- * Start closing: no lookup finds s any more, the upstream goes at once,
+ * Start closing: no lookup finds s any more, the layers above let go,
  * the client gets ERROR and the loop frees s once that drained (<= 5 s).
  */
 void
@@ -135,18 +189,15 @@ session_close(struct session *s, const char *reason)
 	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
 	    strlen(s->nick)), reason);
 	session_nick_remove(e);
-	listener_addr_release(s->host);	/* a lingering one does not count */
-	reconnect_free(s);
-	if (s->up != NULL) {
-		upstream_close(s->up);
-		s->up = NULL;
-	}
+	session_addr_release(s->host);	/* a lingering one does not count */
+	if (hooks.closing != NULL)
+		hooks.closing(s, reason);
 	bufferevent_disable(s->irc, EV_READ);
 	if (s->flags & SESSION_IRC_GONE) {
 		event_active(s->reaper, EV_TIMEOUT, 0);
 		return;
 	}
-	irc_send_error(s, reason);
+	session_error(s, reason);
 	bufferevent_setwatermark(s->irc, EV_WRITE, 0, 0);
 	event_del(s->timer);
 	event_add(s->timer, &tv);
@@ -181,12 +232,10 @@ session_reap(struct session *s)
 {
 	struct session_entry	*e = session_entry(s);
 
-	reconnect_free(s);
-	if (s->up != NULL)
-		upstream_close(s->up);
+	if (hooks.freeing != NULL)
+		hooks.freeing(s);
 	HASH_DELETE(hh_id, by_id, e);
 	session_nick_remove(e);
-	control_free(s);
 	bufferevent_free(s->irc);
 	event_free(s->reaper);
 	event_free(s->timer);
@@ -214,7 +263,7 @@ session_on_timer(evutil_socket_t fd, short what, void *arg)
 	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
 		event_active(s->reaper, EV_TIMEOUT, 0);
 	else if (s->flags & SESSION_REGISTERED)
-		reconnect_ping_timer(s);
+		session_ping(s);
 	else
 		session_close(s, "Registration timed out");
 }
@@ -231,7 +280,7 @@ session_registered(struct session *s)
 	bufferevent_trigger(s->irc, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
 	    BEV_TRIG_DEFER_CALLBACKS);
 	event_del(s->timer);
-	reconnect_ping_timer(s);	/* arms the idle-client ping */
+	session_ping(s);	/* arms the idle-client ping */
 	session_nick_remove(e);
 	if (casemap_fold(s->nick_key, sizeof s->nick_key, s->nick) == 0) {
 		HASH_ADD_KEYPTR(hh_nick, by_nick, s->nick_key,
@@ -289,10 +338,10 @@ session_foreach(void (*fn)(struct session *, void *), void *arg)
 }
 
 /*
- * Past sendq-soft stop reading the upstream (its data waits in the
- * kernel); below half of it, read again.
+ * Past sendq-soft the layers above are told (they slow what feeds this
+ * client); below half of it, told again.
  */
-void
+static void
 session_throttle(struct session *s, int on)
 {
 	if (on && !(s->flags & SESSION_THROTTLED)) {
@@ -300,34 +349,96 @@ session_throttle(struct session *s, int on)
 		log_info("s%u: sendq-soft %lld reached (%zu queued): upstream "
 		    "reads paused", s->id, conf.sendq_soft,
 		    evbuffer_get_length(bufferevent_get_output(s->irc)));
-		if (s->up != NULL)
-			bufferevent_disable(s->up->bev, EV_READ);
 	} else if (!on && (s->flags & SESSION_THROTTLED)) {
 		s->flags &= ~SESSION_THROTTLED;
 		log_debug("s%u: sendq drained: upstream reads resumed",
 		    s->id);
-		if (s->up != NULL)
-			upstream_resume(s->up);
+	} else
+		return;
+	if (hooks.throttle != NULL)
+		hooks.throttle(s, on);
+}
+
+/* Queue one complete line (CR LF included) and check the send queue. */
+int
+session_write(struct session *s, const char *line, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->irc);
+	size_t		 queued;
+
+	if (s->flags & SESSION_DEAD)
+		return -1;
+	evbuffer_add(out, line, len);
+	queued = evbuffer_get_length(out);
+	if (queued > (size_t)conf.sendq_max) {
+		log_warnx("s%u: sendq-max %lld exceeded (%zu queued)", s->id,
+		    conf.sendq_max, queued);
+		evbuffer_drain(out, queued);
+		session_close(s, "SendQ exceeded");
+		return -1;
 	}
+	if (queued > (size_t)conf.sendq_soft)
+		session_throttle(s, 1);
+	return 0;
+}
+
+/* The last line a closing client gets. */
+static void
+session_error(struct session *s, const char *reason)
+{
+	char	line[IRC_LINE_MAX];
+	int	n;
+
+	n = snprintf(line, sizeof line - 2, "ERROR :Closing link: %s[%s] "
+	    "(%s)", s->flags & SESSION_HAVE_NICK ? s->nick : "", s->host,
+	    reason);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 3)
+		n = (int)utf8_cut(line, sizeof line - 3, sizeof line - 3);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	bufferevent_write(s->irc, line, (size_t)n);	/* even when dead */
 }
 
 /*
- * The upstream connection is gone (upstream.c closes it next). During
- * login the login code decides; after it, reconnect.c logs in again.
+ * The session timer after registration: PING a client silent for
+ * ping-interval; one that stays silent ping-timeout longer is dropped.
  */
-void
-session_upstream_lost(struct session *s, const char *why)
+static void
+session_ping(struct session *s)
 {
-	struct upstream	*u = s->up;
+	struct timeval	 tv = { 0, 0 };
+	time_t		 idle = core_now() - s->last_rx;
+	char		 why[64];
+	int		 n;
 
-	s->up = NULL;
-	if (s->flags & SESSION_DEAD)
-		return;
-	if (s->flags & SESSION_LOGGING_IN) {
-		irc_login_lost(s, why);
+	if (s->flags & SESSION_PINGED) {
+		snprintf(why, sizeof why, "Ping timeout: %lld seconds",
+		    (long long)idle);
+		session_close(s, why);
 		return;
 	}
-	reconnect_lost(s, u, why);
+	if (idle >= conf.ping_interval) {
+		s->flags |= SESSION_PINGED;
+		n = snprintf(why, sizeof why, "PING :%s\r\n",
+		    conf.server_name);
+		if (n > 0 && (size_t)n < sizeof why)
+			session_write(s, why, (size_t)n);
+		tv.tv_sec = conf.ping_timeout;
+	} else
+		tv.tv_sec = conf.ping_interval - idle;
+	event_add(s->timer, &tv);
+}
+
+/* The live session with that id, or NULL (a continuation's check). */
+struct session *
+session_find_id(unsigned id)
+{
+	struct session_entry	*e;
+
+	HASH_FIND(hh_id, by_id, &id, sizeof id, e);
+	return e != NULL && !(e->s.flags & SESSION_DEAD) ? &e->s : NULL;
 }
 
 static void
@@ -344,7 +455,7 @@ session_on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	s->last_rx = reconnect_now();
+	s->last_rx = core_now();
 	s->flags &= ~SESSION_PINGED;
 	/*
 	 * While the login is under way, lines wait (in the framer and the
@@ -358,7 +469,7 @@ session_on_read(struct bufferevent *bev, void *arg)
 			continue;
 		}
 		if (r == LINEBUF_TOO_LONG) {
-			irc_send_num(s, 417, ":Input line was too long");
+			session_too_long(s);
 			continue;
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
@@ -380,7 +491,20 @@ session_on_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-/* One line from the client: bounds, then the dispatcher. */
+/* 417, written here since the line never reaches the layers above. */
+static void
+session_too_long(struct session *s)
+{
+	char	line[IRC_LINE_MAX];
+	int	n;
+
+	n = snprintf(line, sizeof line, ":%s 417 %s :Input line was too "
+	    "long\r\n", conf.server_name, s->nick);
+	if (n > 0 && (size_t)n < sizeof line)
+		session_write(s, line, (size_t)n);
+}
+
+/* One line from the client: bounds, then the layer above. */
 static void
 session_line(struct session *s, char *line, size_t len)
 {
@@ -396,10 +520,10 @@ session_line(struct session *s, char *line, size_t len)
 	    len - body > IRC_TAGS_MAX + 1) {
 		log_debug("s%u: %zu-byte line refused (irc-line-max %lld)",
 		    s->id, len, conf.irc_line_max);
-		irc_send_num(s, 417, ":Input line was too long");
+		session_too_long(s);
 		return;
 	}
-	irc_cmd_dispatch(s, line, len);
+	hooks.line(s, line, len);
 }
 
 static void

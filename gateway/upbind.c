@@ -1,8 +1,8 @@
 /*
  * Local addresses for upstream connections (--upstream-bind) and the
  * logins on each: the configured limit (--upstream-per-address) and the
- * one learned when the chat server evicts a login. When to reconnect is
- * reconnect.c's.
+ * one learned when the chat server evicts a login. When to log in again is
+ * the link layer's; it is told when an address has room (upbind_set_freed).
  */
 #include <sys/socket.h>
 
@@ -12,7 +12,7 @@
 
 #include <event2/util.h>
 
-#include "chatircd.h"
+#include "upstream.h"
 
 #define BIND_MAX	16	/* --upstream-bind addresses */
 #define EVICT_WINDOW	3	/* s: a close this soon after a login */
@@ -27,21 +27,20 @@ struct bind_slot {
 	unsigned		 last_sid;
 };
 
-/* Logins on one address, counted when an eviction is judged. */
-struct survivors {
-	int		 ix;
-	unsigned	 seq;
-	int		 old;		/* logged in before the loss */
-	int		 n;		/* logged in now */
-};
-
 static struct bind_slot	 slots[BIND_MAX];
 static int		 nslots = 1;	/* slot 0: no bind, or the first */
 static int		 have_bind;
 static unsigned		 login_seq;
+static void		(*freed)(void);
 
 static int	upbind_full(int);
-static void	upbind_survivor(struct session *, void *);
+
+/* Called whenever an address gets room again. */
+void
+upbind_set_freed(void (*fn)(void))
+{
+	freed = fn;
+}
 
 /* Parse --upstream-bind (NULL: none); -1 if it is not an address list. */
 int
@@ -128,80 +127,65 @@ upbind_take(int *fd)
 	return ix;
 }
 
-/* HELLO on u: remember when and who, to recognise evictions. */
-void
-upbind_ready(struct upstream *u)
+/* A login on address ix by owner id: remember when and who; its seq. */
+unsigned
+upbind_ready(int ix, unsigned id)
 {
-	if (u->bind_ix < 0)
-		return;
-	u->login_seq = ++login_seq;
-	slots[u->bind_ix].last_login = reconnect_now();
-	slots[u->bind_ix].last_sid = u->s != NULL ? u->s->id : 0;
+	if (ix < 0)
+		return 0;
+	slots[ix].last_login = core_now();
+	slots[ix].last_sid = id;
+	return ++login_seq;
 }
 
-/* u is closing: its address has room again. */
+/* A connection on ix is closing: the address has room again. */
 void
-upbind_gone(struct upstream *u)
+upbind_gone(int ix)
 {
-	if (u->bind_ix < 0)
+	if (ix < 0)
 		return;
-	slots[u->bind_ix].used--;
-	u->bind_ix = -1;
-	reconnect_slot_freed();
+	slots[ix].used--;
+	if (freed != NULL)
+		freed();
 }
 
 /*
- * u of session id was closed by the server right after another session
- * logged in from the same address: maybe the server's per-address limit
- * evicted it. *seq is the point to judge from (upbind_judge), a moment
- * later, when a restart would have closed the others too.
+ * A ready login of owner id on ix was closed by the server right after
+ * another owner logged in from the same address: maybe the server's
+ * per-address limit evicted it. *seq is the point to judge from
+ * (upbind_judge), a moment later, when a restart would have closed the
+ * others too.
  */
 int
-upbind_suspect(struct upstream *u, unsigned id, unsigned *seq)
+upbind_suspect(int ix, unsigned id, unsigned *seq)
 {
 	struct bind_slot	*b;
 
-	if (!u->eof || !u->ready || u->bind_ix < 0)
+	if (ix < 0)
 		return 0;
-	b = &slots[u->bind_ix];
-	if (b->last_sid == id ||
-	    reconnect_now() - b->last_login > EVICT_WINDOW)
+	b = &slots[ix];
+	if (b->last_sid == id || core_now() - b->last_login > EVICT_WINDOW)
 		return 0;
 	*seq = login_seq;
 	return 1;
 }
 
-static void
-upbind_survivor(struct session *s, void *arg)
-{
-	struct survivors	*sv = arg;
-	struct upstream		*u = s->up;
-
-	if (u == NULL || u->closed || !u->ready || u->bind_ix != sv->ix)
-		return;
-	sv->n++;
-	if (u->login_seq <= sv->seq)
-		sv->old++;
-}
-
 /*
- * Logins older than seq still alive on address ix: an eviction, not a
- * restart; the logins alive now are what the server allows, from now on
- * that address's limit (returned). 0: not an eviction.
+ * old logins from before the loss still alive on address ix (n in all):
+ * an eviction, not a restart; the logins alive now are what the server
+ * allows, from now on that address's limit (returned). 0: not one.
  */
 int
-upbind_judge(int ix, unsigned seq, unsigned id)
+upbind_judge(int ix, int old, int n, unsigned id)
 {
 	struct bind_slot	*b = &slots[ix];
-	struct survivors	 sv = { ix, seq, 0, 0 };
 
-	session_foreach(upbind_survivor, &sv);
-	if (sv.old == 0)
+	if (old == 0)
 		return 0;
-	if (b->limit == 0 || sv.n < b->limit)
-		b->limit = sv.n;
+	if (b->limit == 0 || n < b->limit)
+		b->limit = n;
 	log_warnx("s%u: evicted by the chat server (%d logins from %s "
-	    "remain): upstream logins there now limited to %d", id, sv.n,
+	    "remain): upstream logins there now limited to %d", id, n,
 	    have_bind ? b->text : "the gateway's address", b->limit);
 	return b->limit;
 }

@@ -1,8 +1,9 @@
 /*
  * Upstream connections to the chat server: connect (names resolved with
- * evdns), HELLO-FROM handshake, the FIFO of requests awaiting replies,
- * the reply table and the dialect (detected or forced). What a reply
- * means to the IRC client is the irc_* files' business.
+ * evdns), HELLO-FROM handshake, the FIFO of requests awaiting replies
+ * (each with its continuation), the reply table, the dialect (detected or
+ * forced), and the once-a-second sweep for silent connections. Who owns a
+ * connection, and what a reply means to anyone, is the owner's business.
  */
 #include <sys/socket.h>
 
@@ -19,12 +20,60 @@
 #include <event2/dns.h>
 #include <utlist.h>
 
-#include "chatircd.h"
+#include "upstream.h"
 
 /* TCP keep-alive: a vanished peer is noticed without our traffic. */
 #define KA_IDLE		60	/* seconds idle before the first probe */
 #define KA_INTVL	10	/* seconds between probes */
 #define KA_CNT		3	/* unanswered probes: the connection fails */
+
+enum req_kind {
+	REQ_NONE = 0,	/* unsolicited (DELIVERY) */
+	REQ_ANY,	/* whatever is at the head (BAD-RQST-*) */
+	REQ_HELLO,
+	REQ_SEND,
+	REQ_WHO
+};
+
+struct up_req {
+	enum req_kind	 kind;
+	int		 probe;		/* WHO: a keep-alive or the poll */
+	int		 retried;	/* WHO: other dialect tried */
+	int		 dialect;	/* WHO: the keyword's dialect */
+	up_done_fn	*done;		/* NULL: nobody waits for it */
+	void		*ctx;
+	time_t		 sent;		/* core_now(), silence detection */
+	struct up_req	*prev, *next;
+};
+
+struct upstream {
+	unsigned		 id;		/* the owner's, for logs */
+	const struct upstream_hooks *hooks;
+	void			*owner;
+	struct bufferevent	*bev;
+	struct linebuf		 rx;
+	struct event		*reaper;
+	int			 connected;
+	int			 ready;		/* HELLO received */
+	int			 closed;
+	int			 paused;	/* the owner stopped reads */
+	int			 keepalive;	/* probe it when silent */
+	int			 eof;		/* closed by the server */
+	unsigned		 npending;
+	struct up_req		*pending;	/* utlist, request order */
+	int			 bind_ix;	/* upbind.c's address slot */
+	unsigned		 login_seq;	/* HELLO order, all owners */
+	time_t			 last_rx;	/* core_now() */
+	char			 name[CHAT_NAME_MAX + 1];
+	struct upstream		*prev, *next;	/* every open connection */
+};
+
+/* One pass of the silence sweep. */
+struct up_sweep {
+	time_t		 now;
+	time_t		 hung;	/* a probe unanswered, sent then; else -1 */
+	unsigned	 hung_id;	/* on this connection */
+};
 
 struct up_reply {
 	enum chat_type	 type;
@@ -68,6 +117,8 @@ static char		*up_host;
 static unsigned short	 up_port;
 static enum chat_dialect up_dialect;		/* current guess or forced */
 static int		 up_dialect_forced;
+static struct upstream	*conns;			/* open ones */
+static struct event	*sweep;
 
 static void	up_on_read(struct bufferevent *, void *);
 static void	up_on_event(struct bufferevent *, short, void *);
@@ -76,11 +127,13 @@ static void	up_process(struct upstream *);
 static void	up_line(struct upstream *, char *, size_t);
 static void	up_fail(struct upstream *, const char *);
 static void	up_push(struct upstream *, struct up_req *);
-static void	up_req_free(struct up_req *);
 static void	up_write(struct upstream *, enum chat_type, const char *,
 		    const char *, size_t);
 static void	up_learn(enum chat_type);
 static void	up_keepalive(struct upstream *);
+static void	up_finish(struct up_req *, enum up_result, char *);
+static void	up_on_sweep(evutil_socket_t, short, void *);
+static void	up_check(struct upstream *, struct up_sweep *);
 
 /* Remember HOST:PORT and the dialect option; -1 if HOST:PORT is bad. */
 int
@@ -111,6 +164,8 @@ upstream_init(const char *spec, const char *dialect)
 	}
 	log_info("upstream %s port %u, dialect %s", up_host, up_port,
 	    dialect);
+	sweep = event_new(ev_base, -1, EV_PERSIST, up_on_sweep, NULL);
+	core_timer_ms(sweep, 1000);
 	return 0;
 }
 
@@ -118,6 +173,9 @@ upstream_init(const char *spec, const char *dialect)
 void
 upstream_shutdown(void)
 {
+	if (sweep != NULL)
+		event_free(sweep);
+	sweep = NULL;
 	free(up_host);
 	up_host = NULL;
 }
@@ -141,11 +199,13 @@ upstream_dialect_name(void)
 }
 
 /*
- * A new connection that logs in as name; replies reach s. NULL when not
- * even a socket could be made (s is told nothing: the caller decides).
+ * A new connection that logs in as name, reporting to hooks with owner;
+ * id names it in logs. NULL when not even a socket could be made or every
+ * local address is at its limit (nobody is told: the caller decides).
  */
 struct upstream *
-upstream_connect(struct session *s, const char *name)
+upstream_connect(const char *name, unsigned id,
+    const struct upstream_hooks *hooks, void *owner)
 {
 	struct upstream		*u;
 	struct up_req		*req;
@@ -154,7 +214,9 @@ upstream_connect(struct session *s, const char *name)
 	int			 fd, family = AF_UNSPEC;
 
 	u = xcalloc(1, sizeof *u);
-	u->s = s;
+	u->id = id;
+	u->hooks = hooks;
+	u->owner = owner;
 	snprintf(u->name, sizeof u->name, "%s", name);
 	if ((u->bind_ix = upbind_take(&fd)) == -1) {
 		free(u);
@@ -162,18 +224,19 @@ upstream_connect(struct session *s, const char *name)
 	}
 	if (fd != -1 && getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		family = ss.ss_family;	/* --upstream-bind: same family */
-	u->last_rx = reconnect_now();
+	u->last_rx = core_now();
 	u->bev = bufferevent_socket_new(ev_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (u->bev == NULL) {
 		if (fd != -1)
 			evutil_closesocket(fd);
-		upbind_gone(u);
+		upbind_gone(u->bind_ix);
 		free(u);
 		return NULL;
 	}
 	u->reaper = event_new(ev_base, -1, 0, up_on_reap, u);
 	linebuf_init(&u->rx, (size_t)conf.upstream_line_max);
+	DL_APPEND(conns, u);
 	bufferevent_setcb(u->bev, up_on_read, NULL, up_on_event, u);
 	bufferevent_enable(u->bev, EV_READ | EV_WRITE);
 	req = xcalloc(1, sizeof *req);
@@ -182,71 +245,77 @@ upstream_connect(struct session *s, const char *name)
 	up_write(u, CHAT_HELLO_FROM, name, NULL, 0);
 	if (bufferevent_socket_connect_hostname(u->bev, dns_base, family,
 	    up_host, up_port) == -1) {
-		log_warn("s%u: upstream connect", s->id);
-		u->s = NULL;
-		upstream_close(u);
+		log_warn("s%u: upstream connect", id);
+		upstream_close(u, NULL);
 		return NULL;
 	}
-	log_debug("s%u: upstream connecting as %s", s->id, name);
+	log_debug("s%u: upstream connecting as %s", id, name);
 	return u;
 }
 
-/* Drop the connection now; the loop frees it. Its session is not told. */
+/*
+ * Drop the connection now; the loop frees it. Each request still waiting
+ * hears of it: UP_LOST with why, or with why NULL UP_CANCELLED. The owner
+ * hears nothing more from it.
+ */
 void
-upstream_close(struct upstream *u)
+upstream_close(struct upstream *u, const char *why)
 {
+	struct up_req	*list, *r, *tmp;
+	char		 buf[256];
+
 	if (u->closed)
 		return;
 	u->closed = 1;
-	u->s = NULL;
-	upbind_gone(u);
+	DL_DELETE(conns, u);
+	upbind_gone(u->bind_ix);
+	u->bind_ix = -1;
 	bufferevent_disable(u->bev, EV_READ | EV_WRITE);
 	event_active(u->reaper, EV_TIMEOUT, 0);
+	list = u->pending;
+	u->pending = NULL;
+	u->npending = 0;
+	DL_FOREACH_SAFE(list, r, tmp) {
+		DL_DELETE(list, r);
+		snprintf(buf, sizeof buf, "%s", why != NULL ? why : "");
+		up_finish(r, why != NULL ? UP_LOST : UP_CANCELLED, buf);
+	}
+}
+
+/* A request is over: its continuation hears how, then it is freed. */
+static void
+up_finish(struct up_req *r, enum up_result res, char *arg)
+{
+	if (r->done != NULL)
+		r->done(r->ctx, res, arg);
+	free(r);
 }
 
 static void
 up_on_reap(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream	*u = arg;
-	struct up_req	*r, *tmp;
 
 	(void)fd;
 	(void)what;
-	DL_FOREACH_SAFE(u->pending, r, tmp) {
-		DL_DELETE(u->pending, r);
-		up_req_free(r);
-	}
 	linebuf_free(&u->rx);
 	bufferevent_free(u->bev);
 	event_free(u->reaper);
 	free(u);
 }
 
-/* The connection failed under its session: tell the session. */
+/*
+ * The connection failed: its owner hears first (and may close it with
+ * words of its own for the requests still waiting), then it closes.
+ */
 static void
 up_fail(struct upstream *u, const char *why)
 {
-	struct session	*s = u->s;
-
 	if (u->closed)
 		return;
-	if (s != NULL)
-		log_info("s%u: upstream lost: %s", s->id, why);
-	if (s != NULL && s->up == u) {
-		session_upstream_lost(s, why);	/* reads u->pending first */
-		upstream_close(u);
-	} else {
-		upstream_close(u);
-		if (s != NULL)
-			reconnect_side_lost(s, u, why);
-	}
-}
-
-/* The connection is no good (silence): as if it had failed. */
-void
-upstream_fail(struct upstream *u, const char *why)
-{
-	up_fail(u, why);
+	log_info("s%u: upstream lost: %s", u->id, why);
+	u->hooks->lost(u->owner, u, why);
+	upstream_close(u, why);
 }
 
 /* 1 if another request may be sent (max-pending). */
@@ -260,18 +329,9 @@ upstream_can_queue(struct upstream *u)
 static void
 up_push(struct upstream *u, struct up_req *req)
 {
-	req->sent = reconnect_now();
+	req->sent = core_now();
 	DL_APPEND(u->pending, req);
 	u->npending++;
-}
-
-static void
-up_req_free(struct up_req *r)
-{
-	free(r->target);
-	free(r->text);
-	free(r->echo);
-	free(r);
 }
 
 static void
@@ -292,13 +352,10 @@ up_write(struct upstream *u, enum chat_type type, const char *name,
 		free(buf);
 }
 
-/*
- * SEND name text for the IRC target; echo (may be NULL) is what
- * echo-message shows once SEND-OK came. -1 past max-pending.
- */
+/* SEND name text; done hears the answer. -1 past max-pending. */
 int
-upstream_send(struct upstream *u, const char *target, const char *name,
-    const char *text, size_t len, int notice, const char *echo)
+upstream_send(struct upstream *u, const char *name, const char *text,
+    size_t len, up_done_fn *done, void *ctx)
 {
 	struct up_req	*req;
 
@@ -306,11 +363,8 @@ upstream_send(struct upstream *u, const char *target, const char *name,
 		return -1;
 	req = xcalloc(1, sizeof *req);
 	req->kind = REQ_SEND;
-	req->notice = notice;
-	req->target = xstrdup(target);
-	req->text = xstrndup(text, len);
-	if (echo != NULL)
-		req->echo = xstrdup(echo);
+	req->done = done;
+	req->ctx = ctx;
 	up_push(u, req);
 	up_write(u, CHAT_SEND, name, text, len);
 	return 0;
@@ -324,9 +378,13 @@ up_write_who(struct upstream *u, struct up_req *req)
 	    NULL, NULL, 0);
 }
 
-/* Ask for the user list on behalf of an IRC query. -1 past max-pending. */
+/*
+ * Ask for the user list; done (may be NULL) hears it. A probe (keep-alive
+ * or the shared poll) unanswered tells the sweep the server may hang.
+ * -1 past max-pending.
+ */
 int
-upstream_who(struct upstream *u, enum who_for why, const char *arg)
+upstream_who(struct upstream *u, int probe, up_done_fn *done, void *ctx)
 {
 	struct up_req	*req;
 
@@ -334,21 +392,76 @@ upstream_who(struct upstream *u, enum who_for why, const char *arg)
 		return -1;
 	req = xcalloc(1, sizeof *req);
 	req->kind = REQ_WHO;
-	req->who_for = why;
-	req->target = xstrdup(arg != NULL ? arg : "");
+	req->probe = probe;
+	req->done = done;
+	req->ctx = ctx;
 	up_push(u, req);
 	up_write_who(u, req);
 	return 0;
 }
 
-/* Read again after the client's sendq drained. */
+/* Stop (on) or resume reading, for the owner's slow client. */
 void
-upstream_resume(struct upstream *u)
+upstream_pause(struct upstream *u, int on)
 {
+	u->paused = on;
 	if (u->closed)
 		return;
-	bufferevent_enable(u->bev, EV_READ);
-	up_process(u);
+	if (on)
+		bufferevent_disable(u->bev, EV_READ);
+	else {
+		bufferevent_enable(u->bev, EV_READ);
+		up_process(u);
+	}
+}
+
+/* Probe this connection with a WHO when it stays silent (keepalive). */
+void
+upstream_set_keepalive(struct upstream *u, int on)
+{
+	u->keepalive = on;
+}
+
+/* 1 once HELLO came. */
+int
+upstream_ready(struct upstream *u)
+{
+	return u != NULL && !u->closed && u->ready;
+}
+
+/* 1 if the server closed it (not an error, not us). */
+int
+upstream_eof(struct upstream *u)
+{
+	return u->eof;
+}
+
+/* Requests awaiting a reply. */
+unsigned
+upstream_npending(struct upstream *u)
+{
+	return u->npending;
+}
+
+/* The local address slot (upbind.c), -1 once closed. */
+int
+upstream_bind_ix(struct upstream *u)
+{
+	return u->bind_ix;
+}
+
+/* The name it logs in (or logged in) as. */
+const char *
+upstream_name(struct upstream *u)
+{
+	return u->name;
+}
+
+/* HELLO order among all connections (upbind_ready). */
+unsigned
+upstream_login_seq(struct upstream *u)
+{
+	return u->login_seq;
 }
 
 static void
@@ -358,7 +471,7 @@ up_on_read(struct bufferevent *bev, void *arg)
 	up_process(arg);
 }
 
-/* Take lines while the session can take output. */
+/* Take lines while the owner can take them. */
 static void
 up_process(struct upstream *u)
 {
@@ -369,8 +482,7 @@ up_process(struct upstream *u)
 	size_t			 len, taken;
 	int			 drained = 0;
 
-	while (!u->closed && u->s != NULL &&
-	    !(u->s->flags & (SESSION_DEAD | SESSION_THROTTLED))) {
+	while (!u->closed && !u->paused) {
 		r = linebuf_next(&u->rx, &line, &len);
 		if (r == LINEBUF_LINE) {
 			up_line(u, line, len);
@@ -378,7 +490,7 @@ up_process(struct upstream *u)
 		}
 		if (r == LINEBUF_TOO_LONG) {
 			log_warnx("s%u: upstream line over upstream-line-max "
-			    "%lld bytes", u->s->id, conf.upstream_line_max);
+			    "%lld bytes", u->id, conf.upstream_line_max);
 			up_fail(u, "the chat server sent a line longer than "
 			    "upstream-line-max");
 			break;
@@ -397,7 +509,7 @@ up_process(struct upstream *u)
 	}
 	if (drained && !u->closed && !u->rx.skipping &&
 	    linebuf_pending(&u->rx) == 0) {
-		linebuf_free(&u->rx);	/* idle sessions hold no buffer */
+		linebuf_free(&u->rx);	/* idle connections hold no buffer */
 		linebuf_init(&u->rx, (size_t)conf.upstream_line_max);
 	}
 }
@@ -410,10 +522,10 @@ up_line(struct upstream *u, char *line, size_t len)
 	struct up_req		*head = u->pending;
 	size_t			 i;
 
-	log_debug("s%u: upstream <- %s", u->s->id, log_escape(line, len));
-	u->last_rx = reconnect_now();
+	log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
+	u->last_rx = core_now();
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
-		log_warnx("s%u: unparsable line from upstream: %s", u->s->id,
+		log_warnx("s%u: unparsable line from upstream: %s", u->id,
 		    log_escape(line, len));
 		up_fail(u, "the chat server sent a message the gateway does "
 		    "not understand");
@@ -424,7 +536,7 @@ up_line(struct upstream *u, char *line, size_t len)
 			row = &up_replies[i];
 	if (row == NULL || (row->kind != REQ_NONE && (head == NULL ||
 	    (row->kind != REQ_ANY && row->kind != head->kind)))) {
-		log_warnx("s%u: desync: %s does not answer %s", u->s->id,
+		log_warnx("s%u: desync: %s does not answer %s", u->id,
 		    chat_type_name(m.type), head == NULL ? "anything" :
 		    "the oldest request");
 		up_fail(u, "out of step with the chat server");
@@ -438,13 +550,9 @@ up_line(struct upstream *u, char *line, size_t len)
 	DL_DELETE(u->pending, head);
 	u->npending--;
 	if (row->fn(u, head, &m) == 0)
-		up_req_free(head);
-	if (u->closed || u->s == NULL)
-		return;
-	if (u->draining && u->pending == NULL)
-		reconnect_drained(u->s, u);
-	else if (u->s->rc != NULL)
-		reconnect_flush(u->s);
+		free(head);
+	if (!u->closed)
+		u->hooks->answered(u->owner, u);
 }
 
 /* auto dialect: a dialect-only reply settles the question. */
@@ -467,51 +575,51 @@ up_on_hello(struct upstream *u, struct up_req *req, struct chat_msg *m)
 	(void)req;
 	u->ready = 1;
 	snprintf(u->name, sizeof u->name, "%s", m->name);
-	upbind_ready(u);
-	if (u != u->s->up || (u->s->flags & SESSION_RECONNECTING))
-		reconnect_hello(u->s, u, u->name);
-	else
-		irc_login_ok(u->s, u->name);
+	u->login_seq = upbind_ready(u->bind_ix, u->id);
+	u->hooks->hello(u->owner, u, u->name);
 	return 0;
 }
 
+/* IN-USE, BUSY: the server closes after a failed login; so do we. */
 static int
 up_on_refused(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
-	struct session	*s = u->s;
-
 	(void)req;
-	if (u != s->up || (s->flags & SESSION_RECONNECTING)) {
-		reconnect_refused(s, u, m->type);
-		return 0;
-	}
-	upstream_close(u);	/* the server closes after a failed login */
-	s->up = NULL;
-	irc_login_refused(s, m->type, u->name);
+	upstream_close(u, NULL);
+	u->hooks->refused(u->owner, u, m->type);
 	return 0;
 }
 
 static int
 up_on_send_ok(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
+	(void)u;
 	(void)m;
-	irc_msg_sent(u->s, req);
+	if (req->done != NULL)
+		req->done(req->ctx, UP_OK, NULL);
 	return 0;
 }
 
 static int
 up_on_unknown(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
+	(void)u;
 	(void)m;
-	irc_msg_unknown(u->s, req);
+	if (req->done != NULL)
+		req->done(req->ctx, UP_UNKNOWN, NULL);
 	return 0;
 }
 
+/* Every user list goes to the owner; then to whoever asked. */
 static int
 up_on_who_ok(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
-	presence_update(m->text != NULL ? m->text : "");
-	irc_query_answer(u->s, req, m->text != NULL ? m->text : "");
+	char	empty[1] = "";
+	char	*list = m->text != NULL ? m->text : empty;
+
+	u->hooks->list(u->owner, u, list);
+	if (req->done != NULL)
+		req->done(req->ctx, UP_OK, list);
 	return 0;
 }
 
@@ -519,7 +627,7 @@ static int
 up_on_delivery(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)req;
-	irc_msg_delivery(u->s, m->name, m->text, m->text_len);
+	u->hooks->delivery(u->owner, u, m->name, m->text, m->text_len);
 	return 0;
 }
 
@@ -530,20 +638,14 @@ up_on_delivery(struct upstream *u, struct up_req *req, struct chat_msg *m)
 static int
 up_on_bad(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
-	struct session	*s = u->s;
-	const char	*why = m->type == CHAT_BAD_RQST_HDR ?
-			    "Error: Unknown issue in previous message header." :
-			    "Error: Unknown issue in previous message body.";
+	char	why[64];
 
+	snprintf(why, sizeof why, "Error: Unknown issue in previous message "
+	    "%s.", m->type == CHAT_BAD_RQST_HDR ? "header" : "body");
 	switch (req->kind) {
 	case REQ_HELLO:
-		if (u != s->up || (s->flags & SESSION_RECONNECTING)) {
-			reconnect_refused(s, u, m->type);
-			return 0;
-		}
-		upstream_close(u);
-		s->up = NULL;
-		irc_login_refused(s, m->type, u->name);
+		upstream_close(u, NULL);
+		u->hooks->refused(u->owner, u, m->type);
 		return 0;
 	case REQ_WHO:
 		if (m->type == CHAT_BAD_RQST_HDR && !up_dialect_forced &&
@@ -560,14 +662,13 @@ up_on_bad(struct upstream *u, struct up_req *req, struct chat_msg *m)
 			up_write_who(u, req);
 			return 1;
 		}
-		irc_query_failed(s, req, why);
-		return 0;
-	case REQ_SEND:
-		irc_msg_refused(s, req, why);
-		return 0;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	if (req->done != NULL)
+		req->done(req->ctx, UP_REFUSED, why);
+	return 0;
 }
 
 static void
@@ -580,7 +681,7 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		u->connected = 1;
 		up_keepalive(u);
-		log_debug("s%u: upstream connected", u->s ? u->s->id : 0);
+		log_debug("s%u: upstream connected", u->id);
 		return;
 	}
 	dns_err = bufferevent_socket_get_dns_error(bev);
@@ -624,6 +725,66 @@ up_keepalive(struct upstream *u)
 	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
 	    sizeof intvl) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == -1)
-		log_warn("s%u: upstream TCP keep-alive",
-		    u->s != NULL ? u->s->id : 0);
+		log_warn("s%u: upstream TCP keep-alive", u->id);
+}
+
+/*
+ * Once a second: requests unanswered past upstream-timeout fail their
+ * connection. When one was a probe (the shared poll or a keep-alive),
+ * the server itself looks hung: every probed connection silent since
+ * then is asked too, so each finds out within one more upstream-timeout.
+ */
+static void
+up_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct up_sweep	 sw = { core_now(), -1, 0 };
+	struct upstream	*u, *tmp;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	DL_FOREACH_SAFE(conns, u, tmp)
+		up_check(u, &sw);
+	if (sw.hung == -1)
+		return;
+	log_info("s%u: a user-list probe went unanswered: probing every "
+	    "session silent since then", sw.hung_id);
+	DL_FOREACH_SAFE(conns, u, tmp) {
+		if (u->closed || !u->keepalive || !u->ready ||
+		    u->pending != NULL ||
+		    u->last_rx > sw.hung)
+			continue;
+		log_debug("s%u: upstream silent since the unanswered probe: "
+		    "keep-alive", u->id);
+		upstream_who(u, 1, NULL, NULL);
+	}
+}
+
+/*
+ * A request unanswered past upstream-timeout: the connection is dead.
+ * Else, if probed, a WHO after keepalive seconds of silence, a tenth of
+ * it earlier or not by id, so that owners logged in together do not all
+ * ask in the same second.
+ */
+static void
+up_check(struct upstream *u, struct up_sweep *sw)
+{
+	struct up_req	*r = u->pending;
+	char		 why[128];
+	long long	 quiet = conf.keepalive;
+
+	quiet -= u->id % (conf.keepalive / 10 + 1);
+	if (u->closed)		/* closed by an earlier one's owner */
+		return;
+	if (r != NULL && sw->now - r->sent >= conf.upstream_timeout) {
+		if (r->kind == REQ_WHO && r->probe && r->sent > sw->hung) {
+			sw->hung = r->sent;
+			sw->hung_id = u->id;
+		}
+		snprintf(why, sizeof why, "no answer from the chat server for "
+		    "%lld seconds", (long long)(sw->now - r->sent));
+		up_fail(u, why);
+	} else if (u->keepalive && u->ready && r == NULL &&
+	    sw->now - u->last_rx >= quiet)
+		upstream_who(u, 1, NULL, NULL);
 }

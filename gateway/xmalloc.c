@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatircd.h"
+#include "core.h"
 
 /* malloc() or die. */
 void *

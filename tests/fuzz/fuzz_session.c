@@ -22,15 +22,11 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "chatircd.h"
+#include "gw.h"
 
 #define UP_MAX		16	/* upstream connections kept per input */
 #define TURNS		64	/* loop turns while the client talks */
 #define CLOSE_TURNS	400	/* loop turns allowed to reap it */
-
-struct event_base	*ev_base;
-struct evdns_base	*dns_base;
-time_t			 start_time;
 
 static int		 up_listen = -1;
 
@@ -69,11 +65,9 @@ fuzz_init(void)
 	start_time = time(NULL);
 	ev_base = event_base_new();
 	dns_base = evdns_base_new(ev_base, 0);
-	if (ev_base == NULL || dns_base == NULL ||
-	    upstream_init(conf.upstream, conf.dialect) == -1)
+	if (ev_base == NULL || dns_base == NULL)
 		abort();
-	reconnect_init();
-	presence_init();
+	gw_init();
 }
 
 /* Accept the gateway's new upstream connections; each gets the script. */

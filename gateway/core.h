@@ -1,0 +1,100 @@
+/*
+ * The bottom layer of chatircd: options, logging, allocation, the event
+ * base and its clock, and the name mapping. Every other layer may call
+ * these; nothing here calls up.
+ */
+#ifndef CORE_H
+#define CORE_H
+
+#include <sys/types.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/dns.h>
+
+#include "chat.h"
+#include "irc.h"
+#include "linebuf.h"
+
+#define CHATIRCD_VERSION	"chatircd-0.1.0"
+#define NICKLEN			CHAT_NAME_MAX	/* ISUPPORT NICKLEN */
+#define NICK_MAX		(2 * CHAT_NAME_MAX + 1)	/* a mapped name */
+#define HOST_MAX		64
+#define TARGETS_MAX		4		/* ISUPPORT TARGMAX */
+#define NAME_ATTEMPTS		12		/* logins tried per round */
+
+/* conf.c: the options table fills this. */
+struct conf {
+	char		*listen;
+	char		*upstream;
+	char		*server_name;
+	char		*network;
+	char		*motd_file;
+	char		*dialect;
+	long long	 irc_line_max;
+	long long	 upstream_line_max;
+	long long	 sendq_soft;
+	long long	 sendq_max;
+	long long	 max_pending;
+	long long	 max_clients;
+	long long	 per_address;
+	long long	 reg_timeout;
+	long long	 poll_interval;
+	char		*channel;
+	char		*upstream_bind;
+	long long	 upstream_per_address;
+	long long	 upstream_timeout;
+	long long	 keepalive;
+	long long	 reconnect_min;
+	long long	 reconnect_max;
+	long long	 hold_max;
+	long long	 ping_interval;
+	long long	 ping_timeout;
+	int		 debug;
+	int		 check_only;
+};
+extern struct conf	 conf;
+
+int	 conf_parse_args(int, char **);
+void	 conf_free(void);
+void	 conf_log(void);
+
+/* log.c */
+void	 log_init(int);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+const char *log_escape(const char *, size_t);
+
+/* xmalloc.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+size_t	 xstrlcat(char *, const char *, size_t);
+
+/* core.c: the loop every layer schedules on, and one clock. */
+extern struct event_base	*ev_base;
+extern struct evdns_base	*dns_base;
+extern time_t			 start_time;
+
+int		 core_init(void);
+void		 core_free(void);
+time_t		 core_now(void);		/* monotonic seconds */
+long long	 core_now_ms(void);		/* monotonic ms */
+void		 core_timer_ms(struct event *, long long);
+
+/* names.c: upstream names <-> IRC nicks. */
+int	 names_to_upstream(const char *, char *, size_t);
+int	 names_from_upstream(const char *, char *, size_t);
+void	 names_login_base(const char *, char *, size_t);
+int	 names_candidate(const char *, int, char *, size_t);
+
+#endif

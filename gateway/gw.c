@@ -1,0 +1,60 @@
+/*
+ * Wiring: the hooks of the layers below point at the IRC meaning above.
+ * A session's link goes when the session does (today's policy: one
+ * session per link); a slow client slows reading its link's upstream.
+ */
+#include "gw.h"
+
+static void	gw_on_closing(struct session *, const char *);
+static void	gw_on_freeing(struct session *);
+static void	gw_on_throttle(struct session *, int);
+
+static const struct session_hooks gw_session_hooks = {
+	irc_cmd_dispatch, gw_on_closing, gw_on_freeing, gw_on_throttle
+};
+
+static const struct link_hooks gw_link_hooks = {
+	irc_login_ok, irc_msg_delivery
+};
+
+static void
+gw_on_closing(struct session *s, const char *why)
+{
+	(void)why;
+	if (s->link != NULL)
+		link_detach(s->link, s);
+}
+
+static void
+gw_on_freeing(struct session *s)
+{
+	control_free(s);
+}
+
+static void
+gw_on_throttle(struct session *s, int on)
+{
+	if (s->link != NULL)
+		link_throttle(s->link, on);
+}
+
+/* Hooks, the upstream address, the link layer and presence. */
+void
+gw_init(void)
+{
+	session_set_hooks(&gw_session_hooks);
+	link_set_hooks(&gw_link_hooks);
+	if (upstream_init(conf.upstream, conf.dialect) == -1)
+		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
+	link_init();
+	presence_init(control_changed);
+}
+
+/* Undo gw_init (after every session was reaped). */
+void
+gw_shutdown(void)
+{
+	link_shutdown();
+	presence_shutdown();
+	upstream_shutdown();
+}

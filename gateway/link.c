@@ -1,0 +1,985 @@
+/*
+ * A link is one chat identity: the upstream login behind one or more IRC
+ * sessions. It owns the connection, the one login loop (the first login
+ * is a re-login before registration: a refused name tries the next one,
+ * a lost connection retries with backoff and jitter), the messages held
+ * while the connection is away, NICK as a second login that replaces the
+ * first (make before break), eviction handling with upbind.c, and the
+ * shared presence poll. A link closes when its last session goes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <utlist.h>
+
+#include "link.h"
+#include "numeric.h"
+
+#define LINK_DEAD	0x01	/* closing; the reaper frees */
+#define LINK_LOGGED_IN	0x02	/* the first login is done */
+#define LINK_AWAY	0x04	/* upstream lost, logging in again */
+
+#define EVICT_JUDGE_MS	300	/* then see whether the others survived */
+#define EVICT_MAX	3	/* evictions before timers stop retrying */
+#define EXCERPT		40	/* bytes of text named in a report */
+#define NICK_GRACE_MS	1000	/* the old login stays after its replies */
+#define SNAP_STACK	8	/* sessions iterated without allocating */
+
+struct held {
+	char		*name;
+	char		*text;
+	up_done_fn	*done;
+	void		*ctx;
+	struct held	*next;
+};
+
+struct link {
+	unsigned	 id;		/* its first session's: logs */
+	int		 flags;
+	struct event	*reaper;
+	struct event	*retry;
+	struct event	*grace;		/* then closes old_up */
+	struct upstream	*up;		/* NULL between connections */
+	struct upstream	*nick_up;	/* NICK: the new login */
+	struct upstream	*old_up;	/* NICK: the old one, draining */
+	int		 draining;	/* old_up: its last replies awaited */
+	char		 name[CHAT_NAME_MAX + 1];	/* logged in as */
+	char		 base[CHAT_NAME_MAX + 1];	/* candidates' stem */
+	char		 refused[CHAT_NAME_MAX + 1];	/* first taken */
+	int		 refused_why;	/* CHAT_IN_USE, BAD_RQST_BODY */
+	int		 attempt;	/* name candidate in this round */
+	int		 tries;		/* failed rounds: the backoff */
+	int		 waiting;	/* for a free login slot */
+	int		 evictions;
+	int		 suspect;	/* closed just after another login */
+	int		 suspect_ix;
+	unsigned	 suspect_seq;
+	char		 why[128];	/* of the loss, for the notice */
+	struct held	*held;
+	unsigned	 nheld;
+	char		 nick_want[NICK_MAX + 1];
+	unsigned	 nick_sid;	/* the session that asked */
+	struct session	**sess;
+	unsigned	 nsess, cap;
+	unsigned	 nthrottled;
+	struct link	*prev, *next;	/* every live link */
+};
+
+/* Survivors of a suspected eviction, counted over all links. */
+struct link_census {
+	int		 ix;
+	unsigned	 seq;
+	int		 old, n;
+};
+
+static struct link_hooks	 hooks;
+static struct link		*links;
+static unsigned			 nwaiting;
+static unsigned			 last_poller;
+static struct event		*poll_ev;
+
+static void	link_on_hello(void *, struct upstream *, const char *);
+static void	link_on_refused(void *, struct upstream *, enum chat_type);
+static void	link_on_delivery(void *, struct upstream *, const char *,
+		    char *, size_t);
+static void	link_on_list(void *, struct upstream *, const char *);
+static void	link_on_answered(void *, struct upstream *);
+static void	link_on_lost(void *, struct upstream *, const char *);
+
+static const struct upstream_hooks link_up_hooks = {
+	link_on_hello, link_on_refused, link_on_delivery, link_on_list,
+	link_on_answered, link_on_lost
+};
+
+static void	link_close(struct link *);
+static void	link_fail(struct link *, const char *);
+static void	link_notice(struct link *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	link_try(struct link *);
+static void	link_connected(struct link *, struct upstream *);
+static void	link_welcome(struct link *);
+static void	link_again(struct link *, const char *);
+static void	link_refused_name(struct link *, const char *,
+		    enum chat_type);
+static void	link_lost(struct link *, struct upstream *, const char *);
+static void	link_backoff(struct link *);
+static void	link_judge(struct link *);
+static void	link_tell_lost(struct link *);
+static void	link_rename(struct link *, const char *);
+static void	link_flush(struct link *);
+static void	link_held_free(struct held *, enum up_result);
+static void	link_nick_reply(struct link *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	link_nick_swap(struct link *, struct upstream *,
+		    const char *);
+static void	link_drained(struct link *);
+static void	link_old_close(struct link *, const char *);
+static void	link_on_retry(evutil_socket_t, short, void *);
+static void	link_on_grace(evutil_socket_t, short, void *);
+static void	link_on_reap(evutil_socket_t, short, void *);
+static void	link_on_poll(evutil_socket_t, short, void *);
+static void	link_slot_freed(void);
+
+/* The layer above: set once, before the first link. */
+void
+link_set_hooks(const struct link_hooks *h)
+{
+	hooks = *h;
+}
+
+/* Bind addresses from --upstream-bind; the shared presence poll. */
+void
+link_init(void)
+{
+	if (upbind_init(conf.upstream_bind) == -1)
+		fatalx("upstream-bind: \"%s\" is not a list of at most 16 "
+		    "numeric addresses", conf.upstream_bind);
+	upbind_set_freed(link_slot_freed);
+	poll_ev = event_new(ev_base, -1, EV_PERSIST, link_on_poll, NULL);
+	core_timer_ms(poll_ev, conf.poll_interval * 1000);
+	log_info("presence: one shared poll every %lld s", conf.poll_interval);
+}
+
+/* Stop the poll (shutdown; the links go with their sessions). */
+void
+link_shutdown(void)
+{
+	if (poll_ev != NULL)
+		event_free(poll_ev);
+	poll_ev = NULL;
+}
+
+/*
+ * A new identity for session s, logging in as base (or the next free
+ * name); refused names the nick that could not be one, with why.
+ */
+struct link *
+link_new(struct session *s, const char *base, const char *refused, int why)
+{
+	struct link	*l;
+
+	l = xcalloc(1, sizeof *l);
+	l->id = s->id;
+	l->reaper = event_new(ev_base, -1, 0, link_on_reap, l);
+	l->retry = event_new(ev_base, -1, 0, link_on_retry, l);
+	l->grace = event_new(ev_base, -1, 0, link_on_grace, l);
+	snprintf(l->base, sizeof l->base, "%s", base);
+	snprintf(l->refused, sizeof l->refused, "%s", refused);
+	l->refused_why = why;
+	l->cap = 1;
+	l->sess = xcalloc(l->cap, sizeof *l->sess);
+	l->sess[l->nsess++] = s;
+	s->link = l;
+	DL_APPEND(links, l);
+	link_try(l);
+	return l;
+}
+
+/* s goes: it no longer hears of l; the last one closes l. */
+void
+link_detach(struct link *l, struct session *s)
+{
+	unsigned	i;
+
+	for (i = 0; i < l->nsess; i++)
+		if (l->sess[i] == s)
+			break;
+	if (i == l->nsess)
+		return;
+	l->sess[i] = l->sess[--l->nsess];
+	if (s->flags & SESSION_THROTTLED)
+		link_throttle(l, 0);
+	if (l->nick_sid == s->id)
+		l->nick_sid = 0;
+	s->link = NULL;
+	if (l->nsess == 0)
+		link_close(l);
+}
+
+/*
+ * fn for each live session of l, from a copy of the list: fn may close
+ * sessions (which detach themselves) and the loop frees none of them
+ * before it returns.
+ */
+void
+link_sessions(struct link *l, void (*fn)(struct session *, void *),
+    void *arg)
+{
+	struct session	*stack[SNAP_STACK], **snap = stack;
+	unsigned	 i, n = l->nsess;
+
+	if (n > SNAP_STACK)
+		snap = xcalloc(n, sizeof *snap);
+	memcpy(snap, l->sess, n * sizeof *snap);
+	for (i = 0; i < n; i++)
+		if (!(snap[i]->flags & SESSION_DEAD))
+			fn(snap[i], arg);
+	if (snap != stack)
+		free(snap);
+}
+
+/* The chat name logged in as; "" before the first login. */
+const char *
+link_name(struct link *l)
+{
+	return l != NULL ? l->name : "";
+}
+
+/* The first name refused in the first login ("" if none), and why. */
+const char *
+link_refused(struct link *l, int *why)
+{
+	*why = l->refused_why;
+	return l->refused;
+}
+
+static void
+link_close(struct link *l)
+{
+	struct held	*h, *tmp;
+
+	if (l->flags & LINK_DEAD)
+		return;
+	l->flags |= LINK_DEAD;
+	DL_DELETE(links, l);
+	if (l->waiting)
+		nwaiting--;
+	event_del(l->retry);
+	event_del(l->grace);
+	if (l->nick_up != NULL)
+		upstream_close(l->nick_up, NULL);
+	if (l->old_up != NULL)
+		upstream_close(l->old_up, NULL);
+	if (l->up != NULL)
+		upstream_close(l->up, NULL);
+	l->up = l->nick_up = l->old_up = NULL;
+	if (l->nheld > 0)
+		log_info("s%u: %u held messages dropped with the session",
+		    l->id, l->nheld);
+	LL_FOREACH_SAFE(l->held, h, tmp)
+		link_held_free(h, UP_CANCELLED);
+	l->held = NULL;
+	l->nheld = 0;
+	event_active(l->reaper, EV_TIMEOUT, 0);
+}
+
+static void
+link_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct link	*l = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(l->reaper);
+	event_free(l->retry);
+	event_free(l->grace);
+	free(l->sess);
+	free(l);
+}
+
+static void
+link_fail_one(struct session *s, void *why)
+{
+	session_close(s, why);
+}
+
+/* The login cannot go on: every session closes with why (and so l). */
+static void
+link_fail(struct link *l, const char *why)
+{
+	link_sessions(l, link_fail_one, (void *)why);
+}
+
+static void
+link_notice_one(struct session *s, void *text)
+{
+	irc_send_notice(s, "%s", (const char *)text);
+}
+
+/* A NOTICE from the gateway to every session of l. */
+static void
+link_notice(struct link *l, const char *fmt, ...)
+{
+	char	buf[IRC_LINE_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	link_sessions(l, link_notice_one, buf);
+}
+
+/*
+ * One login attempt: the current name first when logging in again, else
+ * the next candidate from base; unless every address is at its limit.
+ */
+static void
+link_try(struct link *l)
+{
+	char	name[CHAT_NAME_MAX + 1];
+	int	again = l->flags & LINK_LOGGED_IN;
+
+	if ((l->flags & LINK_DEAD) || l->up != NULL)
+		return;
+	if (l->suspect) {
+		link_judge(l);
+		if (l->flags & LINK_DEAD)
+			return;
+	}
+	if (again && l->attempt == 0)
+		snprintf(name, sizeof name, "%s", l->name);
+	else if (names_candidate(l->base, l->attempt, name,
+	    sizeof name) == -1) {
+		link_fail(l, "No usable chat name");
+		return;
+	}
+	if (upbind_pick() == -1) {
+		if (!again) {
+			link_fail(l, "Cannot log in: this gateway already has "
+			    "as many chat server logins per address as it may "
+			    "(upstream-per-address, or the server's own "
+			    "limit); try again later");
+			return;
+		}
+		if (!l->waiting) {
+			l->waiting = 1;
+			nwaiting++;
+			log_info("s%u: every upstream address is at its login "
+			    "limit: waiting for a free slot", l->id);
+		}
+		/* evicted often: only a freed slot wakes it (no war) */
+		if (l->evictions < EVICT_MAX)
+			core_timer_ms(l->retry, conf.reconnect_max);
+		return;
+	}
+	if (l->waiting) {
+		l->waiting = 0;
+		nwaiting--;
+	}
+	if (again)
+		log_info("s%u: reconnect attempt %d as %s", l->id, l->tries,
+		    name);
+	else
+		log_info("s%u: login attempt %d as %s", l->id,
+		    l->attempt + 1, name);
+	l->up = upstream_connect(name, l->id, &link_up_hooks, l);
+	if (l->up != NULL)
+		link_connected(l, l->up);
+	else if (!again)
+		link_fail(l, "Cannot connect to the chat server: out of "
+		    "resources");
+	else
+		link_backoff(l);
+}
+
+/* u is l's connection from now on: probed when silent, paused if slow. */
+static void
+link_connected(struct link *l, struct upstream *u)
+{
+	upstream_set_keepalive(u, 1);
+	if (l->nthrottled > 0)
+		upstream_pause(u, 1);
+}
+
+static void
+link_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	link_try(arg);
+}
+
+static void
+link_wake(struct link *l)
+{
+	if (l->waiting && l->up == NULL)
+		core_timer_ms(l->retry, 0);
+}
+
+/* An upstream address has room again: waiting links try. */
+static void
+link_slot_freed(void)
+{
+	struct link	*l, *tmp;
+
+	if (nwaiting == 0)
+		return;
+	DL_FOREACH_SAFE(links, l, tmp)
+		link_wake(l);
+}
+
+static void
+link_on_hello(void *arg, struct upstream *u, const char *name)
+{
+	struct link	*l = arg;
+
+	if (u == l->nick_up)
+		link_nick_swap(l, u, name);
+	else if (u != l->up)
+		return;
+	else if (l->flags & LINK_LOGGED_IN)
+		link_again(l, name);
+	else {
+		l->flags |= LINK_LOGGED_IN;
+		snprintf(l->name, sizeof l->name, "%s", name);
+		link_welcome(l);
+	}
+}
+
+static void
+link_welcome_one(struct session *s, void *arg)
+{
+	(void)arg;
+	hooks.welcome(s);
+}
+
+static void
+link_welcome(struct link *l)
+{
+	link_sessions(l, link_welcome_one, NULL);
+}
+
+/* Logged in again after a loss, maybe under another name. */
+static void
+link_again(struct link *l, const char *name)
+{
+	l->flags &= ~LINK_AWAY;
+	l->tries = 0;
+	log_info("s%u: logged in again as %s", l->id, name);
+	if (strcmp(name, l->name) != 0) {
+		link_rename(l, name);
+		if (l->flags & LINK_DEAD)
+			return;
+	}
+	link_notice(l, "Reconnected to the chat server as %s.%s", name,
+	    l->nheld > 0 ? " Sending the messages held meanwhile." : "");
+	if (!(l->flags & LINK_DEAD))
+		link_flush(l);
+}
+
+struct link_rename {
+	struct link	*l;
+	const char	*was;		/* the old chat name */
+	const char	*name;
+	char		 nick[NICK_MAX + 1];
+	const char	*refused;
+};
+
+static void
+link_rename_one(struct session *s, void *arg)
+{
+	struct link_rename	*r = arg;
+
+	irc_send_raw(s, ":%s!%s@%s NICK :%s", s->nick, r->was, s->host,
+	    r->nick);
+	session_set_nick(s, r->nick);
+	irc_send_notice(s, "Cannot log in as %s. That username is already "
+	    "in use. Successfully logged in as %s! Your nick is %s; /nick "
+	    "picks another.", r->refused, r->name, s->nick);
+}
+
+/* The old name was taken: the clients' nick follows the new one. */
+static void
+link_rename(struct link *l, const char *name)
+{
+	struct link_rename	r;
+	char			was[CHAT_NAME_MAX + 1];
+
+	snprintf(was, sizeof was, "%s", l->name);
+	r.l = l;
+	r.was = was;
+	r.name = name;
+	r.refused = l->refused[0] != '\0' ? l->refused : was;
+	if (names_from_upstream(name, r.nick, sizeof r.nick) == -1)
+		snprintf(r.nick, sizeof r.nick, "%s", name);
+	snprintf(l->name, sizeof l->name, "%s", name);
+	link_sessions(l, link_rename_one, &r);
+}
+
+static void
+link_on_refused(void *arg, struct upstream *u, enum chat_type t)
+{
+	struct link	*l = arg;
+
+	if (u == l->nick_up) {
+		l->nick_up = NULL;
+		if (t == CHAT_IN_USE)
+			link_nick_reply(l, ERR_NICKNAMEINUSE, "%s :Nickname is "
+			    "already in use", l->nick_want);
+		else if (t == CHAT_BUSY)
+			link_nick_reply(l, RPL_TRYAGAIN, "NICK :Cannot log in. "
+			    "The server is full!");
+		else
+			link_nick_reply(l, ERR_ERRONEUSNICKNAME, "%s :Erroneous "
+			    "nickname: the chat server refused it",
+			    l->nick_want);
+		return;
+	}
+	if (u != l->up)
+		return;
+	l->up = NULL;
+	link_refused_name(l, upstream_name(u), t);
+}
+
+/* A login refused: the next name, a pause, or (first login) the end. */
+static void
+link_refused_name(struct link *l, const char *name, enum chat_type t)
+{
+	int	again = l->flags & LINK_LOGGED_IN;
+
+	log_info(again ? "s%u: login again as %s refused: %s" :
+	    "s%u: login as %s refused: %s", l->id, name, chat_type_name(t));
+	if (t == CHAT_BUSY) {
+		if (again) {
+			link_backoff(l);
+			return;
+		}
+		link_notice(l, "Cannot log in. The server is full!");
+		link_fail(l, "The chat server is full");
+		return;
+	}
+	if (l->refused[0] == '\0') {
+		snprintf(l->refused, sizeof l->refused, "%s", name);
+		l->refused_why = t == CHAT_IN_USE ? CHAT_IN_USE :
+		    CHAT_BAD_RQST_BODY;
+	}
+	if (++l->attempt < NAME_ATTEMPTS)
+		link_try(l);
+	else if (!again)
+		link_fail(l, "Cannot log in: no free chat name found, "
+		    "reconnect with another nick");
+	else {
+		l->attempt = 0;
+		link_backoff(l);
+	}
+}
+
+static void
+link_on_lost(void *arg, struct upstream *u, const char *why)
+{
+	struct link	*l = arg;
+
+	if (u == l->nick_up) {
+		l->nick_up = NULL;
+		link_nick_reply(l, RPL_TRYAGAIN, "NICK :Cannot change nick to "
+		    "%s now (%s). Please wait a while and try again.",
+		    l->nick_want, why);
+	} else if (u == l->old_up) {
+		l->old_up = NULL;
+		upstream_close(u, "the old connection closed after the nick "
+		    "change");
+	} else if (u == l->up) {
+		l->up = NULL;
+		if (l->flags & LINK_LOGGED_IN)
+			link_lost(l, u, why);
+		else
+			link_fail(l, why);
+	}
+}
+
+/*
+ * The connection of a logged-in link is gone: what was in flight is
+ * reported (each request's continuation), the clients are told once per
+ * outage, and the link logs in again later.
+ */
+static void
+link_lost(struct link *l, struct upstream *u, const char *why)
+{
+	int	first = !(l->flags & LINK_AWAY);
+	int	ix = upstream_bind_ix(u), evict = 0;
+
+	if (upstream_eof(u) && upstream_ready(u))
+		evict = upbind_suspect(ix, l->id, &l->suspect_seq);
+	upstream_close(u, "the chat server connection was lost");
+	if (l->flags & LINK_DEAD)
+		return;
+	if (l->nick_up != NULL) {
+		upstream_close(l->nick_up, NULL);
+		l->nick_up = NULL;
+		link_nick_reply(l, 0, "Your nick change to %s was cancelled: "
+		    "the chat server connection was lost", l->nick_want);
+	}
+	l->flags |= LINK_AWAY;
+	if (first) {
+		l->tries = 0;
+		l->attempt = 0;
+		l->refused[0] = '\0';
+		snprintf(l->why, sizeof l->why, "%s", why);
+	}
+	if (evict) {
+		l->suspect = 1;
+		l->suspect_ix = ix;
+		core_timer_ms(l->retry, EVICT_JUDGE_MS);
+		return;
+	}
+	if (first)
+		link_tell_lost(l);
+	if (!(l->flags & LINK_DEAD))	/* a notice can hit sendq-max */
+		link_backoff(l);
+}
+
+static void
+link_tell_lost(struct link *l)
+{
+	link_notice(l, "The connection to the chat server was lost (%s); "
+	    "the gateway is reconnecting. Messages you send meanwhile are "
+	    "held (up to %lld) and sent once it is back.", l->why,
+	    conf.hold_max);
+}
+
+/* Try again after the next backoff step: min * 2^tries, with jitter. */
+static void
+link_backoff(struct link *l)
+{
+	long long	ms = conf.reconnect_min;
+	int		i;
+
+	for (i = 0; i < l->tries && ms < conf.reconnect_max; i++)
+		ms *= 2;
+	if (ms > conf.reconnect_max)
+		ms = conf.reconnect_max;
+	l->tries++;
+	/* full range would allow 0: keep at least half the step */
+	ms = ms / 2 + random() % (ms / 2 + 1);
+	core_timer_ms(l->retry, ms);
+	log_debug("s%u: reconnect in %lld ms", l->id, ms);
+}
+
+/* Judge a suspected eviction (upbind_judge) and tell the user. */
+static void
+link_judge(struct link *l)
+{
+	struct link_census	 c = { l->suspect_ix, l->suspect_seq, 0, 0 };
+	struct link		*o;
+	int			 limit;
+
+	l->suspect = 0;
+	DL_FOREACH(links, o) {
+		if (!upstream_ready(o->up) ||
+		    upstream_bind_ix(o->up) != c.ix)
+			continue;
+		c.n++;
+		if (upstream_login_seq(o->up) <= c.seq)
+			c.old++;
+	}
+	limit = upbind_judge(c.ix, c.old, c.n, l->id);
+	if (limit == 0) {
+		link_tell_lost(l);
+		return;
+	}
+	l->evictions++;
+	link_notice(l, "The chat server closed your connection right after "
+	    "another user of this gateway logged in: it keeps at most %d "
+	    "logins per source address and drops the oldest. The gateway "
+	    "will not log you in again until a login slot is free (the "
+	    "operator can spread users over more addresses with "
+	    "--upstream-bind). Messages you send meanwhile are held (up to "
+	    "%lld).", limit, conf.hold_max);
+}
+
+static void
+link_held_free(struct held *h, enum up_result res)
+{
+	char	empty[1] = "";
+
+	if (h->done != NULL)
+		h->done(h->ctx, res, empty);
+	free(h->name);
+	free(h->text);
+	free(h);
+}
+
+/* Send held messages while the upstream takes them, oldest first. */
+static void
+link_flush(struct link *l)
+{
+	struct held	*h;
+
+	if (l->flags & (LINK_AWAY | LINK_DEAD))
+		return;
+	while ((h = l->held) != NULL && upstream_can_queue(l->up)) {
+		LL_DELETE(l->held, h);
+		l->nheld--;
+		upstream_send(l->up, h->name, h->text, strlen(h->text),
+		    h->done, h->ctx);
+		free(h->name);
+		free(h->text);
+		free(h);
+	}
+}
+
+/*
+ * SEND name text; done hears the answer. While the upstream is away (or
+ * older messages still wait) it is held, in order. 0, or LINK_BUSY past
+ * max-pending, LINK_HOLD_FULL past hold-max: done is not called then.
+ */
+int
+link_send(struct link *l, const char *name, const char *text, size_t len,
+    up_done_fn *done, void *ctx)
+{
+	struct held	*h;
+
+	if (!(l->flags & LINK_AWAY) && l->held == NULL)
+		return upstream_send(l->up, name, text, len, done, ctx) == -1 ?
+		    LINK_BUSY : 0;
+	if (l->nheld >= (unsigned)conf.hold_max) {
+		log_info("s%u: hold-max %lld reached", l->id, conf.hold_max);
+		return LINK_HOLD_FULL;
+	}
+	h = xcalloc(1, sizeof *h);
+	h->name = xstrdup(name);
+	h->text = xstrndup(text, len);
+	h->done = done;
+	h->ctx = ctx;
+	LL_APPEND(l->held, h);
+	l->nheld++;
+	link_flush(l);		/* upstream back, older ones drained */
+	return 0;
+}
+
+/* Ask for the user list; done hears it. -1 if it cannot go now. */
+int
+link_who(struct link *l, up_done_fn *done, void *ctx)
+{
+	if (l == NULL || l->up == NULL)
+		return -1;
+	return upstream_who(l->up, 0, done, ctx);
+}
+
+/* A session's output passed sendq-soft (on) or drained: pace reading. */
+void
+link_throttle(struct link *l, int on)
+{
+	if (on)
+		l->nthrottled++;
+	else if (l->nthrottled > 0)
+		l->nthrottled--;
+	else
+		return;
+	if (l->nthrottled != (on ? 1u : 0u))
+		return;			/* no change for the upstreams */
+	if (l->up != NULL)
+		upstream_pause(l->up, on);
+	if (l->nick_up != NULL)
+		upstream_pause(l->nick_up, on);
+	if (l->old_up != NULL)
+		upstream_pause(l->old_up, on);
+}
+
+static void
+link_on_delivery(void *arg, struct upstream *u, const char *from,
+    char *text, size_t len)
+{
+	struct link	*l = arg;
+
+	(void)u;
+	hooks.delivery(l, from, text, len);
+}
+
+static void
+link_on_list(void *arg, struct upstream *u, const char *list)
+{
+	(void)arg;
+	(void)u;
+	presence_update(list);
+}
+
+/* A reply came: held messages may go, or the old login has drained. */
+static void
+link_on_answered(void *arg, struct upstream *u)
+{
+	struct link	*l = arg;
+
+	if (u == l->old_up) {
+		if (l->draining && upstream_npending(u) == 0)
+			link_drained(l);
+	} else
+		link_flush(l);
+}
+
+/* A numeric (or with num 0 a NOTICE) to the session that asked NICK. */
+static void
+link_nick_reply(struct link *l, int num, const char *fmt, ...)
+{
+	struct session	*s = session_find_id(l->nick_sid);
+	char		 buf[IRC_LINE_MAX];
+	va_list		 ap;
+
+	if (s == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (num == 0)
+		irc_send_notice(s, "%s", buf);
+	else
+		irc_send_num(s, num, "%s", buf);
+}
+
+/*
+ * NICK after login: log in as the new name on a second connection; the
+ * old one stays until that worked, so nothing sent to either is lost.
+ */
+void
+link_nick(struct link *l, struct session *s, const char *nick,
+    const char *name)
+{
+	if ((l->flags & LINK_AWAY) || l->up == NULL) {
+		irc_send_num(s, RPL_TRYAGAIN, "NICK :The chat server is not "
+		    "connected; please wait a while and try again.");
+		return;
+	}
+	if (l->nick_up != NULL) {
+		irc_send_num(s, RPL_TRYAGAIN, "NICK :A nick change is under "
+		    "way; please wait a while and try again.");
+		return;
+	}
+	if (upbind_pick() == -1) {
+		irc_send_num(s, RPL_TRYAGAIN, "NICK :The gateway has no free "
+		    "chat server login slot for a second login now; please "
+		    "wait a while and try again.");
+		return;
+	}
+	snprintf(l->nick_want, sizeof l->nick_want, "%s", nick);
+	l->nick_sid = s->id;
+	log_info("s%u: nick change to %s: logging in as %s", l->id,
+	    log_escape(nick, strlen(nick)), name);
+	l->nick_up = upstream_connect(name, l->id, &link_up_hooks, l);
+	if (l->nick_up == NULL)
+		irc_send_num(s, RPL_TRYAGAIN, "NICK :Cannot reach the chat "
+		    "server now; please wait a while and try again.");
+	else if (l->nthrottled > 0)
+		upstream_pause(l->nick_up, 1);
+}
+
+struct link_nick {
+	const char	*was_name;
+	const char	*nick;
+};
+
+static void
+link_nick_one(struct session *s, void *arg)
+{
+	struct link_nick	*n = arg;
+	char			 was[NICK_MAX + 1];
+
+	snprintf(was, sizeof was, "%s", s->nick);
+	session_set_nick(s, n->nick);
+	irc_send_raw(s, ":%s!%s@%s NICK :%s", was, n->was_name, s->host,
+	    n->nick);
+}
+
+/*
+ * The new login is in: it becomes l->up, the clients are told, and the
+ * old connection closes once its replies are in (a WHO at its tail marks
+ * the point after which nothing more can be sent to the old name).
+ */
+static void
+link_nick_swap(struct link *l, struct upstream *u, const char *name)
+{
+	struct upstream		*old = l->up;
+	struct link_nick	 n;
+	char			 nick[NICK_MAX + 1];
+	char			 was_name[CHAT_NAME_MAX + 1];
+
+	l->nick_up = NULL;
+	l->up = u;
+	upstream_set_keepalive(u, 1);
+	link_old_close(l, "the connection of an earlier nick closed");
+	if (l->flags & LINK_DEAD)
+		return;
+	if (old != NULL) {
+		upstream_set_keepalive(old, 0);
+		l->old_up = old;
+		l->draining = 1;
+	}
+	snprintf(nick, sizeof nick, "%s", l->nick_want);
+	snprintf(was_name, sizeof was_name, "%s", l->name);
+	log_info("s%u: nick %s -> %s (chat name %s)", l->id,
+	    log_escape(l->name, strlen(l->name)), nick, name);
+	snprintf(l->name, sizeof l->name, "%s", name);
+	names_login_base(nick, l->base, sizeof l->base);
+	n.was_name = was_name;
+	n.nick = nick;
+	link_sessions(l, link_nick_one, &n);
+	if ((l->flags & LINK_DEAD) || old == NULL)
+		return;
+	upstream_who(old, 1, NULL, NULL);
+	if (upstream_npending(old) == 0)
+		link_drained(l);
+}
+
+/*
+ * The replaced connection answered everything: it closes a moment later,
+ * since a DELIVERY the server confirmed to its sender may still be on
+ * its way to the old name.
+ */
+static void
+link_drained(struct link *l)
+{
+	l->draining = 0;
+	log_debug("s%u: old upstream drained, closing soon", l->id);
+	core_timer_ms(l->grace, NICK_GRACE_MS);
+}
+
+static void
+link_on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	link_old_close(arg, "the connection of your old nick closed");
+}
+
+/* Close the old login now; what it still waited for is named. */
+static void
+link_old_close(struct link *l, const char *why)
+{
+	struct upstream	*old = l->old_up;
+
+	event_del(l->grace);
+	if (old == NULL)
+		return;
+	l->old_up = NULL;
+	l->draining = 0;
+	upstream_close(old, why);
+}
+
+/* A link that may ask for everyone: logged in, free to send. */
+static int
+link_can_poll(struct link *l)
+{
+	return (l->flags & LINK_LOGGED_IN) && !(l->flags & LINK_DEAD) &&
+	    upstream_can_queue(l->up);
+}
+
+/*
+ * The shared list is stale and no poll is in flight: the link after the
+ * last one that polled (by id, wrapping) asks for the gateway.
+ */
+static void
+link_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct link	*l, *next = NULL, *first = NULL;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!presence_due())
+		return;
+	DL_FOREACH(links, l) {
+		if (!link_can_poll(l))
+			continue;
+		if (first == NULL || l->id < first->id)
+			first = l;
+		if (l->id > last_poller && (next == NULL || l->id < next->id))
+			next = l;
+	}
+	if ((l = next != NULL ? next : first) == NULL ||
+	    upstream_who(l->up, 1, NULL, NULL) == -1)
+		return;
+	presence_asked();
+	last_poller = l->id;
+	log_debug("s%u: presence poll", l->id);
+}
