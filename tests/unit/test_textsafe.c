@@ -122,8 +122,8 @@ static void
 test_fast_path(void **state)
 {
 	const char	*clean[] = { "plain ascii ~!@#$%^&*()",
-			    "\x02" "bold\x0f \x03" "12,4colour",
-			    "\x01" "ACTION dances\x01",
+			    ("\x02" "bold\x0f \x03" "12,4colour"),
+			    ("\x01" "ACTION dances\x01"),
 			    "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 			    "" };
 	const char	*dirty = "clean until here\x1b[0m";
