@@ -33,7 +33,7 @@ struct textsafe_out {
 };
 
 static enum textsafe_act textsafe_act(const char *, size_t, int, size_t *);
-static size_t	textsafe_span(const char *, size_t, int, int);
+static size_t	textsafe_span(const char *, size_t, size_t, int, int);
 static void	textsafe_put(struct textsafe_out *, const char *, size_t);
 static size_t	textsafe_run(char *, size_t, const char *, size_t, int);
 
@@ -64,11 +64,15 @@ textsafe_act(const char *s, size_t len, int name, size_t *n)
 	return TEXTSAFE_KEEP;
 }
 
-/* Bytes at the start of src kept as they are; ctcp: keep both ends' \1. */
+/*
+ * End of the run from src[from] on that is kept as it is; ctcp: the \1
+ * at either end of src is kept too.
+ */
 static size_t
-textsafe_span(const char *src, size_t srclen, int name, int ctcp)
+textsafe_span(const char *src, size_t srclen, size_t from, int name,
+    int ctcp)
 {
-	size_t	i = 0, n;
+	size_t	i = from, n;
 
 	while (i < srclen) {
 		if (ctcp && (i == 0 || i == srclen - 1))
@@ -93,12 +97,14 @@ textsafe_put(struct textsafe_out *o, const char *s, size_t n)
 			fit = utf8_cut(s, n, fit);
 		else
 			fit = n;
-		memcpy(o->buf + o->stored, s, fit);
+		if (fit > 0)
+			memcpy(o->buf + o->stored, s, fit);
 		o->stored += fit;
 	}
 	o->len += n;
 }
 
+/* Runs of kept characters, each followed by a space or a stand-in. */
 static size_t
 textsafe_run(char *dst, size_t dstlen, const char *src, size_t srclen,
     int name)
@@ -106,27 +112,19 @@ textsafe_run(char *dst, size_t dstlen, const char *src, size_t srclen,
 	struct textsafe_out	o = { dst, dstlen, 0, 0 };
 	int			ctcp = !name &&
 				    textsafe_is_action(src, srclen);
-	size_t			i, n;
+	size_t			i = 0, end, n;
 
-	i = textsafe_span(src, srclen, name, ctcp);
-	textsafe_put(&o, src, i);		/* the fast path: all of it */
-	while (i < srclen) {
-		switch (textsafe_act(src + i, srclen - i, name, &n)) {
-		case TEXTSAFE_KEEP:
-			textsafe_put(&o, src + i, n);
+	for (;;) {
+		end = textsafe_span(src, srclen, i, name, ctcp);
+		textsafe_put(&o, src + i, end - i);	/* fast path: all */
+		if (end == srclen)
 			break;
-		case TEXTSAFE_SPACE:
+		if (textsafe_act(src + end, srclen - end, name, &n) ==
+		    TEXTSAFE_SPACE)
 			textsafe_put(&o, " ", 1);
-			break;
-		case TEXTSAFE_REPLACE:
-			if (ctcp && i == srclen - 1)
-				textsafe_put(&o, src + i, 1);	/* closing \1 */
-			else
-				textsafe_put(&o, TEXTSAFE_REPL,
-				    TEXTSAFE_REPL_LEN);
-			break;
-		}
-		i += n;
+		else
+			textsafe_put(&o, TEXTSAFE_REPL, TEXTSAFE_REPL_LEN);
+		i = end + n;
 	}
 	if (dstlen > 0)
 		dst[o.stored] = '\0';
@@ -142,7 +140,8 @@ textsafe_text(char *dst, size_t dstlen, const char *src, size_t srclen)
 size_t
 textsafe_text_span(const char *src, size_t srclen)
 {
-	return textsafe_span(src, srclen, 0, textsafe_is_action(src, srclen));
+	return textsafe_span(src, srclen, 0, 0,
+	    textsafe_is_action(src, srclen));
 }
 
 size_t
@@ -154,7 +153,7 @@ textsafe_name(char *dst, size_t dstlen, const char *src, size_t srclen)
 size_t
 textsafe_name_span(const char *src, size_t srclen)
 {
-	return textsafe_span(src, srclen, 1, 0);
+	return textsafe_span(src, srclen, 0, 1, 0);
 }
 
 int
