@@ -1,17 +1,50 @@
 /*
  * CASEMAPPING=ascii: only A-Z fold to a-z, so the folded form of a valid
- * nick is as long as the nick and no locale is involved.
+ * nick is as long as the nick and no locale is involved. Chat names
+ * ([a-zA-Z0-9]+, case-sensitive) map to nicks reversibly and case-proof:
+ * a-z and digits stay, a capital X becomes "_x", a leading digit gets "_"
+ * in front ("Bob" _bob, "BoB" _bo_b, "7up" _7up). "_" is in no chat name,
+ * so every chat user has one nick of its own, in whatever case typed.
+ *
+ * NICKLEN (issue 10, defect 4): such a nick is up to twice the name, 128
+ * bytes (CASEMAP_NICK_MAX), and that is what ISUPPORT must advertise. No
+ * mapping could keep 64: folded nicks have 46 characters (35 first) where
+ * names have 62, so telling every name of up to 64 apart takes nicks of
+ * up to 70 bytes, and those would read as noise instead of "_bob".
  */
 #include <string.h>
 
 #include "casemap.h"
 
 static int	casemap_lower(int);
+static int	casemap_upper(int);
+static int	casemap_digit(int);
+static int	casemap_fail(char *, size_t);
 
 static int
 casemap_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int
+casemap_upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+static int
+casemap_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+casemap_fail(char *dst, size_t size)
+{
+	if (size > 0)
+		dst[0] = '\0';
+	return -1;
 }
 
 int
@@ -40,4 +73,52 @@ casemap_cmp(const char *a, const char *b)
 		cb = casemap_lower((unsigned char)*b++);
 	} while (ca == cb && ca != '\0');
 	return ca - cb;
+}
+
+int
+casemap_to_nick(char *dst, size_t size, const char *name)
+{
+	size_t	o = 0, len = strlen(name), i;
+	int	c;
+
+	if (!chat_name_valid(name, len, CHAT_NAME_MAX))
+		return casemap_fail(dst, size);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)name[i];
+		if (o + 1 + (c >= 'A' && c <= 'Z') +
+		    (i == 0 && casemap_digit(c)) >= size)
+			return casemap_fail(dst, size);
+		if ((c >= 'A' && c <= 'Z') || (i == 0 && casemap_digit(c)))
+			dst[o++] = '_';
+		dst[o++] = (char)casemap_lower(c);
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+int
+casemap_to_name(char *dst, size_t size, const char *nick)
+{
+	size_t	o = 0;
+	int	c;
+
+	for (; *nick != '\0'; nick++) {
+		c = casemap_lower((unsigned char)*nick);
+		if (c == '_') {
+			c = (unsigned char)*++nick;
+			if (c >= 'a' && c <= 'z')
+				c = casemap_upper(c);
+			else if (!(c >= 'A' && c <= 'Z') &&
+			    !(o == 0 && casemap_digit(c)))
+				return casemap_fail(dst, size);
+		} else if (casemap_digit(c) ? o == 0 : !(c >= 'a' && c <= 'z'))
+			return casemap_fail(dst, size);
+		if (o + 1 >= size || o == CHAT_NAME_MAX)
+			return casemap_fail(dst, size);
+		dst[o++] = (char)c;
+	}
+	if (o == 0)
+		return casemap_fail(dst, size);
+	dst[o] = '\0';
+	return 0;
 }

@@ -109,6 +109,13 @@ irc_parse(char *line, struct irc_msg *m)
 	return IRC_PARSE_OK;
 }
 
+enum irc_parse_result
+irc_parse_len(char *line, size_t len, struct irc_msg *m)
+{
+	line[irc_strip(line, len)] = '\0';
+	return irc_parse(line, m);
+}
+
 /* IRCv3 message-tags: \: ; \s space \\ \r \n, else the char itself. */
 static void
 irc_unescape(char *s)

@@ -36,6 +36,14 @@ enum irc_parse_result {
 enum irc_parse_result irc_parse(char *line, struct irc_msg *);
 
 /*
+ * irc_parse() for a line of len bytes that may hold NUL (linebuf hands
+ * such lines on whole): CR, LF and NUL are removed first, as irc_strip()
+ * does, so "PRIVMSG x :a\0b c" reads "ab c" where irc_parse() would stop
+ * at "a". line[len] must be writable (linebuf's NUL is there).
+ */
+enum irc_parse_result irc_parse_len(char *line, size_t len, struct irc_msg *);
+
+/*
  * Walk the tags of a parsed message: returns 1 with *key and *value
  * (value unescaped in place, "" when absent), 0 at the end. Empty
  * entries and entries with an empty key are skipped.

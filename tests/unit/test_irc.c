@@ -493,6 +493,68 @@ test_framing_every_split(void **state)
 	}
 }
 
+/*
+ * NUL inside a line (issue 10, defect 5): linebuf hands the whole line on,
+ * irc_parse() stops at the NUL ("a"), irc_parse_len() drops the NUL and
+ * keeps the rest, however the bytes arrive.
+ */
+static void
+test_parse_len_nul(void **state)
+{
+	static const char	 wire[] = "PRIVMSG echobot :a\0b c\r\n";
+	struct linebuf		 lb;
+	struct irc_msg		 m;
+	char			*line, copy[64];
+	size_t			 len, cut;
+
+	(void)state;
+	for (cut = 0; cut < sizeof wire - 1; cut++) {
+		linebuf_init(&lb, 510);
+		assert_int_equal(linebuf_feed(&lb, wire, cut), cut);
+		assert_int_equal(linebuf_next(&lb, &line, &len), LINEBUF_NONE);
+		assert_int_equal(linebuf_feed(&lb, wire + cut,
+		    sizeof wire - 1 - cut), sizeof wire - 1 - cut);
+		assert_int_equal(linebuf_next(&lb, &line, &len), LINEBUF_LINE);
+		assert_int_equal(len, 22);
+		memcpy(copy, line, len + 1);
+		assert_int_equal(irc_parse(copy, &m), IRC_PARSE_OK);
+		assert_string_equal(m.params[1], "a");	/* the old loss */
+		assert_int_equal(irc_parse_len(line, len, &m), IRC_PARSE_OK);
+		assert_string_equal(m.command, "PRIVMSG");
+		assert_int_equal(m.nparams, 2);
+		assert_string_equal(m.params[0], "echobot");
+		assert_string_equal(m.params[1], "ab c");
+		linebuf_free(&lb);
+	}
+}
+
+/* NUL, CR and LF anywhere: in the command, middles, tags; only NULs. */
+static void
+test_parse_len_strips(void **state)
+{
+	char		l1[] = "PRIV\0MSG b\0ob :x\ry\0", l2[] = "\0\0\0";
+	char		l3[] = "@a=\0b :n\0ick P\0ING :t", l4[] = "PING :\0";
+	char		l5[] = "NICK al\0ice";
+	struct irc_msg	m;
+
+	(void)state;
+	assert_int_equal(irc_parse_len(l1, sizeof l1 - 1, &m), IRC_PARSE_OK);
+	assert_string_equal(m.command, "PRIVMSG");
+	assert_string_equal(m.params[0], "bob");
+	assert_string_equal(m.params[1], "xy");
+	assert_int_equal(irc_parse_len(l2, sizeof l2 - 1, &m),
+	    IRC_PARSE_EMPTY);
+	assert_int_equal(irc_parse_len(l3, sizeof l3 - 1, &m), IRC_PARSE_OK);
+	assert_string_equal(m.tags, "a=b");
+	assert_string_equal(m.prefix, "nick");
+	assert_string_equal(m.command, "PING");
+	assert_int_equal(irc_parse_len(l4, sizeof l4 - 1, &m), IRC_PARSE_OK);
+	assert_int_equal(m.nparams, 1);
+	assert_string_equal(m.params[0], "");
+	assert_int_equal(irc_parse_len(l5, sizeof l5 - 1, &m), IRC_PARSE_OK);
+	assert_string_equal(m.params[0], "alice");
+}
+
 int
 main(void)
 {
@@ -510,6 +572,8 @@ main(void)
 		cmocka_unit_test(test_split_long_privmsg),
 		cmocka_unit_test(test_nick_valid),
 		cmocka_unit_test(test_framing_every_split),
+		cmocka_unit_test(test_parse_len_nul),
+		cmocka_unit_test(test_parse_len_strips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
