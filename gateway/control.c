@@ -13,6 +13,7 @@
 
 #include "casemap.h"
 #include "gw.h"
+#include "textsafe.h"
 #include "numeric.h"
 
 #define MONITOR_MAX	100		/* ISUPPORT MONITOR */
@@ -467,9 +468,15 @@ void
 control_set_away(struct session *s, const char *text)
 {
 	struct control	*c = control_get(s);
+	size_t		 len;
 
 	free(c->away);
-	c->away = text != NULL ? xstrndup(text, strnlen(text, 300)) : NULL;
+	c->away = NULL;
+	if (text == NULL)
+		return;
+	len = strnlen(text, 300);	/* others see it: terminal-safe */
+	c->away = xmalloc(TEXTSAFE_MAX(len) + 1);
+	textsafe_text(c->away, TEXTSAFE_MAX(len) + 1, text, len);
 }
 
 /* The AWAY text of s, or NULL. */

@@ -14,13 +14,15 @@
 #include <event2/event.h>
 #include <event2/dns.h>
 
+#include "casemap.h"
 #include "chat.h"
 #include "irc.h"
 #include "linebuf.h"
 
 #define CHATIRCD_VERSION	"chatircd-0.1.0"
-#define NICKLEN			CHAT_NAME_MAX	/* ISUPPORT NICKLEN */
-#define NICK_MAX		(2 * CHAT_NAME_MAX + 1)	/* a mapped name */
+/* ISUPPORT NICKLEN: the longest mapped name (64 capitals: 128) */
+#define NICKLEN			CASEMAP_NICK_MAX
+#define NICK_MAX		(CASEMAP_NICK_MAX + 1)	/* with room to spare */
 #define HOST_MAX		64
 #define TARGETS_MAX		4		/* ISUPPORT TARGMAX */
 #define NAME_ATTEMPTS		12		/* logins tried per round */

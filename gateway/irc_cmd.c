@@ -66,7 +66,7 @@ irc_cmd_dispatch(struct session *s, char *line, size_t len)
 	const struct irc_cmd	*c;
 
 	log_debug("s%u: irc -> %s", s->id, log_escape(line, len));
-	switch (irc_parse(line, &m)) {
+	switch (irc_parse_len(line, len, &m)) {	/* NUL dropped */
 	case IRC_PARSE_OK:
 		break;
 	case IRC_PARSE_TAGS_TOO_LONG:

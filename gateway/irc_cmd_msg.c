@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gw.h"
+#include "textsafe.h"
 #include "numeric.h"
 
 #define CTCP	'\001'
@@ -42,6 +43,7 @@ struct msg_delivery {
 };
 static void	irc_msg_pieces(struct session *, void *);
 static void	irc_msg_unshown(struct session *, void *);
+static size_t	irc_msg_no_ctcp(char *, size_t);
 
 /* PRIVMSG target[,target] :text */
 void
@@ -236,51 +238,72 @@ irc_msg_echo(struct session *s, struct msg_sent *m)
 /*
  * DELIVERY user text -> PRIVMSG to each session of the link, in pieces
  * that fit 512 bytes and end on character boundaries. "* user text" from
- * user is an ACTION; any other \001 is removed, so a chat user cannot
- * start CTCP exchanges.
+ * user, or a well-formed CTCP ACTION, is an ACTION; any other \001 is
+ * removed, so a chat user cannot start CTCP exchanges; what could drive
+ * a terminal becomes U+FFFD (textsafe.c).
  */
 void
 irc_msg_delivery(struct link *l, const char *user, char *text, size_t len)
 {
 	struct msg_delivery	 d;
-	char			 nick[NICK_MAX + 1];
-	size_t			 ulen = strlen(user), i, o;
+	char			 nick[NICK_MAX + 1], *safe = NULL;
+	char			 stand[] = TEXTSAFE_REPL;
+	size_t			 ulen = strlen(user);
 
-	len = irc_strip(text, len);
-	for (i = o = 0; i < len; i++)
-		if (text[i] != CTCP)
-			text[o++] = text[i];
-	len = o;
-	if (names_from_upstream(user, nick, sizeof nick) == -1) {
-		log_warnx("DELIVERY from a name IRC cannot show: %s",
-		    log_escape(user, strlen(user)));
-		d.user = user;
-		d.text = text;
-		d.len = len;
-		link_sessions(l, irc_msg_unshown, &d);
-		return;
+	d.action = textsafe_is_action(text, len);
+	if (!d.action && len > 0 && (len = irc_msg_no_ctcp(text, len)) == 0) {
+		text = stand;		/* only \001s: never an empty line */
+		len = TEXTSAFE_REPL_LEN;
 	}
-	d.nick = nick;
-	d.user = user;
-	d.action = 0;
-	if (len > ulen + 3 && text[0] == '*' && text[1] == ' ' &&
+	if (textsafe_text_span(text, len) < len) {
+		safe = xmalloc(TEXTSAFE_MAX(len) + 1);
+		len = textsafe_text(safe, TEXTSAFE_MAX(len) + 1, text, len);
+		text = safe;
+	}
+	if (d.action) {				/* \1ACTION text\1 */
+		len = len > 9 ? len - 9 : 0;
+		text += len > 0 ? 8 : 0;
+	} else if (len > ulen + 3 && text[0] == '*' && text[1] == ' ' &&
 	    strncmp(text + 2, user, ulen) == 0 && text[ulen + 2] == ' ') {
 		d.action = 1;
 		text += ulen + 3;
 		len -= ulen + 3;
 	}
+	d.user = user;
 	d.text = text;
 	d.len = len;
-	link_sessions(l, irc_msg_pieces, &d);
+	if (names_from_upstream(user, nick, sizeof nick) == -1) {
+		log_warnx("DELIVERY from a name IRC cannot show: %s",
+		    log_escape(user, strlen(user)));
+		link_sessions(l, irc_msg_unshown, &d);
+	} else {
+		d.nick = nick;
+		link_sessions(l, irc_msg_pieces, &d);
+	}
+	free(safe);
+}
+
+/* The text without its \001s (in place); its new length. */
+static size_t
+irc_msg_no_ctcp(char *text, size_t len)
+{
+	size_t	i, o;
+
+	for (i = o = 0; i < len; i++)
+		if (text[i] != CTCP)
+			text[o++] = text[i];
+	return o;
 }
 
 static void
 irc_msg_unshown(struct session *s, void *arg)
 {
 	struct msg_delivery	*d = arg;
+	char			 who[TEXTSAFE_MAX(16) + 1];
 
+	textsafe_name(who, sizeof who, d->user, strnlen(d->user, 16));
 	irc_send_notice(s, "From a chat user whose name IRC cannot show "
-	    "(%.16s...): %.*s", d->user, (int)d->len, d->text);
+	    "(%s...): %.*s", who, (int)d->len, d->text);
 }
 
 static void

@@ -23,55 +23,14 @@
 int
 names_to_upstream(const char *nick, char *out, size_t size)
 {
-	size_t	o = 0;
-	int	c;
-
-	for (; *nick != '\0'; nick++) {
-		c = tolower((unsigned char)*nick);
-		if (c == '_') {
-			c = (unsigned char)*++nick;
-			if (isalpha(c))
-				c = toupper(c);
-			else if (!(isdigit(c) && o == 0))
-				return -1;
-		} else if (isdigit(c)) {
-			if (o == 0)
-				return -1;
-		} else if (!(c >= 'a' && c <= 'z'))
-			return -1;
-		if (o + 1 >= size)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return o == 0 ? -1 : 0;
+	return casemap_to_name(out, size, nick);
 }
 
 /* The IRC nick of an upstream name: 0, or -1 if not a name or too long. */
 int
 names_from_upstream(const char *name, char *out, size_t size)
 {
-	size_t	o = 0, len = strlen(name);
-	int	c;
-
-	if (!chat_name_valid(name, len, CHAT_NAME_MAX))
-		return -1;
-	if (isdigit((unsigned char)name[0]) && size > 1)
-		out[o++] = '_';
-	for (; *name != '\0'; name++) {
-		c = (unsigned char)*name;
-		if (isupper(c)) {
-			if (o + 2 >= size)
-				return -1;
-			out[o++] = '_';
-			c = tolower(c);
-		}
-		if (o + 1 >= size)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
+	return casemap_to_nick(out, size, name);
 }
 
 /*

@@ -573,6 +573,13 @@ static int
 up_on_hello(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)req;
+	if (!chat_name_valid(m->name, strlen(m->name), CHAT_NAME_MAX)) {
+		log_warnx("s%u: HELLO with a name that is not one: %s", u->id,
+		    log_escape(m->name, strlen(m->name)));
+		up_fail(u, "the chat server logged in a name that is not a "
+		    "chat name");
+		return 0;
+	}
 	u->ready = 1;
 	snprintf(u->name, sizeof u->name, "%s", m->name);
 	u->login_seq = upbind_ready(u->bind_ix, u->id);
