@@ -21,12 +21,12 @@ struct chathistory_sub {
 };
 
 static const struct chathistory_sub chathistory_subs[] = {
-	{ "LATEST",	CHATHISTORY_LATEST,	4 },	/* target * limit */
+	{ "LATEST",	CHATHISTORY_LATEST,	4 },	/* sub target x n */
 	{ "BEFORE",	CHATHISTORY_BEFORE,	4 },
 	{ "AFTER",	CHATHISTORY_AFTER,	4 },
 	{ "AROUND",	CHATHISTORY_AROUND,	4 },
-	{ "BETWEEN",	CHATHISTORY_BETWEEN,	5 },	/* target a b limit */
-	{ "TARGETS",	CHATHISTORY_TARGETS,	4 },	/* a b limit */
+	{ "BETWEEN",	CHATHISTORY_BETWEEN,	5 },	/* ... a b n */
+	{ "TARGETS",	CHATHISTORY_TARGETS,	4 },	/* a b n */
 };
 
 static const char *const chathistory_texts[] = {
@@ -179,7 +179,7 @@ chathistory_parse(int argc, char *const argv[], int max_limit,
 	    (req->a.ref != CHATHISTORY_REF_TIME ||
 	    req->b.ref != CHATHISTORY_REF_TIME)) {
 		*bad = req->a.ref != CHATHISTORY_REF_TIME ? 1 : 2;
-		e = CHATHISTORY_ERR_BAD_TIMESTAMP;	/* "MUST be timestamps" */
+		e = CHATHISTORY_ERR_BAD_TIMESTAMP;	/* spec: MUST */
 	}
 	if (e != CHATHISTORY_OK)
 		return e;

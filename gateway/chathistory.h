@@ -12,7 +12,7 @@
 #define CHATHISTORY_TIME_LEN	24	/* YYYY-MM-DDThh:mm:ss.sssZ */
 #define CHATHISTORY_TIME_SIZE	(CHATHISTORY_TIME_LEN + 1)
 #define CHATHISTORY_MSGID_MAX	20	/* digits of a positive int64 */
-#define CHATHISTORY_TARGET_MAX	128	/* longer targets are refused */
+#define CHATHISTORY_TARGET_MAX	128	/* longer ones are refused */
 
 enum chathistory_cmd {
 	CHATHISTORY_LATEST,
@@ -25,13 +25,13 @@ enum chathistory_cmd {
 
 enum chathistory_ref {
 	CHATHISTORY_REF_NONE,	/* "*" (LATEST only) */
-	CHATHISTORY_REF_MSGID,	/* msgid=N: our msgids are positive integers */
+	CHATHISTORY_REF_MSGID,	/* msgid=N: ours are positive integers */
 	CHATHISTORY_REF_TIME	/* timestamp=...: ms since the epoch */
 };
 
 struct chathistory_bound {
 	enum chathistory_ref	 ref;
-	long long		 value;	/* the msgid or the time in ms */
+	long long		 value;	/* msgid, or time in ms */
 };
 
 struct chathistory_req {

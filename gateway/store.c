@@ -20,7 +20,7 @@
 #include "store_int.h"
 
 #define STORE_BUSY_MS	2000	/* the CLI and the daemon may meet */
-#define STORE_APP_ID	0x63697263	/* "circ": PRAGMA application_id */
+#define STORE_APP_ID	0x63697263	/* PRAGMA application_id */
 
 /*
  * Schema steps: migrations[v] takes a database from user_version v to
@@ -229,8 +229,8 @@ store_migrate(struct store *st)
 	    store_int_query(st, "SELECT count(*) FROM sqlite_schema", &n) == -1)
 		goto fail;
 	if (v > STORE_VERSION) {
-		store_fail(st, "database schema version %lld is newer than this "
-		    "chatircd knows (%d)", v, STORE_VERSION);
+		store_fail(st, "database schema version %lld is newer than "
+		    "this chatircd knows (%d)", v, STORE_VERSION);
 		goto fail;
 	}
 	if (v == 0 && n != 0) {
@@ -659,8 +659,8 @@ store_position(struct store *st, long long account, const char *client,
 
 	*id = 0;
 	if (client != NULL && *client != '\0' && !store_client_ok(client))
-		return store_fail(st, "client names are 1..%d of [A-Za-z0-9._-]",
-		    STORE_CLIENT_MAX);
+		return store_fail(st, "client names are 1..%d of "
+		    "[A-Za-z0-9._-]", STORE_CLIENT_MAX);
 	for (pass = client == NULL || *client == '\0'; pass < 2; pass++) {
 		s = store_stmt(st, ST_POS_GET);
 		sqlite3_bind_int64(s, 1, account);
@@ -691,8 +691,8 @@ store_seen(struct store *st, const char *account, const char *client,
 	if (store_msgid_parse(msgid, &id) == -1)
 		return store_fail(st, "not one of our msgids");
 	if (client != NULL && *client != '\0' && !store_client_ok(client))
-		return store_fail(st, "client names are 1..%d of [A-Za-z0-9._-]",
-		    STORE_CLIENT_MAX);
+		return store_fail(st, "client names are 1..%d of "
+		    "[A-Za-z0-9._-]", STORE_CLIENT_MAX);
 	if (store_account_id(st, account, &acc) == -1 ||
 	    store_exec(st, ST_BEGIN) == -1)
 		return -1;

@@ -14,13 +14,13 @@
 #include "chathistory.h"
 
 #define STORE_VERSION		2	/* PRAGMA user_version we write */
-#define STORE_NAME_MAX		64	/* account, chat and peer names */
+#define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
 #define STORE_TEXT_MAX		65536	/* message bytes */
 #define STORE_TARGET_MAX	CHATHISTORY_TARGET_MAX	/* read markers */
 #define STORE_MSGID_SIZE	(CHATHISTORY_MSGID_MAX + 1)
-#define STORE_LIMIT_MAX		1000	/* rows per query or playback */
+#define STORE_LIMIT_MAX		1000	/* rows per query */
 
 struct store;
 
@@ -53,7 +53,8 @@ enum store_check {
 };
 
 typedef void	store_msg_cb(void *ctx, const struct store_msg *);
-typedef void	store_target_cb(void *ctx, const char *peer, long long last_ms);
+typedef void	store_target_cb(void *ctx, const char *peer,
+		    long long last_ms);
 typedef void	store_user_cb(void *ctx, const char *name,
 		    const char *chat_name);
 
@@ -93,7 +94,8 @@ int		 store_user_set_chat_name(struct store *, const char *name,
  */
 int		 store_msg_add(struct store *, const char *account,
 		    enum store_dir, const char *peer, const char *text,
-		    size_t text_len, long long time_ms, struct store_stamp *out);
+		    size_t text_len, long long time_ms,
+		    struct store_stamp *out);
 
 /*
  * Run a parsed CHATHISTORY request (not TARGETS) for account on req's

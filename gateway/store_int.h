@@ -10,7 +10,7 @@
 #include "store.h"
 
 #define STORE_ERR_MAX	256
-#define STORE_ID_NONE	(1LL << 60)	/* past every msgid we will issue */
+#define STORE_ID_NONE	(1LL << 60)	/* past any msgid we issue */
 
 /* Cached statements: prepared once in store_open(), SQL in store.c. */
 enum store_st {
@@ -52,7 +52,7 @@ enum store_st {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
-	long long	 last_ms;	/* newest stored time: times never go back */
+	long long	 last_ms;	/* newest stored: never goes back */
 	char		 err[STORE_ERR_MAX];
 };
 

@@ -19,10 +19,10 @@ struct store_range {
 
 static int	store_first(struct store *, enum store_st, long long,
 		    long long *);
-static int	store_bound_lo(struct store *, const struct chathistory_bound *,
-		    long long *);
-static int	store_bound_hi(struct store *, const struct chathistory_bound *,
-		    long long *);
+static int	store_bound_lo(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	store_bound_hi(struct store *,
+		    const struct chathistory_bound *, long long *);
 static int	store_bound_pos(struct store *,
 		    const struct chathistory_bound *, long long *);
 static int	store_rows(struct store *, sqlite3_stmt *, const char *,
@@ -124,7 +124,7 @@ store_bound_lo(struct store *st, const struct chathistory_bound *b,
 	case CHATHISTORY_REF_MSGID:
 		*lo = b->value;
 		return 0;
-	case CHATHISTORY_REF_TIME:	/* time > T: from the first such row */
+	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
 		if (store_first(st, ST_FIRST_GT, b->value, &id) == -1)
 			return -1;
 		*lo = id - 1;
@@ -145,7 +145,7 @@ store_bound_hi(struct store *st, const struct chathistory_bound *b,
 	case CHATHISTORY_REF_MSGID:
 		*hi = b->value;
 		return 0;
-	case CHATHISTORY_REF_TIME:	/* time < T: up to the first row >= T */
+	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
 		return store_first(st, ST_FIRST_GE, b->value, hi);
 	}
 	return store_fail(st, "bad selector");

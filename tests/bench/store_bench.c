@@ -27,7 +27,7 @@ struct bench {
 	long		 text_len;
 	const char	*dir;
 	char		 path[512];
-	double		*lat;		/* µs per insert, for percentiles */
+	double		*lat;		/* µs per insert */
 };
 
 static double	bench_now(void);

@@ -210,14 +210,16 @@ test_create(void **state)
 	    "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
 	    "'wal'"), 1);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema"
-	    " WHERE name IN ('account', 'msg', 'conv', 'client', 'marker')"), 5);
+	    " WHERE name IN ('account', 'msg', 'conv', 'client', 'marker')"),
+	    5);
 }
 
 /* An existing empty file (version 0) with a loose mode: fixed, created. */
 static void
 test_mode_fixed(void **state)
 {
-	char		 dir[] = "/tmp/test_store.XXXXXX", path[64], err[256];
+	char		 dir[] = "/tmp/test_store.XXXXXX", path[64];
+	char		 err[256];
 	struct store	*st;
 	struct stat	 sb;
 	int		 fd;
@@ -310,7 +312,8 @@ test_refuse_newer(void **state)
 static void
 test_refuse_foreign(void **state)
 {
-	char		 dir[] = "/tmp/test_store.XXXXXX", path[64], err[256];
+	char		 dir[] = "/tmp/test_store.XXXXXX", path[64];
+	char		 err[256];
 	struct store	*st;
 
 	(void)state;
@@ -453,8 +456,9 @@ history_fixture(struct store *st, long long *ids)
 	}
 }
 
+/* LATEST, BEFORE, AFTER */
 static void
-test_history_latest_before_after(void **state)
+test_history_lba(void **state)
 {
 	struct fixture	*f = *state;
 	long long	 ids[11];
@@ -507,10 +511,10 @@ test_history_latest_before_after(void **state)
 	assert_int_equal(history(f->st, "alice", cmd, &r), 1);
 	expect_ids(&r, ids, (const long long[]){ 5 }, 1);
 	/* past the end, before the start */
-	snprintf(cmd, sizeof cmd, "AFTER bob timestamp=2030-01-01T00:00:00.000Z 5");
-	assert_int_equal(history(f->st, "alice", cmd, &r), 0);
-	snprintf(cmd, sizeof cmd, "BEFORE bob timestamp=2030-01-01T00:00:00.000Z 2");
-	assert_int_equal(history(f->st, "alice", cmd, &r), 2);
+	assert_int_equal(history(f->st, "alice",
+	    "AFTER bob timestamp=2030-01-01T00:00:00.000Z 5", &r), 0);
+	assert_int_equal(history(f->st, "alice",
+	    "BEFORE bob timestamp=2030-01-01T00:00:00.000Z 2", &r), 2);
 	expect_ids(&r, ids, (const long long[]){ 9, 10 }, 2);
 }
 
@@ -782,7 +786,8 @@ test_purge(void **state)
 	assert_int_equal(history(st, "alice",
 	    "TARGETS timestamp=1970-01-01T00:00:00.000Z"
 	    " timestamp=2000-01-01T00:00:00.000Z 10", &r), 1);
-	assert_string_equal(r.peer[0], "bob");	/* zed's conversation went */
+	/* zed's conversation went with its last message */
+	assert_string_equal(r.peer[0], "bob");
 	/* at most 5 per account, 3 rows a call */
 	assert_int_equal(store_purge(st, 100 * SEC, 0, 5, 3), 1);
 	assert_int_equal(store_purge(st, 100 * SEC, 0, 5, 3), 1);
@@ -946,8 +951,10 @@ test_time(void **state)
 	    sizeof buf), 0);
 	assert_string_equal(buf, "2019-01-04T14:33:26.123Z");
 	/* round trips across leap years and century rules */
-	for (t = 0; t < 300LL * 365 * 86400000; t += 86400000LL * 97 + 1234567) {
-		assert_int_equal(chathistory_time_format(t, buf, sizeof buf), 0);
+	for (t = 0; t < 300LL * 365 * 86400000;
+	    t += 86400000LL * 97 + 1234567) {
+		assert_int_equal(chathistory_time_format(t, buf, sizeof buf),
+		    0);
 		assert_int_equal(chathistory_time_parse(buf, &ms), 0);
 		assert_int_equal(ms, t);
 	}
@@ -1007,7 +1014,7 @@ test_cli(void **state)
 	big[sizeof big - 1] = '\0';
 	assert_int_equal(cli(f->path, "add-user", "carol", big, out,
 	    sizeof out), 1);
-	big[STORE_PASS_MAX] = '\0';		/* exactly the bound, no LF */
+	big[STORE_PASS_MAX] = '\0';	/* the bound, no LF */
 	assert_int_equal(cli(f->path, "add-user", "carol", big, out,
 	    sizeof out), 0);
 	assert_int_equal(cli(f->path, "list-users", NULL, "", out,
@@ -1050,8 +1057,8 @@ main(void)
 		cmocka_unit_test(test_refuse_foreign),
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg_add, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history_latest_before_after,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_lba, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_around_between,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_scope, setup,
