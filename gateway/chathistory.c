@@ -20,13 +20,14 @@ struct chathistory_sub {
 	int			 argc;	/* the subcommand included */
 };
 
+/* argc with the subcommand: "LATEST target * 10", "TARGETS a b 10" */
 static const struct chathistory_sub chathistory_subs[] = {
-	{ "LATEST",	CHATHISTORY_LATEST,	4 },	/* sub target x n */
+	{ "LATEST",	CHATHISTORY_LATEST,	4 },
 	{ "BEFORE",	CHATHISTORY_BEFORE,	4 },
 	{ "AFTER",	CHATHISTORY_AFTER,	4 },
 	{ "AROUND",	CHATHISTORY_AROUND,	4 },
-	{ "BETWEEN",	CHATHISTORY_BETWEEN,	5 },	/* ... a b n */
-	{ "TARGETS",	CHATHISTORY_TARGETS,	4 },	/* a b n */
+	{ "BETWEEN",	CHATHISTORY_BETWEEN,	5 },
+	{ "TARGETS",	CHATHISTORY_TARGETS,	4 },
 };
 
 static const char *const chathistory_texts[] = {
