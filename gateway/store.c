@@ -140,6 +140,7 @@ static int	store_int_query(struct store *, const char *, long long *);
 static int	store_prepare(struct store *);
 static int	store_hash(struct store *, const char *, char *, size_t);
 static int	store_client_ok(const char *);
+static void	store_check_dummy(struct store *, const char *, size_t);
 static int	store_pos_set(struct store *, long long, const char *,
 		    long long);
 static int	store_marker_read(struct store *, long long, const char *,
@@ -555,6 +556,21 @@ store_user_list(struct store *st, store_user_cb *cb, void *ctx)
 	return 0;
 }
 
+/*
+ * An unknown name costs what a wrong password costs, so the time of a
+ * refusal does not tell which names exist.
+ */
+static void
+store_check_dummy(struct store *st, const char *password, size_t n)
+{
+	if (st->dummy[0] == '\0' &&
+	    store_hash(st, "chatircd", st->dummy, sizeof st->dummy) == -1)
+		return;
+	if (n > 0 && n <= STORE_PASS_MAX &&
+	    crypto_pwhash_str_verify(st->dummy, password, n) == 0)
+		return;			/* "chatircd" itself: no matter */
+}
+
 /* Check a password: ok, wrong password, no such user, or an error. */
 enum store_check
 store_user_check(struct store *st, const char *name, const char *password)
@@ -569,6 +585,7 @@ store_user_check(struct store *st, const char *name, const char *password)
 		snprintf(hash, sizeof hash, "%s", sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
+		store_check_dummy(st, password, n);
 		store_fail(st, "no such user");
 		return STORE_CHECK_NO_USER;
 	}

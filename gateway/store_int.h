@@ -5,6 +5,7 @@
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -52,6 +53,7 @@ enum store_st {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
+	char		 dummy[crypto_pwhash_STRBYTES];	/* for unknown names */
 	long long	 last_ms;	/* newest stored: never goes back */
 	char		 err[STORE_ERR_MAX];
 };

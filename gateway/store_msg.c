@@ -67,8 +67,10 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		conv = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		goto fail;
+	if (rc != SQLITE_ROW) {
+		store_sqlfail(st, "add conversation");
+		return store_abort(st);
+	}
 	s = store_stmt(st, ST_MSG_ADD);
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_int64(s, 2, conv);
@@ -78,18 +80,16 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	id = sqlite3_last_insert_rowid(st->db);
+	if (rc != SQLITE_DONE)
+		store_sqlfail(st, "add message");
 	if (rc != SQLITE_DONE || store_exec(st, ST_COMMIT) == -1)
-		goto fail;
+		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
 		snprintf(out->msgid, sizeof out->msgid, "%lld", id);
 		out->time_ms = time_ms;
 	}
 	return 0;
-fail:
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		store_sqlfail(st, "add message");
-	return store_abort(st);
 }
 
 /* The first row id (in time order) of a time query, or STORE_ID_NONE. */

@@ -5,8 +5,10 @@
  * CHATHISTORY parameter parser, timestamps and the account CLI.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -801,6 +803,66 @@ test_purge(void **state)
 	assert_int_equal(store_purge(st, 100 * SEC, -1, 5, 10), -1);
 }
 
+/*
+ * kill -9 in the middle of inserts: every msgid the child reported after
+ * store_msg_add() returned (what a client could have been shown) is in
+ * the database when it is opened again.
+ */
+static void
+test_kill9(void **state)
+{
+	struct fixture	*f = *state;
+	struct rows	 r;
+	long long	 id, last = 0, got = 0, left;
+	char		 err[256];
+	pid_t		 pid;
+	int		 p[2], status;
+	FILE		*in;
+
+	assert_int_equal(store_user_add(f->st, "alice", "pw"), 0);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(pipe(p), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		struct store_stamp	stamp;
+		struct store		*st;
+
+		close(p[0]);
+		if ((st = store_open(f->path, err, sizeof err)) == NULL)
+			_exit(1);
+		for (id = 0;; id++) {
+			if (store_msg_add(st, "alice", STORE_IN, "bob", "x", 1,
+			    id, &stamp) == -1)
+				_exit(1);
+			id = strtoll(stamp.msgid, NULL, 10);
+			if (write(p[1], &id, sizeof id) != sizeof id)
+				_exit(1);
+		}
+	}
+	close(p[1]);
+	assert_non_null(in = fdopen(p[0], "r"));
+	while (got < 300 && fread(&id, sizeof id, 1, in) == 1)
+		got++;
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	while (fread(&id, sizeof id, 1, in) == 1) {
+		assert_true(id > last);
+		last = id;
+		got++;
+	}
+	fclose(in);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_non_null(f->st = store_open(f->path, err, sizeof err));
+	memset(&r, 0, sizeof r);
+	assert_true(store_unseen(f->st, "alice", NULL, 0, collect, &r,
+	    &left) == 0);
+	print_message("reported %lld, stored %lld\n", got, left);
+	assert_true(left >= got);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg"), left);
+	assert_true(sql_int(f->path, "SELECT max(id) FROM msg") >= last);
+}
+
 struct parse_case {
 	const char		*cmd;
 	enum chathistory_err	 err;
@@ -1067,6 +1129,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_markers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_time),
