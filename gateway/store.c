@@ -135,6 +135,7 @@ static int	store_pwhash_min;
 
 static int	store_create_file(const char *, char *, size_t);
 static int	store_pragmas(struct store *);
+static int	store_version_ok(struct store *);
 static int	store_migrate(struct store *);
 static int	store_int_query(struct store *, const char *, long long *);
 static int	store_prepare(struct store *);
@@ -181,21 +182,46 @@ store_create_file(const char *path, char *err, size_t errlen)
 static int
 store_pragmas(struct store *st)
 {
-	long long	v;
-	char		*msg = NULL;
+	sqlite3_stmt	*s;
+	long long	 v;
+	int		 wal = 0;
 
-	if (sqlite3_busy_timeout(st->db, STORE_BUSY_MS) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
-	    &msg) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON", NULL, NULL, &msg) != SQLITE_OK) {
-		store_fail(st, "%s", msg != NULL ? msg :
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "journal_mode");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		wal = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0),
+		    "wal") == 0;
+	sqlite3_finalize(s);
+	if (!wal)
+		return store_fail(st, "cannot use WAL mode: %s",
 		    sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return -1;
-	}
+	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "pragmas");
 	if (store_int_query(st, "PRAGMA foreign_keys", &v) == -1 || v != 1)
 		return store_fail(st, "SQLite without foreign keys");
+	return 0;
+}
+
+/*
+ * Ours and not from the future? Asked before anything is written, so a
+ * file we refuse is left as it was (journal mode included).
+ */
+static int
+store_version_ok(struct store *st)
+{
+	long long	v, n;
+
+	if (store_int_query(st, "PRAGMA user_version", &v) == -1 ||
+	    store_int_query(st, "SELECT count(*) FROM sqlite_schema", &n) == -1)
+		return -1;
+	if (v > STORE_VERSION)
+		return store_fail(st, "database schema version %lld is newer "
+		    "than this chatircd knows (%d)", v, STORE_VERSION);
+	if (v == 0 && n != 0)
+		return store_fail(st, "not a chatircd database (tables, no "
+		    "version)");
 	return 0;
 }
 
@@ -220,24 +246,16 @@ store_int_query(struct store *st, const char *sql, long long *v)
 static int
 store_migrate(struct store *st)
 {
-	long long	 v, n;
+	long long	 v;
 	char		 pragma[64], *msg = NULL;
 
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return store_sqlfail(st, "begin");
-	if (store_int_query(st, "PRAGMA user_version", &v) == -1 ||
-	    store_int_query(st, "SELECT count(*) FROM sqlite_schema", &n) == -1)
+	/* again, under the lock: another process may have migrated it */
+	if (store_version_ok(st) == -1 ||
+	    store_int_query(st, "PRAGMA user_version", &v) == -1)
 		goto fail;
-	if (v > STORE_VERSION) {
-		store_fail(st, "database schema version %lld is newer than "
-		    "this chatircd knows (%d)", v, STORE_VERSION);
-		goto fail;
-	}
-	if (v == 0 && n != 0) {
-		store_fail(st, "not a chatircd database (tables, no version)");
-		goto fail;
-	}
 	for (; v < STORE_VERSION; v++)
 		if (sqlite3_exec(st->db, store_migrations[v], NULL, NULL,
 		    &msg) != SQLITE_OK) {
@@ -292,8 +310,9 @@ store_open(const char *path, char *err, size_t errlen)
 		store_sqlfail(st, path);
 		goto fail;
 	}
-	if (store_pragmas(st) == -1 || store_migrate(st) == -1 ||
-	    store_prepare(st) == -1)
+	if (sqlite3_busy_timeout(st->db, STORE_BUSY_MS) != SQLITE_OK ||
+	    store_version_ok(st) == -1 || store_pragmas(st) == -1 ||
+	    store_migrate(st) == -1 || store_prepare(st) == -1)
 		goto fail;
 	s = store_stmt(st, ST_MAX_TIME);
 	if (sqlite3_step(s) != SQLITE_ROW) {

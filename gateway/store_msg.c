@@ -17,6 +17,7 @@ struct store_range {
 	long long	hi;
 };
 
+static long long store_ref_id(const struct chathistory_bound *);
 static int	store_first(struct store *, enum store_st, long long,
 		    long long *);
 static int	store_bound_lo(struct store *,
@@ -92,6 +93,15 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	return 0;
 }
 
+/* A msgid selector as a row id; past any id we issue, the same bound. */
+static long long
+store_ref_id(const struct chathistory_bound *b)
+{
+	if (b->value < 1)
+		return 1;
+	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
+}
+
 /* The first row id (in time order) of a time query, or STORE_ID_NONE. */
 static int
 store_first(struct store *st, enum store_st which, long long t,
@@ -122,7 +132,7 @@ store_bound_lo(struct store *st, const struct chathistory_bound *b,
 		*lo = 0;
 		return 0;
 	case CHATHISTORY_REF_MSGID:
-		*lo = b->value;
+		*lo = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
 		if (store_first(st, ST_FIRST_GT, b->value, &id) == -1)
@@ -143,7 +153,7 @@ store_bound_hi(struct store *st, const struct chathistory_bound *b,
 		*hi = STORE_ID_NONE;
 		return 0;
 	case CHATHISTORY_REF_MSGID:
-		*hi = b->value;
+		*hi = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
 		return store_first(st, ST_FIRST_GE, b->value, hi);
@@ -163,7 +173,7 @@ store_bound_pos(struct store *st, const struct chathistory_bound *b,
 	long long	id;
 
 	if (b->ref == CHATHISTORY_REF_MSGID) {
-		*pos = 2 * b->value;
+		*pos = 2 * store_ref_id(b);
 		return 0;
 	}
 	if (store_bound_hi(st, b, &id) == -1)
@@ -250,7 +260,7 @@ store_around(struct store *st, long long conv, const char *peer,
 	int			before, after;
 
 	if (req->a.ref == CHATHISTORY_REF_MSGID)
-		c = req->a.value;
+		c = store_ref_id(&req->a);
 	else if (store_bound_hi(st, &req->a, &c) == -1)
 		return -1;
 	r.lo = 0;

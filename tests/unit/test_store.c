@@ -309,6 +309,10 @@ test_refuse_newer(void **state)
 	assert_non_null(strstr(err, "newer"));
 	/* and it was left alone */
 	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 99);
+	sql_exec(f->path, "PRAGMA journal_mode = DELETE");
+	assert_null(store_open(f->path, err, sizeof err));
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM "
+	    "pragma_journal_mode WHERE journal_mode = 'delete'"), 1);
 }
 
 static void
@@ -325,6 +329,8 @@ test_refuse_foreign(void **state)
 	st = store_open(path, err, sizeof err);
 	assert_null(st);
 	assert_non_null(strstr(err, "not a chatircd database"));
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM "
+	    "pragma_journal_mode WHERE journal_mode = 'delete'"), 1);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/nodir/db", dir);
 	assert_null(store_open(path, err, sizeof err));
@@ -584,6 +590,16 @@ test_history_around_between(void **state)
 	    ts, ids[2]);
 	assert_int_equal(history(f->st, "alice", cmd, &r), 2);
 	expect_ids(&r, ids, (const long long[]){ 3, 4 }, 2);
+	/* msgids past any we issued are bounds like any other */
+	assert_int_equal(history(f->st, "alice",
+	    "BETWEEN bob msgid=9223372036854775807 msgid=1 2", &r), 2);
+	expect_ids(&r, ids, (const long long[]){ 9, 10 }, 2);
+	assert_int_equal(history(f->st, "alice",
+	    "AROUND bob msgid=9223372036854775807 4", &r), 2);
+	assert_int_equal(history(f->st, "alice",
+	    "AFTER bob msgid=9223372036854775807 4", &r), 0);
+	assert_int_equal(history(f->st, "alice",
+	    "BEFORE bob msgid=9223372036854775807 1", &r), 1);
 	snprintf(cmd, sizeof cmd, "BETWEEN bob msgid=%lld msgid=%lld 50",
 	    ids[4], ids[4]);
 	assert_int_equal(history(f->st, "alice", cmd, &r), 0);
