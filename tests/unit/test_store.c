@@ -634,6 +634,158 @@ test_history_scope(void **state)
 	assert_int_equal(store_history(f->st, "alice", &req, collect, &r), -1);
 }
 
+/*
+ * Random requests against a model of the spec written from the text:
+ * exclusive bounds, a time sits just before the first message at or
+ * after it, AROUND's split, BETWEEN counted from its first selector.
+ * Several messages share each time, and other conversations interleave.
+ */
+#define MODEL_N		60
+
+struct model {
+	long long	id[3 * MODEL_N];	/* all conversations */
+	long long	t[3 * MODEL_N];
+	int		bob[3 * MODEL_N];	/* 1: alice <-> bob */
+	int		n;
+};
+
+/* Is message i inside "after b" (lower) or "before b" (upper)? */
+static int
+model_in(const struct model *m, int i, const struct chathistory_bound *b,
+    int lower)
+{
+	if (b->ref == CHATHISTORY_REF_NONE)
+		return 1;
+	if (b->ref == CHATHISTORY_REF_MSGID)
+		return lower ? m->id[i] > b->value : m->id[i] < b->value;
+	return lower ? m->t[i] > b->value : m->t[i] < b->value;
+}
+
+/* A selector's place: 2 * msgid, or just before the first row >= time. */
+static long long
+model_pos(const struct model *m, const struct chathistory_bound *b)
+{
+	int	i;
+
+	if (b->ref == CHATHISTORY_REF_MSGID)
+		return 2 * b->value;
+	for (i = 0; i < m->n; i++)
+		if (m->t[i] >= b->value)
+			return 2 * m->id[i] - 1;
+	return 2 * (1LL << 60) - 1;
+}
+
+/* The expected ids: bob's rows in [lo, hi] of the filtered list. */
+static int
+model_take(const struct model *m, const struct chathistory_bound *lo,
+    const struct chathistory_bound *hi, int limit, int from_end,
+    long long *out)
+{
+	long long	keep[3 * MODEL_N];
+	int		i, n = 0, start;
+
+	for (i = 0; i < m->n; i++)
+		if (m->bob[i] && (lo == NULL || model_in(m, i, lo, 1)) &&
+		    (hi == NULL || model_in(m, i, hi, 0)))
+			keep[n++] = m->id[i];
+	start = from_end && n > limit ? n - limit : 0;
+	for (i = 0; i < n - start && i < limit; i++)
+		out[i] = keep[start + i];
+	return i;
+}
+
+static int
+model_run(const struct model *m, const struct chathistory_req *q,
+    long long *out)
+{
+	struct chathistory_bound	c = q->a;
+	int				n;
+
+	switch (q->cmd) {
+	case CHATHISTORY_LATEST:
+		return model_take(m, &q->a, NULL, q->limit, 1, out);
+	case CHATHISTORY_BEFORE:
+		return model_take(m, NULL, &q->a, q->limit, 1, out);
+	case CHATHISTORY_AFTER:
+		return model_take(m, &q->a, NULL, q->limit, 0, out);
+	case CHATHISTORY_AROUND:
+		n = model_take(m, NULL, &q->a, q->limit / 2, 1, out);
+		c.value--;	/* msgid X itself, or time >= T, is after */
+		return n + model_take(m, &c, NULL, q->limit - n, 0, out + n);
+	case CHATHISTORY_BETWEEN:
+		if (model_pos(m, &q->a) < model_pos(m, &q->b))
+			return model_take(m, &q->a, &q->b, q->limit, 0, out);
+		if (model_pos(m, &q->a) > model_pos(m, &q->b))
+			return model_take(m, &q->b, &q->a, q->limit, 1, out);
+		return 0;
+	case CHATHISTORY_TARGETS:
+		break;
+	}
+	return -1;
+}
+
+static void
+model_ref(const struct model *m, struct chathistory_bound *b)
+{
+	int	i = rand() % m->n;
+
+	if (rand() % 2) {
+		b->ref = CHATHISTORY_REF_MSGID;
+		b->value = m->id[i] + rand() % 3 - 1;
+		if (b->value < 1)
+			b->value = 1;
+	} else {
+		b->ref = CHATHISTORY_REF_TIME;
+		b->value = m->t[i] + (rand() % 3 - 1) * 500;
+		if (b->value < 0)
+			b->value = 0;
+	}
+}
+
+static void
+test_history_model(void **state)
+{
+	struct fixture		*f = *state;
+	struct model		 m;
+	struct chathistory_req	 q;
+	struct rows		 r;
+	long long		 want[3 * MODEL_N];
+	int			 i, k, n, got;
+
+	srand(8);
+	memset(&m, 0, sizeof m);
+	assert_int_equal(store_user_add(f->st, "alice", "pw"), 0);
+	for (i = 0; i < 3 * MODEL_N; i++) {
+		m.bob[i] = i % 3 != 1;
+		m.t[i] = (i / 4) * SEC;		/* four rows per instant */
+		add(f->st, "alice", STORE_IN, m.bob[i] ? "bob" : "carol", "x",
+		    m.t[i], &m.id[i]);
+		m.n++;
+	}
+	for (k = 0; k < 3000; k++) {
+		memset(&q, 0, sizeof q);
+		q.cmd = (enum chathistory_cmd)(rand() % 5);
+		q.target = "bob";
+		q.limit = 1 + rand() % 12;
+		model_ref(&m, &q.a);
+		model_ref(&m, &q.b);
+		if (q.cmd == CHATHISTORY_LATEST && rand() % 4 == 0)
+			q.a.ref = CHATHISTORY_REF_NONE;
+		n = model_run(&m, &q, want);
+		memset(&r, 0, sizeof r);
+		got = store_history(f->st, "alice", &q, collect, &r);
+		assert_int_equal(got, r.n);
+		if (r.n != n)
+			print_error("case %d: %s a=%d:%lld b=%d:%lld limit %d: "
+			    "%d rows, want %d\n", k, chathistory_cmd_name(q.cmd),
+			    q.a.ref, q.a.value, q.b.ref, q.b.value, q.limit,
+			    r.n, n);
+		assert_int_equal(r.n, n);
+		for (i = 0; i < n; i++)
+			assert_int_equal(r.id[i], want[i]);
+	}
+}
+
 static void
 test_targets(void **state)
 {
@@ -1140,6 +1292,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_around_between,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_scope, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_model, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
