@@ -21,6 +21,7 @@
 #define STORE_TARGET_MAX	CHATHISTORY_TARGET_MAX	/* read markers */
 #define STORE_MSGID_SIZE	(CHATHISTORY_MSGID_MAX + 1)
 #define STORE_LIMIT_MAX		1000	/* rows per query */
+#define STORE_AGE_MAX		(400LL * 366 * 86400)	/* retention, s */
 
 struct store;
 

@@ -491,7 +491,8 @@ store_purge(struct store *st, long long now_ms, long long max_age_s,
 {
 	int	left = budget, conv_left = budget;
 
-	if (budget < 1 || max_age_s < 0 || max_per_account < 0)
+	if (budget < 1 || max_age_s < 0 || max_age_s > STORE_AGE_MAX ||
+	    max_per_account < 0)
 		return store_fail(st, "bad purge bounds");
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;

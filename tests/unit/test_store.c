@@ -969,6 +969,9 @@ test_purge(void **state)
 	assert_int_equal(store_purge(st, 100 * SEC, 0, 5, 3), 0);
 	assert_int_equal(store_purge(st, 100 * SEC, 0, 5, 0), -1);
 	assert_int_equal(store_purge(st, 100 * SEC, -1, 5, 10), -1);
+	assert_int_equal(store_purge(st, 100 * SEC, STORE_AGE_MAX + 1, 5, 10),
+	    -1);
+	assert_int_equal(store_purge(st, 100 * SEC, STORE_AGE_MAX, 5, 10), 0);
 }
 
 /*
