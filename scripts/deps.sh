@@ -3,7 +3,8 @@
 # usage: deps.sh build|test
 set -euo pipefail
 
-build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev"
+build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev
+	libsqlite3-dev libsodium-dev"
 test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi valgrind
 	weechat-headless weechat-plugins ii netcat-openbsd procps iproute2"
 

@@ -16,6 +16,7 @@ import sys
 # Two layers of one rank are independent stacks: neither calls the other.
 LAYERS = [
     ("core", 0, ["core", "conf", "log", "xmalloc", "names"]),
+    ("store", 0, ["store", "store_msg", "chathistory", "account_cli"]),
     ("irc-side", 1, ["session", "irc_send", "listener"]),
     ("chat-side", 1, ["upstream", "upbind"]),
     ("link", 2, ["link", "presence"]),

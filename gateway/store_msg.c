@@ -1,0 +1,509 @@
+/*
+ * store_msg: messages in the bouncer's database, the chathistory queries
+ * over them, playback of what a client has not seen, and the retention
+ * purge. A msgid is the row id in decimal (see docs/bouncer.md: the
+ * order is total and stable, the key is 8 bytes); stored times never go
+ * back, so msgid order and time order agree and a timestamp selector
+ * becomes a row id bound through the msg_time index.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* Exclusive row id bounds of one query: lo < id < hi. */
+struct store_range {
+	long long	lo;
+	long long	hi;
+};
+
+static long long store_ref_id(const struct chathistory_bound *);
+static int	store_first(struct store *, enum store_st, long long,
+		    long long *);
+static int	store_bound_lo(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	store_bound_hi(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	store_bound_pos(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	store_rows(struct store *, sqlite3_stmt *, const char *,
+		    store_msg_cb *, void *);
+static int	store_range(struct store *, long long, const char *,
+		    struct store_range, int, int, store_msg_cb *, void *);
+static int	store_conv_find(struct store *, long long, const char *,
+		    long long *);
+static int	store_around(struct store *, long long, const char *,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+static int	store_between(struct store *, long long, const char *,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+static int	store_purge_counts(struct store *, long long, int *);
+static int	store_purge_cut(struct store *, long long, long long,
+		    long long *);
+static int	store_purge_step(struct store *, enum store_st, long long,
+		    long long, int *);
+
+/* Record one message in its own transaction. */
+int
+store_msg_add(struct store *st, const char *account, enum store_dir dir,
+    const char *peer, const char *text, size_t text_len, long long time_ms,
+    struct store_stamp *out)
+{
+	sqlite3_stmt	*s;
+	long long	 acc, conv = 0, id;
+	int		 rc;
+
+	if (!store_name_ok(peer) || text_len == 0 ||
+	    text_len > STORE_TEXT_MAX || time_ms < 0 ||
+	    (dir != STORE_IN && dir != STORE_OUT))
+		return store_fail(st, "bad message");
+	if (time_ms < st->last_ms)
+		time_ms = st->last_ms;	/* the clock went back */
+	if (store_account_id(st, account, &acc) == -1 ||
+	    store_exec(st, ST_BEGIN) == -1)
+		return -1;
+	s = store_stmt(st, ST_CONV_UPSERT);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_ms);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		conv = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_sqlfail(st, "add conversation");
+		return store_abort(st);
+	}
+	s = store_stmt(st, ST_MSG_ADD);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_int64(s, 2, conv);
+	sqlite3_bind_int(s, 3, (int)dir);
+	sqlite3_bind_int64(s, 4, time_ms);
+	sqlite3_bind_text(s, 5, text, (int)text_len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	id = sqlite3_last_insert_rowid(st->db);
+	if (rc != SQLITE_DONE)
+		store_sqlfail(st, "add message");
+	if (rc != SQLITE_DONE || store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	st->last_ms = time_ms;
+	if (out != NULL) {
+		snprintf(out->msgid, sizeof out->msgid, "%lld", id);
+		out->time_ms = time_ms;
+	}
+	return 0;
+}
+
+/* A msgid selector as a row id; past any id we issue, the same bound. */
+static long long
+store_ref_id(const struct chathistory_bound *b)
+{
+	if (b->value < 1)
+		return 1;
+	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
+}
+
+/* The first row id (in time order) of a time query, or STORE_ID_NONE. */
+static int
+store_first(struct store *st, enum store_st which, long long t,
+    long long *id)
+{
+	sqlite3_stmt	*s = store_stmt(st, which);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, t);
+	*id = STORE_ID_NONE;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlfail(st, "time bound");
+	return 0;
+}
+
+/* A selector as a lower bound: rows after it have id > *lo. */
+static int
+store_bound_lo(struct store *st, const struct chathistory_bound *b,
+    long long *lo)
+{
+	long long	id;
+
+	switch (b->ref) {
+	case CHATHISTORY_REF_NONE:
+		*lo = 0;
+		return 0;
+	case CHATHISTORY_REF_MSGID:
+		*lo = store_ref_id(b);
+		return 0;
+	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
+		if (store_first(st, ST_FIRST_GT, b->value, &id) == -1)
+			return -1;
+		*lo = id - 1;
+		return 0;
+	}
+	return store_fail(st, "bad selector");
+}
+
+/* A selector as an upper bound: rows before it have id < *hi. */
+static int
+store_bound_hi(struct store *st, const struct chathistory_bound *b,
+    long long *hi)
+{
+	switch (b->ref) {
+	case CHATHISTORY_REF_NONE:
+		*hi = STORE_ID_NONE;
+		return 0;
+	case CHATHISTORY_REF_MSGID:
+		*hi = store_ref_id(b);
+		return 0;
+	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
+		return store_first(st, ST_FIRST_GE, b->value, hi);
+	}
+	return store_fail(st, "bad selector");
+}
+
+/*
+ * Where a selector sits in msgid order, doubled so that a time falls
+ * between rows: msgid N is 2N, a time just before its first row >= it.
+ * BETWEEN compares its two selectors this way.
+ */
+static int
+store_bound_pos(struct store *st, const struct chathistory_bound *b,
+    long long *pos)
+{
+	long long	id;
+
+	if (b->ref == CHATHISTORY_REF_MSGID) {
+		*pos = 2 * store_ref_id(b);
+		return 0;
+	}
+	if (store_bound_hi(st, b, &id) == -1)
+		return -1;
+	*pos = 2 * id - 1;
+	return 0;
+}
+
+/* Deliver rows (id, time_ms, dir, text[, peer]) in the statement's order. */
+static int
+store_rows(struct store *st, sqlite3_stmt *s, const char *peer,
+    store_msg_cb *cb, void *ctx)
+{
+	struct store_msg	m;
+	int			rc, n = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(m.msgid, sizeof m.msgid, "%lld",
+		    sqlite3_column_int64(s, 0));
+		m.time_ms = sqlite3_column_int64(s, 1);
+		m.dir = sqlite3_column_int(s, 2) ? STORE_OUT : STORE_IN;
+		m.text = (const char *)sqlite3_column_text(s, 3);
+		m.text_len = (size_t)sqlite3_column_bytes(s, 3);
+		m.peer = peer != NULL ? peer :
+		    (const char *)sqlite3_column_text(s, 4);
+		if (m.text == NULL || m.peer == NULL)
+			break;
+		cb(ctx, &m);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "history");
+	return n;
+}
+
+/* Up to limit rows of a conversation in r, from r.lo up or r.hi down. */
+static int
+store_range(struct store *st, long long conv, const char *peer,
+    struct store_range r, int limit, int down, store_msg_cb *cb, void *ctx)
+{
+	sqlite3_stmt	*s;
+
+	if (limit <= 0 || r.lo + 1 >= r.hi)
+		return 0;
+	s = store_stmt(st, down ? ST_RANGE_DESC : ST_RANGE_ASC);
+	sqlite3_bind_int64(s, 1, conv);
+	sqlite3_bind_int64(s, 2, r.lo);
+	sqlite3_bind_int64(s, 3, r.hi);
+	sqlite3_bind_int(s, 4, limit);
+	return store_rows(st, s, peer, cb, ctx);
+}
+
+/* The conversation of (account, peer): 1 and *conv, 0 if none, -1. */
+static int
+store_conv_find(struct store *st, long long acc, const char *peer,
+    long long *conv)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_CONV_FIND);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*conv = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlfail(st, "conversation");
+}
+
+/*
+ * AROUND: limit/2 rows before the selector, the rest from it on (a msgid
+ * selector's own message included, since that is the context asked for).
+ */
+static int
+store_around(struct store *st, long long conv, const char *peer,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct store_range	r;
+	long long		c;
+	int			before, after;
+
+	if (req->a.ref == CHATHISTORY_REF_MSGID)
+		c = store_ref_id(&req->a);
+	else if (store_bound_hi(st, &req->a, &c) == -1)
+		return -1;
+	r.lo = 0;
+	r.hi = c;
+	if ((before = store_range(st, conv, peer, r, req->limit / 2, 1,
+	    cb, ctx)) == -1)
+		return -1;
+	r.lo = c - 1;
+	r.hi = STORE_ID_NONE;
+	if ((after = store_range(st, conv, peer, r, req->limit - before, 0,
+	    cb, ctx)) == -1)
+		return -1;
+	return before + after;
+}
+
+/*
+ * BETWEEN: counted from the first selector towards the second, both
+ * excluded; backwards in time when the first is the later one.
+ */
+static int
+store_between(struct store *st, long long conv, const char *peer,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct store_range	r;
+	long long		pa, pb;
+
+	if (store_bound_pos(st, &req->a, &pa) == -1 ||
+	    store_bound_pos(st, &req->b, &pb) == -1)
+		return -1;
+	if (pa == pb)
+		return 0;
+	if (pa < pb) {
+		if (store_bound_lo(st, &req->a, &r.lo) == -1 ||
+		    store_bound_hi(st, &req->b, &r.hi) == -1)
+			return -1;
+		return store_range(st, conv, peer, r, req->limit, 0, cb, ctx);
+	}
+	if (store_bound_lo(st, &req->b, &r.lo) == -1 ||
+	    store_bound_hi(st, &req->a, &r.hi) == -1)
+		return -1;
+	return store_range(st, conv, peer, r, req->limit, 1, cb, ctx);
+}
+
+/* Run a chathistory request on one conversation. */
+int
+store_history(struct store *st, const char *account,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct store_range	r = { 0, STORE_ID_NONE };
+	long long		acc, conv = 0;
+	int			found;
+
+	if (req->limit < 1 || req->limit > STORE_LIMIT_MAX ||
+	    req->cmd == CHATHISTORY_TARGETS || req->target == NULL)
+		return store_fail(st, "bad history request");
+	if (store_account_id(st, account, &acc) == -1)
+		return -1;
+	if (!store_name_ok(req->target))
+		return 0;		/* no such conversation can exist */
+	if ((found = store_conv_find(st, acc, req->target, &conv)) <= 0)
+		return found;
+	switch (req->cmd) {
+	case CHATHISTORY_LATEST:
+		if (store_bound_lo(st, &req->a, &r.lo) == -1)
+			return -1;
+		return store_range(st, conv, req->target, r, req->limit, 1,
+		    cb, ctx);
+	case CHATHISTORY_BEFORE:
+		if (store_bound_hi(st, &req->a, &r.hi) == -1)
+			return -1;
+		return store_range(st, conv, req->target, r, req->limit, 1,
+		    cb, ctx);
+	case CHATHISTORY_AFTER:
+		if (store_bound_lo(st, &req->a, &r.lo) == -1)
+			return -1;
+		return store_range(st, conv, req->target, r, req->limit, 0,
+		    cb, ctx);
+	case CHATHISTORY_AROUND:
+		return store_around(st, conv, req->target, req, cb, ctx);
+	case CHATHISTORY_BETWEEN:
+		return store_between(st, conv, req->target, req, cb, ctx);
+	case CHATHISTORY_TARGETS:
+		break;
+	}
+	return store_fail(st, "bad history request");
+}
+
+/* TARGETS: conversations whose latest message lies between a and b. */
+int
+store_targets(struct store *st, const char *account,
+    const struct chathistory_req *req, store_target_cb *cb, void *ctx)
+{
+	sqlite3_stmt	*s;
+	long long	 acc, a = req->a.value, b = req->b.value;
+	int		 rc, n = 0;
+
+	if (req->cmd != CHATHISTORY_TARGETS || req->limit < 1 ||
+	    req->limit > STORE_LIMIT_MAX ||
+	    req->a.ref != CHATHISTORY_REF_TIME ||
+	    req->b.ref != CHATHISTORY_REF_TIME)
+		return store_fail(st, "bad targets request");
+	if (store_account_id(st, account, &acc) == -1)
+		return -1;
+	if (a == b)
+		return 0;
+	s = store_stmt(st, a < b ? ST_TARGETS_ASC : ST_TARGETS_DESC);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_int64(s, 2, a < b ? a : b);
+	sqlite3_bind_int64(s, 3, a < b ? b : a);
+	sqlite3_bind_int(s, 4, req->limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cb(ctx, (const char *)sqlite3_column_text(s, 0),
+		    sqlite3_column_int64(s, 1));
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "targets");
+	return n;
+}
+
+/* Playback: the newest `limit` messages a client has not seen. */
+int
+store_unseen(struct store *st, const char *account, const char *client,
+    int limit, store_msg_cb *cb, void *ctx, long long *left_out)
+{
+	sqlite3_stmt	*s;
+	long long	 acc, pos, total = 0;
+	int		 rc, n;
+
+	*left_out = 0;
+	if (limit < 0 || limit > STORE_LIMIT_MAX)
+		return store_fail(st, "bad playback limit");
+	if (store_account_id(st, account, &acc) == -1 ||
+	    store_position(st, acc, client, &pos) == -1)
+		return -1;
+	s = store_stmt(st, ST_UNSEEN_COUNT);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_int64(s, 2, pos);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sqlfail(st, "unseen");
+	s = store_stmt(st, ST_UNSEEN);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_int64(s, 2, pos);
+	sqlite3_bind_int(s, 3, limit);
+	if ((n = store_rows(st, s, NULL, cb, ctx)) == -1)
+		return -1;
+	*left_out = total > n ? total - n : 0;
+	return n;
+}
+
+/*
+ * One bounded DELETE; *left loses the rows it took. AGE: (cutoff ms,
+ * limit), COUNT: (account, last id to go, limit), CONV: (limit).
+ */
+static int
+store_purge_step(struct store *st, enum store_st which, long long a,
+    long long b, int *left)
+{
+	sqlite3_stmt	*s = store_stmt(st, which);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, a);
+	if (which == ST_PURGE_AGE)
+		sqlite3_bind_int(s, 2, *left);
+	else if (which == ST_PURGE_COUNT) {
+		sqlite3_bind_int64(s, 2, b);
+		sqlite3_bind_int(s, 3, *left);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "purge");
+	*left -= sqlite3_changes(st->db);
+	return 0;
+}
+
+/* The newest row id of an account past its newest max: 1 and *id, 0, -1. */
+static int
+store_purge_cut(struct store *st, long long acc, long long max,
+    long long *id)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_PURGE_CUT);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_int64(s, 2, max);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlfail(st, "purge");
+}
+
+/* Each account: delete past its newest max rows, while budget lasts. */
+static int
+store_purge_counts(struct store *st, long long max, int *left)
+{
+	sqlite3_stmt	*acc = store_stmt(st, ST_ACCOUNTS);
+	long long	 id, last = 0;
+	int		 rc = SQLITE_DONE, found, ret = 0;
+
+	while (ret == 0 && *left > 0 &&
+	    (rc = sqlite3_step(acc)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(acc, 0);
+		if ((found = store_purge_cut(st, id, max, &last)) == -1)
+			ret = -1;
+		else if (found && store_purge_step(st, ST_PURGE_COUNT, id,
+		    last, left) == -1)
+			ret = -1;
+	}
+	if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sqlfail(st, "purge");
+	sqlite3_reset(acc);
+	return ret;
+}
+
+/* Retention in bounded batches. */
+int
+store_purge(struct store *st, long long now_ms, long long max_age_s,
+    long long max_per_account, int budget)
+{
+	int	left = budget, conv_left = budget;
+
+	if (budget < 1 || max_age_s < 0 || max_age_s > STORE_AGE_MAX ||
+	    max_per_account < 0)
+		return store_fail(st, "bad purge bounds");
+	if (store_exec(st, ST_BEGIN) == -1)
+		return -1;
+	if (max_age_s > 0 && store_purge_step(st, ST_PURGE_AGE,
+	    now_ms - max_age_s * 1000, 0, &left) == -1)
+		return store_abort(st);
+	if (max_per_account > 0 && left > 0 &&
+	    store_purge_counts(st, max_per_account, &left) == -1)
+		return store_abort(st);
+	if (store_purge_step(st, ST_PURGE_CONV, conv_left, 0,
+	    &conv_left) == -1 || store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	return left <= 0 || conv_left <= 0;
+}
