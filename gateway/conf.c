@@ -14,7 +14,7 @@
 
 struct conf	conf;
 
-enum opt_type { OPT_STR, OPT_NUM };
+enum opt_type { OPT_STR, OPT_NUM, OPT_FLAG };
 
 struct opt {
 	const char	*name;
@@ -27,6 +27,7 @@ struct opt {
 
 #define STR(f)	OPT_STR, offsetof(struct conf, f), 0, 0, 0
 #define NUM(f)	OPT_NUM, offsetof(struct conf, f)
+#define FLAG(f)	OPT_FLAG, offsetof(struct conf, f), 0, 1, 0, NULL
 
 static const struct opt opts[] = {
 	{ "listen",		STR(listen), "127.0.0.1:6667",
@@ -86,6 +87,19 @@ static const struct opt opts[] = {
 	    "seconds of client silence before the gateway sends PING" },
 	{ "ping-timeout",	NUM(ping_timeout), 1, 86400, 60, NULL,
 	    "seconds to answer that PING before the client is dropped" },
+	{ "db",			STR(db), NULL,
+	    "SQLite file of the bouncer: accounts and their history "
+	    "(none: no accounts)" },
+	{ "allow-anonymous",	FLAG(allow_anonymous),
+	    "with db: let clients without an account in (as without db)" },
+	{ "max-attach",		NUM(max_attach), 1, 1000, 10, NULL,
+	    "IRC clients attached to one account at once" },
+	{ "playback-max",	NUM(playback_max), 1, 100000, 500, NULL,
+	    "messages replayed on attach, and per CHATHISTORY request" },
+	{ "history-max-age",	NUM(history_max_age), 0, 36500, 365, NULL,
+	    "days a stored message is kept (0: no age limit)" },
+	{ "history-max",	NUM(history_max), 0, 100000000, 100000, NULL,
+	    "messages kept per account (0: no count limit)" },
 };
 
 static const struct opt	*conf_find(const char *);
@@ -114,6 +128,16 @@ conf_set(const struct opt *o, const char *value, const char *where,
 	char		*end, **sp;
 	long long	 v;
 
+	if (o->type == OPT_FLAG) {	/* a file may say yes or no */
+		if (*value != '\0' && strcmp(value, "yes") != 0 &&
+		    strcmp(value, "no") != 0) {
+			fprintf(stderr, "chatircd: %s:%d: %s: \"%s\" is not "
+			    "yes or no\n", where, line, o->name, value);
+			return -1;
+		}
+		*(int *)((char *)&conf + o->off) = strcmp(value, "no") != 0;
+		return 0;
+	}
 	if (o->type == OPT_STR) {
 		sp = (char **)((char *)&conf + o->off);
 		free(*sp);
@@ -189,7 +213,10 @@ conf_usage(FILE *out)
 	fprintf(out, "usage: chatircd [-dnv] [-f config] [--option value]"
 	    "...\noptions (also \"name value\" lines in the -f file):\n");
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-		if (opts[i].type == OPT_STR)
+		if (opts[i].type == OPT_FLAG)
+			fprintf(out, "  --%-18s %s\n", opts[i].name,
+			    opts[i].help);
+		else if (opts[i].type == OPT_STR)
 			fprintf(out, "  --%-18s %s (default %s)\n",
 			    opts[i].name, opts[i].help,
 			    opts[i].sdef ? opts[i].sdef : "none");
@@ -289,6 +316,9 @@ conf_parse_args(int argc, char **argv)
 					conf_usage(stderr);
 				return -1;
 			}
+		} else if (strncmp(a, "--", 2) == 0 &&
+		    (o = conf_find(a + 2)) != NULL && o->type == OPT_FLAG) {
+			conf_set(o, "", "command line", i);
 		} else if (strncmp(a, "--", 2) == 0 &&
 		    (o = conf_find(a + 2)) != NULL) {
 			if (++i == argc) {

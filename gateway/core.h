@@ -54,6 +54,12 @@ struct conf {
 	long long	 hold_max;
 	long long	 ping_interval;
 	long long	 ping_timeout;
+	char		*db;			/* the bouncer: account.c */
+	int		 allow_anonymous;
+	long long	 max_attach;
+	long long	 playback_max;
+	long long	 history_max_age;
+	long long	 history_max;
 	int		 debug;
 	int		 check_only;
 };
@@ -91,6 +97,7 @@ int		 core_init(void);
 void		 core_free(void);
 time_t		 core_now(void);		/* monotonic seconds */
 long long	 core_now_ms(void);		/* monotonic ms */
+long long	 core_wall_ms(void);		/* ms since the epoch */
 void		 core_timer_ms(struct event *, long long);
 
 /* names.c: upstream names <-> IRC nicks. */

@@ -1,7 +1,8 @@
 /*
  * Wiring: the hooks of the layers below point at the IRC meaning above.
- * A session's link goes when the session does (today's policy: one
- * session per link); a slow client slows reading its link's upstream.
+ * A session detaches from its link when it goes (a plain session's link
+ * closes then; an account's stays); a slow client slows reading its
+ * link's upstream.
  */
 #include "gw.h"
 
@@ -14,13 +15,14 @@ static const struct session_hooks gw_session_hooks = {
 };
 
 static const struct link_hooks gw_link_hooks = {
-	irc_login_ok, irc_msg_delivery
+	irc_login_ok, irc_msg_delivery, account_renamed
 };
 
 static void
 gw_on_closing(struct session *s, const char *why)
 {
 	(void)why;
+	account_detach(s);
 	if (s->link != NULL)
 		link_detach(s->link, s);
 }
@@ -29,6 +31,7 @@ static void
 gw_on_freeing(struct session *s)
 {
 	control_free(s);
+	account_free(s);
 }
 
 static void
@@ -48,13 +51,23 @@ gw_init(void)
 		fatalx("upstream: \"%s\" is not HOST:PORT", conf.upstream);
 	link_init();
 	presence_init(control_changed);
+	account_init();		/* --db: every account logs in now */
+}
+
+/* Shutting down: the links of accounts go too (sessions close apart). */
+void
+gw_stop(void)
+{
+	link_close_all();
 }
 
 /* Undo gw_init (after every session was reaped). */
 void
 gw_shutdown(void)
 {
+	link_close_all();
 	link_shutdown();
 	presence_shutdown();
 	upstream_shutdown();
+	account_shutdown();
 }

@@ -7,9 +7,11 @@
 #define GW_H
 
 #include "link.h"
+#include "store.h"
 
 /* gw.c */
 void	 gw_init(void);
+void	 gw_stop(void);
 void	 gw_shutdown(void);
 
 /* irc_cmd.c: the command table; the handlers live by topic. */
@@ -23,12 +25,32 @@ IRC_CMD(part);	IRC_CMD(pass);	IRC_CMD(ping);	IRC_CMD(pong);
 IRC_CMD(privmsg); IRC_CMD(quit); IRC_CMD(tagmsg); IRC_CMD(time);
 IRC_CMD(topic);	IRC_CMD(user);	IRC_CMD(userhost); IRC_CMD(version);
 IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas); IRC_CMD(monitor);
+IRC_CMD(authenticate); IRC_CMD(chathistory); IRC_CMD(markread);
 
 /* irc_cmd_login.c: registration and the welcome once logged in. */
 void	 irc_login_ok(struct session *);
 
 /* irc_cmd_msg.c: DELIVERY becomes PRIVMSG for each session. */
 void	 irc_msg_delivery(struct link *, const char *, char *, size_t);
+void	 irc_msg_show(struct session *, const struct store_msg *, int,
+	    const char *);
+
+/* account.c: the bouncer (--db): accounts, attach, the store's part. */
+void		 account_init(void);
+void		 account_shutdown(void);
+int		 account_enabled(void);
+struct store	*account_store(void);
+const char	*account_of(struct link *);
+void		 account_pass(struct session *, const char *);
+void		 account_user(struct session *, const char *);
+void		 account_authenticate(struct session *, const char *);
+int		 account_register(struct session *);
+void		 account_detach(struct session *);
+void		 account_free(struct session *);
+void		 account_shown(struct session *, const char *);
+int		 account_store_msg(struct link *, enum store_dir, const char *,
+		    const char *, size_t, struct store_msg *);
+void		 account_renamed(struct link *, const char *);
 
 /* control.c: the &chat channel, its commands, MONITOR, AWAY. */
 void		 control_login(struct session *);

@@ -20,13 +20,16 @@ struct irc_cmd {
 };
 
 static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
+	{ "AUTHENTICATE", 1, CMD_ANY,	irc_cmd_authenticate },	/* 904 */
 	{ "AWAY",	0, CMD_REG,	irc_cmd_away },
 	{ "CAP",	1, CMD_ANY,	irc_cmd_cap },		/* 410 */
+	{ "CHATHISTORY", 1, CMD_REG,	irc_cmd_chathistory },	/* FAIL */
 	{ "INFO",	0, CMD_REG,	irc_cmd_info },
 	{ "ISON",	1, CMD_REG,	irc_cmd_ison },
 	{ "JOIN",	1, CMD_REG,	irc_cmd_join },		/* 403 */
 	{ "LIST",	0, CMD_REG,	irc_cmd_list },
 	{ "LUSERS",	0, CMD_REG,	irc_cmd_lusers },
+	{ "MARKREAD",	1, CMD_REG,	irc_cmd_markread },	/* FAIL */
 	{ "MODE",	1, CMD_REG,	irc_cmd_mode },		/* 501 502 */
 	{ "MONITOR",	1, CMD_REG,	irc_cmd_monitor },	/* 734 */
 	{ "MOTD",	0, CMD_REG,	irc_cmd_motd },		/* 422 */

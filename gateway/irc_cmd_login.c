@@ -16,16 +16,22 @@
 struct cap_row {
 	const char	*name;
 	unsigned	 bit;
+	int		 bouncer;	/* offered only with --db */
+	const char	*value;		/* CAP LS 302 */
 };
 
 static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
-	{ "cap-notify",		CAP_CAP_NOTIFY },
-	{ "echo-message",	CAP_ECHO_MESSAGE },
-	{ "message-tags",	CAP_MESSAGE_TAGS },
-	{ "multi-prefix",	CAP_MULTI_PREFIX },
-	{ "server-time",	CAP_SERVER_TIME },
-	{ "standard-replies",	CAP_STANDARD_REPLIES },
-	{ "userhost-in-names",	CAP_USERHOST_NAMES },
+	{ "batch",		CAP_BATCH,		0, NULL },
+	{ "cap-notify",		CAP_CAP_NOTIFY,		0, NULL },
+	{ "draft/chathistory",	CAP_CHATHISTORY,	1, NULL },
+	{ "draft/read-marker",	CAP_READ_MARKER,	1, NULL },
+	{ "echo-message",	CAP_ECHO_MESSAGE,	0, NULL },
+	{ "message-tags",	CAP_MESSAGE_TAGS,	0, NULL },
+	{ "multi-prefix",	CAP_MULTI_PREFIX,	0, NULL },
+	{ "sasl",		CAP_SASL,		1, "PLAIN" },
+	{ "server-time",	CAP_SERVER_TIME,	0, NULL },
+	{ "standard-replies",	CAP_STANDARD_REPLIES,	0, NULL },
+	{ "userhost-in-names",	CAP_USERHOST_NAMES,	0, NULL },
 };
 #define NCAPS	(sizeof caps / sizeof caps[0])
 
@@ -78,28 +84,40 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 	link_nick(s->link, s, nick, name);	/* make before break */
 }
 
-/* USER: the gateway needs nothing from it but its arrival. */
+/* USER: its username names the account (NAME@CLIENT) with --db. */
 void
 irc_cmd_user(struct session *s, struct irc_msg *m)
 {
-	(void)m;
 	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN)) {
 		irc_send_num(s, ERR_ALREADYREGISTRED,
 		    ":You may not reregister");
 		return;
 	}
+	if (account_enabled())
+		account_user(s, m->params[0]);
 	s->flags |= SESSION_HAVE_USER;
 	irc_login_maybe(s);
 }
 
-/* PASS: the chat protocol has no passwords; accepted and unused. */
+/*
+ * PASS: with --db the account's password (NAME[@CLIENT]:PASSWORD, or the
+ * password of USER's name); else the chat protocol has none: unused.
+ */
 void
 irc_cmd_pass(struct session *s, struct irc_msg *m)
 {
-	(void)m;
 	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN))
 		irc_send_num(s, ERR_ALREADYREGISTRED,
 		    ":You may not reregister");
+	else if (account_enabled())
+		account_pass(s, m->params[0]);
+}
+
+/* AUTHENTICATE: SASL PLAIN for an account (account.c). */
+void
+irc_cmd_authenticate(struct session *s, struct irc_msg *m)
+{
+	account_authenticate(s, m->params[0]);
 }
 
 /* QUIT: the upstream goes at once, so the name is free again. */
@@ -148,9 +166,15 @@ irc_cap_ls(struct session *s, const char *version)
 		s->caps |= CAP_CAP_NOTIFY;	/* implied by 302 */
 	}
 	for (i = 0; i < NCAPS; i++) {
-		if (i > 0)
+		if (caps[i].bouncer && !account_enabled())
+			continue;
+		if (list[0] != '\0')
 			xstrlcat(list, " ", sizeof list);
 		xstrlcat(list, caps[i].name, sizeof list);
+		if (caps[i].value != NULL && s->cap_version >= 302) {
+			xstrlcat(list, "=", sizeof list);
+			xstrlcat(list, caps[i].value, sizeof list);
+		}
 	}
 	irc_send_raw(s, ":%s CAP %s LS :%s", conf.server_name,
 	    irc_target(s), list);
@@ -179,7 +203,8 @@ irc_cap_find(const char *name)
 	size_t	i;
 
 	for (i = 0; i < NCAPS; i++)
-		if (strcmp(caps[i].name, name) == 0)
+		if (strcmp(caps[i].name, name) == 0 &&
+		    (!caps[i].bouncer || account_enabled()))
 			return &caps[i];
 	return NULL;
 }
@@ -225,6 +250,8 @@ irc_login_maybe(struct session *s)
 	if ((s->flags & need) != need || (s->flags & (SESSION_CAP_NEG |
 	    SESSION_REGISTERED | SESSION_LOGGING_IN | SESSION_DEAD)))
 		return;
+	if (account_register(s))
+		return;			/* an account's client, or refused */
 	names_login_base(s->want, base, sizeof base);
 	if (!irc_nick_valid(s->want, NICKLEN) ||
 	    names_to_upstream(s->want, name, sizeof name) == -1)
@@ -283,6 +310,10 @@ irc_login_welcome(struct session *s)
 	    "USERHOST:5,MONITOR: :are supported by this server",
 	    control_monitor_max(), conf.network, NICKLEN, TARGETS_MAX,
 	    TARGETS_MAX);
+	if (account_enabled())
+		irc_send_num(s, RPL_ISUPPORT, "CHATHISTORY=%lld "
+		    "MSGREFTYPES=msgid,timestamp :are supported by this server",
+		    conf.playback_max);
 	irc_motd_send(s);
 }
 

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "chathistory.h"
 #include "gw.h"
+#include "store.h"
 #include "textsafe.h"
 #include "numeric.h"
 
@@ -18,10 +21,13 @@
 /* A SEND on its way: what its answer needs to reach the client. */
 struct msg_sent {
 	unsigned	 sid;
+	struct link	*link;		/* lives until this is answered */
 	int		 notice;
 	char		*target;	/* as the client wrote it */
+	char		*name;		/* the chat name it went to */
 	char		*text;		/* as sent upstream */
 	char		*echo;		/* as the client sent it */
+	const struct store_msg *stored;	/* while it is shown */
 };
 
 static void	irc_msg_one(struct session *, const char *, const char *,
@@ -32,18 +38,25 @@ static void	irc_msg_tell(struct session *, const char *, const char *,
 static void	irc_msg_send(struct session *, const char *, const char *,
 		    const char *, int, const char *);
 static void	irc_msg_done(void *, enum up_result, char *);
-static void	irc_msg_echo(struct session *, struct msg_sent *);
+static void	irc_msg_echo(struct session *, struct msg_sent *,
+		    const struct store_msg *);
+static void	irc_msg_mirror(struct session *, void *);
 
-struct msg_delivery {
-	const char	*nick;
-	const char	*user;
+/* One message as lines to one client. */
+struct msg_lines {
+	const char	*tags;		/* "" or "@...; " */
+	const char	*from;		/* nick!user@host */
+	const char	*to;
+	const char	*lead;		/* "[12:34] " in replays, or "" */
 	const char	*text;
 	size_t		 len;
 	int		 action;
 };
-static void	irc_msg_pieces(struct session *, void *);
-static void	irc_msg_unshown(struct session *, void *);
+static void	irc_msg_show_one(struct session *, void *);
+static void	irc_msg_lines(struct session *, const struct msg_lines *);
 static size_t	irc_msg_no_ctcp(char *, size_t);
+static void	irc_msg_tags(struct session *, const struct store_msg *,
+		    const char *, char *, size_t);
 
 /* PRIVMSG target[,target] :text */
 void
@@ -162,8 +175,10 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 	int		 rc;
 
 	m->sid = s->id;
+	m->link = s->link;
 	m->notice = notice;
 	m->target = xstrdup(target);
+	m->name = xstrdup(name);
 	m->text = xstrdup(send);
 	m->echo = xstrdup(echo);
 	rc = link_send(s->link, name, send, strlen(send), irc_msg_done, m);
@@ -186,8 +201,9 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 }
 
 /*
- * What became of a SEND: delivered (echo-message shows it now), nobody of
- * that name (401), refused (the server's words) or lost in flight.
+ * What became of a SEND: delivered (stored for an account, shown on its
+ * other clients; echo-message shows it to the sender), nobody of that
+ * name (401), refused (the server's words) or lost in flight.
  */
 static void
 irc_msg_done(void *ctx, enum up_result r, char *why)
@@ -195,9 +211,16 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 	struct msg_sent	*m = ctx;
 	struct session	*s = session_find_id(m->sid);
 	const char	*what = m->notice ? "Notice" : "Message";
+	struct store_msg sm, *stored = NULL;
 
+	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
+	    m->text, strlen(m->text), &sm) == 0) {
+		stored = &sm;
+		m->stored = stored;
+		link_sessions(m->link, irc_msg_mirror, m);
+	}
 	if (s != NULL && r == UP_OK)
-		irc_msg_echo(s, m);
+		irc_msg_echo(s, m, stored);
 	else if (s != NULL && r == UP_UNKNOWN && !m->notice)
 		irc_send_num(s, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    m->target);
@@ -211,76 +234,184 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 		    log_escape(m->target, strlen(m->target)));
 	}
 	free(m->target);
+	free(m->name);
 	free(m->text);
 	free(m->echo);
 	free(m);
 }
 
+/* The account's other clients see what one of them sent. */
+static void
+irc_msg_mirror(struct session *s, void *arg)
+{
+	struct msg_sent	*m = arg;
+	struct msg_lines ml;
+	char		 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
+	char		 tags[IRC_TAGS_MAX];
+
+	if (s->id == m->sid)
+		return;
+	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
+	    upstream_host());
+	irc_msg_tags(s, m->stored, NULL, tags, sizeof tags);
+	account_shown(s, m->stored->msgid);
+	memset(&ml, 0, sizeof ml);
+	ml.tags = tags;
+	ml.from = from;
+	ml.to = m->target;
+	ml.lead = "";
+	ml.text = m->echo;
+	ml.len = strlen(m->echo);
+	irc_msg_lines(s, &ml);
+}
+
 /* SEND-OK: delivered. With echo-message the client sees it now. */
 static void
-irc_msg_echo(struct session *s, struct msg_sent *m)
+irc_msg_echo(struct session *s, struct msg_sent *m,
+    const struct store_msg *stored)
 {
-	char	tm[40];
+	char	tags[IRC_TAGS_MAX];
 
+	if (stored != NULL)
+		account_shown(s, stored->msgid);
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
-	if (s->caps & CAP_SERVER_TIME)
-		irc_send_raw(s, "@time=%s :%s!%s@%s %s %s :%s",
-		    irc_send_time_tag(tm, sizeof tm), s->nick, SNAME(s),
-		    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG",
-		    m->target, m->echo);
-	else
-		irc_send_raw(s, ":%s!%s@%s %s %s :%s", s->nick, SNAME(s),
-		    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG",
-		    m->target, m->echo);
+	irc_msg_tags(s, stored, NULL, tags, sizeof tags);
+	irc_send_raw(s, "%s:%s!%s@%s %s %s :%s", tags, s->nick, SNAME(s),
+	    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG", m->target,
+	    m->echo);
 }
 
 /*
- * DELIVERY user text -> PRIVMSG to each session of the link, in pieces
- * that fit 512 bytes and end on character boundaries. "* user text" from
- * user, or a well-formed CTCP ACTION, is an ACTION; any other \001 is
- * removed, so a chat user cannot start CTCP exchanges; what could drive
- * a terminal becomes U+FFFD (textsafe.c).
+ * DELIVERY user text: stored first when the link is an account's, then
+ * shown to each client of the link.
  */
 void
 irc_msg_delivery(struct link *l, const char *user, char *text, size_t len)
 {
-	struct msg_delivery	 d;
-	char			 nick[NICK_MAX + 1], *safe = NULL;
-	char			 stand[] = TEXTSAFE_REPL;
-	size_t			 ulen = strlen(user);
+	struct store_msg	m;
 
-	d.action = textsafe_is_action(text, len);
-	if (!d.action && len > 0 && (len = irc_msg_no_ctcp(text, len)) == 0) {
-		text = stand;		/* only \001s: never an empty line */
+	if (account_store_msg(l, STORE_IN, user, text, len, &m) == -1) {
+		memset(&m, 0, sizeof m);
+		m.dir = STORE_IN;
+		m.peer = user;
+		m.text = text;
+		m.text_len = len;
+	}
+	link_sessions(l, irc_msg_show_one, &m);
+}
+
+static void
+irc_msg_show_one(struct session *s, void *arg)
+{
+	irc_msg_show(s, arg, 0, NULL);
+}
+
+/* IRCv3 tags for a message line: batch, msgid, time; "" or "@...; ". */
+static void
+irc_msg_tags(struct session *s, const struct store_msg *m,
+    const char *batch, char *buf, size_t size)
+{
+	char	tm[40];
+	size_t	n = 0;
+
+	buf[0] = '\0';
+	if (batch != NULL)
+		n += (size_t)snprintf(buf + n, size - n, "%cbatch=%s",
+		    n ? ';' : '@', batch);
+	if (m != NULL && m->msgid[0] != '\0' &&
+	    (s->caps & CAP_MESSAGE_TAGS) && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%cmsgid=%s",
+		    n ? ';' : '@', m->msgid);
+	if ((s->caps & CAP_SERVER_TIME) && n < size) {
+		if (m != NULL && m->time_ms > 0)
+			chathistory_time_format(m->time_ms, tm, sizeof tm);
+		else
+			irc_send_time_tag(tm, sizeof tm);
+		n += (size_t)snprintf(buf + n, size - n, "%ctime=%s",
+		    n ? ';' : '@', tm);
+	}
+	if (n > 0 && n + 1 < size)
+		snprintf(buf + n, size - n, " ");
+}
+
+/*
+ * One message to s, live or replayed (then without server-time the time
+ * leads the text as "[HH:MM] "). A text from a chat user: "* user text"
+ * from user, or a well-formed CTCP ACTION, is an ACTION; any other \001
+ * is removed, so a chat user cannot start CTCP exchanges; what could
+ * drive a terminal becomes U+FFFD (textsafe.c).
+ */
+void
+irc_msg_show(struct session *s, const struct store_msg *m, int replay,
+    const char *batch)
+{
+	struct msg_lines	 ml;
+	char			 tags[IRC_TAGS_MAX], lead[16] = "";
+	char			 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
+	char			 peer[NICK_MAX + 1], who[TEXTSAFE_MAX(16) + 1];
+	char			*copy, *safe = NULL, stand[] = TEXTSAFE_REPL;
+	const char		*sender = m->dir == STORE_IN ? m->peer : SNAME(s);
+	size_t			 len = m->text_len, slen = strlen(sender);
+	time_t			 t;
+	struct tm		 tm;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, m->text, len);
+	copy[len] = '\0';
+	memset(&ml, 0, sizeof ml);
+	ml.text = copy;
+	ml.action = textsafe_is_action(copy, len);
+	if (!ml.action && len > 0 && (len = irc_msg_no_ctcp(copy, len)) == 0) {
+		ml.text = stand;	/* only \001s: never an empty line */
 		len = TEXTSAFE_REPL_LEN;
 	}
-	if (textsafe_text_span(text, len) < len) {
+	if (textsafe_text_span(ml.text, len) < len) {
 		safe = xmalloc(TEXTSAFE_MAX(len) + 1);
-		len = textsafe_text(safe, TEXTSAFE_MAX(len) + 1, text, len);
-		text = safe;
+		len = textsafe_text(safe, TEXTSAFE_MAX(len) + 1, ml.text, len);
+		ml.text = safe;
 	}
-	if (d.action) {				/* \1ACTION text\1 */
+	if (ml.action) {			/* \1ACTION text\1 */
 		len = len > 9 ? len - 9 : 0;
-		text += len > 0 ? 8 : 0;
-	} else if (len > ulen + 3 && text[0] == '*' && text[1] == ' ' &&
-	    strncmp(text + 2, user, ulen) == 0 && text[ulen + 2] == ' ') {
-		d.action = 1;
-		text += ulen + 3;
-		len -= ulen + 3;
+		ml.text += len > 0 ? 8 : 0;
+	} else if (len > slen + 3 && ml.text[0] == '*' && ml.text[1] == ' ' &&
+	    strncmp(ml.text + 2, sender, slen) == 0 &&
+	    ml.text[slen + 2] == ' ') {
+		ml.action = 1;
+		ml.text += slen + 3;
+		len -= slen + 3;
 	}
-	d.user = user;
-	d.text = text;
-	d.len = len;
-	if (names_from_upstream(user, nick, sizeof nick) == -1) {
-		log_warnx("DELIVERY from a name IRC cannot show: %s",
-		    log_escape(user, strlen(user)));
-		link_sessions(l, irc_msg_unshown, &d);
-	} else {
-		d.nick = nick;
-		link_sessions(l, irc_msg_pieces, &d);
+	ml.len = len;
+	if (names_from_upstream(m->peer, peer, sizeof peer) == -1) {
+		log_warnx("s%u: a message with a name IRC cannot show: %s",
+		    s->id, log_escape(m->peer, strlen(m->peer)));
+		textsafe_name(who, sizeof who, m->peer, strnlen(m->peer, 16));
+		irc_send_notice(s, "From a chat user whose name IRC cannot "
+		    "show (%s...): %.*s", who, (int)ml.len, ml.text);
+		goto done;
 	}
+	if (m->dir == STORE_IN)
+		snprintf(from, sizeof from, "%s!%s@%s", peer, m->peer,
+		    upstream_host());
+	else
+		snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
+		    upstream_host());
+	if (replay && !(s->caps & CAP_SERVER_TIME) && m->time_ms > 0) {
+		t = (time_t)(m->time_ms / 1000);
+		localtime_r(&t, &tm);
+		strftime(lead, sizeof lead, "[%H:%M] ", &tm);
+	}
+	irc_msg_tags(s, m, batch, tags, sizeof tags);
+	ml.tags = tags;
+	ml.from = from;
+	ml.to = m->dir == STORE_IN ? s->nick : peer;
+	ml.lead = lead;
+	irc_msg_lines(s, &ml);
+	if (m->msgid[0] != '\0')
+		account_shown(s, m->msgid);
+done:
 	free(safe);
+	free(copy);
 }
 
 /* The text without its \001s (in place); its new length. */
@@ -295,44 +426,27 @@ irc_msg_no_ctcp(char *text, size_t len)
 	return o;
 }
 
+/* In pieces that fit 512 bytes and end on character boundaries. */
 static void
-irc_msg_unshown(struct session *s, void *arg)
+irc_msg_lines(struct session *s, const struct msg_lines *ml)
 {
-	struct msg_delivery	*d = arg;
-	char			 who[TEXTSAFE_MAX(16) + 1];
+	const char	*text = ml->text;
+	size_t		 len = ml->len, fixed, max, piece, next;
+	int		 first = 1;
 
-	textsafe_name(who, sizeof who, d->user, strnlen(d->user, 16));
-	irc_send_notice(s, "From a chat user whose name IRC cannot show "
-	    "(%s...): %.*s", who, (int)d->len, d->text);
-}
-
-static void
-irc_msg_pieces(struct session *s, void *arg)
-{
-	struct msg_delivery	*d = arg;
-	const char		*text = d->text;
-	size_t			 len = d->len;
-	char			 tags[64] = "", tm[40];
-	size_t			 fixed, max, piece, next;
-	int			 first = 1;
-
-	if (s->caps & CAP_SERVER_TIME)
-		snprintf(tags, sizeof tags, "@time=%s ",
-		    irc_send_time_tag(tm, sizeof tm));
-	/* ":nick!user@host PRIVMSG me :" + CR LF (+ "\1ACTION " "\1") */
-	fixed = 1 + strlen(d->nick) + 1 + strlen(d->user) + 1 +
-	    strlen(upstream_host()) + 9 + strlen(s->nick) + 2 + 2 +
-	    (d->action ? 9 : 0);
+	/* ":from PRIVMSG to :" + CR LF (+ "\1ACTION " "\1") + lead */
+	fixed = 1 + strlen(ml->from) + 9 + strlen(ml->to) + 2 + 2 +
+	    (ml->action ? 9 : 0) + strlen(ml->lead);
 	max = fixed + 32 < IRC_LINE_MAX ? IRC_LINE_MAX - fixed : 32;
 	while ((len > 0 || first) && !(s->flags & SESSION_DEAD)) {
-		first = 0;
 		piece = len > 0 ? irc_split(text, len, max, &next) : 0;
 		if (len == 0)
 			next = 0;
-		irc_send_raw(s, "%s:%s!%s@%s PRIVMSG %s :%s%.*s%s", tags,
-		    d->nick, d->user, upstream_host(), s->nick,
-		    d->action ? "\001ACTION " : "", (int)piece, text,
-		    d->action ? "\001" : "");
+		irc_send_raw(s, "%s:%s PRIVMSG %s :%s%s%.*s%s", ml->tags,
+		    ml->from, ml->to, ml->action ? "\001ACTION " : "",
+		    first ? ml->lead : "", (int)piece, text,
+		    ml->action ? "\001" : "");
+		first = 0;
 		text += next;
 		len -= next;
 	}

@@ -5,7 +5,9 @@
  * a lost connection retries with backoff and jitter), the messages held
  * while the connection is away, NICK as a second login that replaces the
  * first (make before break), eviction handling with upbind.c, and the
- * shared presence poll. A link closes when its last session goes.
+ * shared presence poll. An ephemeral link closes when its last session
+ * goes; an account's link (link_new_fixed) stays logged in without any,
+ * keeps its one name (no candidates) and is closed by link_close_all().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,8 @@
 #define LINK_DEAD	0x01	/* closing; the reaper frees */
 #define LINK_LOGGED_IN	0x02	/* the first login is done */
 #define LINK_AWAY	0x04	/* upstream lost, logging in again */
+#define LINK_FIXED	0x08	/* an account: its name only, stays up */
+#define LINK_TAKEN	0x10	/* FIXED: told that its name is in use */
 
 #define EVICT_JUDGE_MS	300	/* then see whether the others survived */
 #define EVICT_MAX	3	/* evictions before timers stop retrying */
@@ -64,6 +68,7 @@ struct link {
 	struct session	**sess;
 	unsigned	 nsess, cap;
 	unsigned	 nthrottled;
+	void		*data;		/* the layer above's */
 	struct link	*prev, *next;	/* every live link */
 };
 
@@ -102,6 +107,8 @@ static void	link_connected(struct link *, struct upstream *);
 static void	link_welcome(struct link *);
 static void	link_again(struct link *, const char *);
 static void	link_refused_name(struct link *, const char *,
+		    enum chat_type);
+static void	link_fixed_refused(struct link *, const char *,
 		    enum chat_type);
 static void	link_lost(struct link *, struct upstream *, const char *);
 static void	link_backoff(struct link *);
@@ -177,6 +184,87 @@ link_new(struct session *s, const char *base, const char *refused, int why)
 	return l;
 }
 
+/*
+ * An account's identity: logs in as name now, with no session attached,
+ * and stays logged in (reconnecting as usual) until link_close_all().
+ * A name in use upstream is retried with backoff, never replaced.
+ */
+struct link *
+link_new_fixed(const char *name, unsigned id, void *data)
+{
+	struct link	*l;
+
+	l = xcalloc(1, sizeof *l);
+	l->id = id;
+	l->flags = LINK_FIXED | LINK_LOGGED_IN | LINK_AWAY;
+	l->data = data;
+	l->reaper = event_new(ev_base, -1, 0, link_on_reap, l);
+	l->retry = event_new(ev_base, -1, 0, link_on_retry, l);
+	l->grace = event_new(ev_base, -1, 0, link_on_grace, l);
+	snprintf(l->name, sizeof l->name, "%s", name);
+	snprintf(l->base, sizeof l->base, "%s", name);
+	snprintf(l->why, sizeof l->why, "not logged in yet");
+	DL_APPEND(links, l);
+	link_try(l);
+	return l;
+}
+
+/* What the layer above hung on l (link_new_fixed). */
+void *
+link_data(struct link *l)
+{
+	return l->data;
+}
+
+/* Sessions attached now. */
+unsigned
+link_nsessions(struct link *l)
+{
+	return l->nsess;
+}
+
+/* Attach s to a live link; it hears everything from now on. */
+void
+link_attach(struct link *l, struct session *s)
+{
+	if (l->nsess == l->cap) {
+		l->cap = l->cap == 0 ? 2 : l->cap * 2;
+		l->sess = reallocarray(l->sess, l->cap, sizeof *l->sess);
+		if (l->sess == NULL)
+			fatal("link_attach");
+	}
+	l->sess[l->nsess++] = s;
+	s->link = l;
+	if (s->flags & SESSION_THROTTLED)
+		link_throttle(l, 1);
+}
+
+/*
+ * Why l cannot send now ("" when it can): for a client that attaches
+ * while the chat server connection is down or the name is taken.
+ */
+const char *
+link_trouble(struct link *l)
+{
+	return (l->flags & LINK_AWAY) ? l->why : "";
+}
+
+/*
+ * Close every link, persistent ones too (shutdown), each after taking
+ * what its server had already sent.
+ */
+void
+link_close_all(void)
+{
+	struct link	*l;
+
+	while ((l = links) != NULL) {
+		if (l->up != NULL)
+			upstream_drain(l->up);
+		link_close(l);
+	}
+}
+
 /* s goes: it no longer hears of l; the last one closes l. */
 void
 link_detach(struct link *l, struct session *s)
@@ -194,7 +282,7 @@ link_detach(struct link *l, struct session *s)
 	if (l->nick_sid == s->id)
 		l->nick_sid = 0;
 	s->link = NULL;
-	if (l->nsess == 0)
+	if (l->nsess == 0 && !(l->flags & LINK_FIXED))
 		link_close(l);
 }
 
@@ -445,7 +533,7 @@ link_welcome(struct link *l)
 static void
 link_again(struct link *l, const char *name)
 {
-	l->flags &= ~LINK_AWAY;
+	l->flags &= ~(LINK_AWAY | LINK_TAKEN);
 	l->tries = 0;
 	log_info("s%u: logged in again as %s", l->id, name);
 	if (strcmp(name, l->name) != 0) {
@@ -531,6 +619,10 @@ link_refused_name(struct link *l, const char *name, enum chat_type t)
 
 	log_info(again ? "s%u: login again as %s refused: %s" :
 	    "s%u: login as %s refused: %s", l->id, name, chat_type_name(t));
+	if (l->flags & LINK_FIXED) {
+		link_fixed_refused(l, name, t);
+		return;
+	}
 	if (t == CHAT_BUSY) {
 		if (again) {
 			link_backoff(l);
@@ -554,6 +646,31 @@ link_refused_name(struct link *l, const char *name, enum chat_type t)
 		l->attempt = 0;
 		link_backoff(l);
 	}
+}
+
+/*
+ * An account's name refused: it keeps the name and tries again later;
+ * its clients hear once why (and each new one on attach).
+ */
+static void
+link_fixed_refused(struct link *l, const char *name, enum chat_type t)
+{
+	if (t == CHAT_BUSY)
+		snprintf(l->why, sizeof l->why, "the chat server is full");
+	else if (t == CHAT_IN_USE)
+		snprintf(l->why, sizeof l->why, "the chat name %s is in use "
+		    "on the chat server; the gateway keeps trying to log in "
+		    "as %s", name, name);
+	else
+		snprintf(l->why, sizeof l->why, "the chat server refused the "
+		    "name %s", name);
+	if (!(l->flags & LINK_TAKEN)) {
+		l->flags |= LINK_TAKEN;
+		link_notice(l, "Cannot log in to the chat server: %s.",
+		    l->why);
+	}
+	if (!(l->flags & LINK_DEAD))
+		link_backoff(l);
 }
 
 static void
@@ -903,6 +1020,8 @@ link_nick_swap(struct link *l, struct upstream *u, const char *name)
 	names_login_base(nick, l->base, sizeof l->base);
 	n.was_name = was_name;
 	n.nick = nick;
+	if (hooks.renamed != NULL)
+		hooks.renamed(l, name);
 	link_sessions(l, link_nick_one, &n);
 	if ((l->flags & LINK_DEAD) || old == NULL)
 		return;

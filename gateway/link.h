@@ -22,12 +22,20 @@ struct link_hooks {
 	void	(*welcome)(struct session *);
 	/* a DELIVERY: once per link, for its sessions */
 	void	(*delivery)(struct link *, const char *, char *, size_t);
+	/* NICK: the link logs in under a new name from now on */
+	void	(*renamed)(struct link *, const char *);
 };
 
 void		 link_set_hooks(const struct link_hooks *);
 void		 link_init(void);
 void		 link_shutdown(void);
 struct link	*link_new(struct session *, const char *, const char *, int);
+struct link	*link_new_fixed(const char *, unsigned, void *);
+void		 link_close_all(void);
+void		*link_data(struct link *);
+unsigned	 link_nsessions(struct link *);
+const char	*link_trouble(struct link *);
+void		 link_attach(struct link *, struct session *);
 void		 link_detach(struct link *, struct session *);
 void		 link_sessions(struct link *,
 		    void (*)(struct session *, void *), void *);

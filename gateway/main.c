@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "account_cli.h"
 #include "gw.h"
 
 static struct event	*ev_term, *ev_int, *ev_stop;
@@ -64,6 +65,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: shutting down", (int)sig);
 	listener_stop();
 	session_close_all("Server shutting down");
+	gw_stop();
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
 	    NULL);
 	event_add(ev_stop, &tv);
@@ -80,11 +82,57 @@ main_on_stop_check(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(ev_base);
 }
 
+/*
+ * --add-user NAME, --del-user NAME, --passwd NAME, --list-users: an
+ * account action instead of the daemon. They leave argv, the rest is
+ * options as usual (--db among them). Returns the argument count left.
+ */
+static int
+main_account_action(int argc, char **argv, const char **op,
+    const char **name)
+{
+	static const char	*ops[] = { "add-user", "del-user", "passwd" };
+	int			 i, j, n = 1;
+	size_t			 k;
+
+	for (i = 1; i < argc; i++) {
+		for (k = 0, j = 0; k < sizeof ops / sizeof ops[0]; k++)
+			if (strncmp(argv[i], "--", 2) == 0 &&
+			    strcmp(argv[i] + 2, ops[k]) == 0 && i + 1 < argc) {
+				*op = ops[k];
+				*name = argv[++i];
+				j = 1;
+			}
+		if (!j && strcmp(argv[i], "--list-users") == 0) {
+			*op = "list-users";
+			j = 1;
+		}
+		if (!j)
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
+	const char	*op = NULL, *name = "";
+	int		 rc;
+
+	argc = main_account_action(argc, argv, &op, &name);
 	if (conf_parse_args(argc, argv) == -1)
 		return 1;
+	if (op != NULL) {
+		if (conf.db == NULL) {
+			fprintf(stderr, "chatircd: --%s needs --db FILE\n", op);
+			conf_free();
+			return 1;
+		}
+		rc = account_cli_run(conf.db, op, name);
+		conf_free();
+		return rc;
+	}
 	if (conf.check_only) {
 		fprintf(stderr, "chatircd: configuration OK\n");
 		conf_free();

@@ -19,6 +19,11 @@
 #define CAP_CAP_NOTIFY		0x10
 #define CAP_USERHOST_NAMES	0x20
 #define CAP_STANDARD_REPLIES	0x40
+#define CAP_BATCH		0x80
+#define CAP_CHATHISTORY		0x100	/* draft/chathistory */
+#define CAP_READ_MARKER		0x200	/* draft/read-marker */
+#define CAP_LABELED		0x400	/* labeled-response */
+#define CAP_SASL		0x800
 
 #define SESSION_REGISTERED	0x01	/* 001 sent */
 #define SESSION_DEAD		0x02	/* closing; the reaper frees */
@@ -32,6 +37,7 @@
 
 struct link;
 struct control;
+struct account_sess;
 
 struct session {
 	unsigned		 id;
@@ -51,6 +57,7 @@ struct session {
 	/* the layers above keep theirs here; this layer never reads them */
 	struct link		*link;
 	struct control		*ctl;
+	struct account_sess	*acct;
 };
 
 /* What the session layer tells the layers above. */

@@ -400,6 +400,26 @@ upstream_who(struct upstream *u, int probe, up_done_fn *done, void *ctx)
 	return 0;
 }
 
+/*
+ * Before a planned close (shutdown): take what the server already sent
+ * and the kernel holds, so a DELIVERY it counts as done is not dropped.
+ */
+void
+upstream_drain(struct upstream *u)
+{
+	struct evbuffer	*in;
+	evutil_socket_t	 fd;
+	int		 i;
+
+	if (u->closed || (fd = bufferevent_getfd(u->bev)) == -1)
+		return;
+	in = bufferevent_get_input(u->bev);
+	for (i = 0; i < 64 && evbuffer_read(in, fd, 65536) > 0; i++)
+		;
+	u->paused = 0;
+	up_process(u);
+}
+
 /* Stop (on) or resume reading, for the owner's slow client. */
 void
 upstream_pause(struct upstream *u, int on)

@@ -20,7 +20,8 @@ LAYERS = [
     ("irc-side", 1, ["session", "irc_send", "listener"]),
     ("chat-side", 1, ["upstream", "upbind"]),
     ("link", 2, ["link", "presence"]),
-    ("irc-meaning", 3, ["gw", "irc_cmd", "irc_cmd_login", "irc_cmd_msg",
+    ("irc-meaning", 3, ["gw", "account", "irc_cmd", "irc_cmd_history",
+                        "irc_cmd_login", "irc_cmd_msg",
                         "irc_cmd_query", "irc_cmd_chan", "control"]),
     ("main", 4, ["main"]),
 ]

@@ -1,0 +1,557 @@
+/*
+ * The bouncer (--db): accounts from the store, each a link that stays
+ * logged in upstream whether or not an IRC client is attached; who a
+ * client is (PASS NAME[@CLIENT]:PASSWORD, USER NAME@CLIENT, SASL PLAIN);
+ * attaching a client to its account's link; and the store's part of
+ * every message: written before any client sees it, replayed on attach.
+ * Without --db none of this runs and chatircd is a plain gateway.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <uthash.h>
+
+#include "gw.h"
+#include "numeric.h"
+#include "store.h"
+
+#define AUTH_DELAY_MS	1000	/* before a refused client is closed */
+#define PURGE_EVERY_MS	60000	/* retention, a batch at a time */
+#define PURGE_BATCH	500
+#define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
+#define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
+
+struct account {
+	char		 name[STORE_NAME_MAX + 1];
+	struct link	*link;
+	UT_hash_handle	 hh;
+};
+
+/* A client's credentials and its place in the history. */
+struct account_sess {
+	struct account	*acct;		/* once authenticated */
+	char		*pass;		/* PASS, until registration */
+	char		 user[STORE_NAME_MAX + STORE_CLIENT_MAX + 2];
+	char		 client[STORE_CLIENT_MAX + 1];
+	char		 last[STORE_MSGID_SIZE];	/* newest one shown */
+	struct event	*refuse;	/* closes a refused client */
+	char		 why[64];
+	int		 sasl;		/* AUTHENTICATE PLAIN under way */
+	int		 told;		/* 900 sent (SASL) */
+	char		*sasl_buf;	/* base64 so far */
+	size_t		 sasl_len;
+};
+
+struct playback {
+	struct session	*s;
+	int		 n;
+};
+
+static struct store	*st;
+static struct account	*accounts;
+static struct event	*purge_ev;
+
+static struct account_sess *account_sess(struct session *);
+static struct account	*account_find(const char *);
+static void	account_add(void *, const char *, const char *);
+static int	account_check(struct session *, const char *, const char *);
+static void	account_refuse(struct session *, int, const char *);
+static void	account_on_refuse(evutil_socket_t, short, void *);
+static void	account_on_purge(evutil_socket_t, short, void *);
+static void	account_attach(struct session *);
+static void	account_playback(struct session *);
+static void	account_replay_one(void *, const struct store_msg *);
+static int	account_split(const char *, char *, size_t, char *, size_t);
+static void	account_sasl_done(struct session *);
+
+/* 1 when chatircd runs as a bouncer (--db). */
+int
+account_enabled(void)
+{
+	return st != NULL;
+}
+
+/* The store, for the history commands (NULL without --db). */
+struct store *
+account_store(void)
+{
+	return st;
+}
+
+/* Open the store and log every account in upstream. */
+void
+account_init(void)
+{
+	char		 err[256];
+	struct timeval	 tv = { PURGE_EVERY_MS / 1000, 0 };
+
+	if (conf.db == NULL)
+		return;
+	if (sodium_init() == -1)
+		fatalx("libsodium cannot start");
+	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
+		fatalx("db %s: %s", conf.db, err);
+	if (store_user_list(st, account_add, NULL) == -1)
+		fatalx("db %s: %s", conf.db, store_error(st));
+	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
+	    conf.db);
+	purge_ev = event_new(ev_base, -1, EV_PERSIST, account_on_purge, NULL);
+	event_add(purge_ev, &tv);
+}
+
+/* Close the store (after every link closed). */
+void
+account_shutdown(void)
+{
+	struct account	*a, *tmp;
+
+	HASH_ITER(hh, accounts, a, tmp) {
+		HASH_DEL(accounts, a);
+		free(a);
+	}
+	if (purge_ev != NULL)
+		event_free(purge_ev);
+	purge_ev = NULL;
+	if (st != NULL)
+		store_close(st);
+	st = NULL;
+}
+
+static void
+account_add(void *ctx, const char *name, const char *chat_name)
+{
+	struct account	*a = xcalloc(1, sizeof *a);
+	static unsigned	 id = 1000000;	/* apart from session ids */
+
+	(void)ctx;
+	snprintf(a->name, sizeof a->name, "%s", name);
+	HASH_ADD_STR(accounts, name, a);
+	a->link = link_new_fixed(chat_name, ++id, a);
+}
+
+static struct account *
+account_find(const char *name)
+{
+	struct account	*a;
+
+	HASH_FIND_STR(accounts, name, a);
+	return a;
+}
+
+/* The account behind a link, or NULL for a plain gateway session. */
+const char *
+account_of(struct link *l)
+{
+	struct account	*a;
+
+	if (st == NULL || l == NULL || (a = link_data(l)) == NULL)
+		return NULL;
+	return a->name;
+}
+
+static struct account_sess *
+account_sess(struct session *s)
+{
+	if (s->acct == NULL)
+		s->acct = xcalloc(1, sizeof *s->acct);
+	return s->acct;
+}
+
+/* The session is closing: its place in the history is kept now. */
+void
+account_detach(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+
+	if (as == NULL || as->acct == NULL || as->last[0] == '\0')
+		return;
+	if (store_seen(st, as->acct->name, as->client, as->last) == -1)
+		log_warnx("s%u: playback position: %s", s->id,
+		    store_error(st));
+	as->last[0] = '\0';
+}
+
+/* The session is freed: so is what it kept here. */
+void
+account_free(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+
+	if (as == NULL)
+		return;
+	if (as->refuse != NULL)
+		event_free(as->refuse);
+	if (as->pass != NULL)
+		sodium_memzero(as->pass, strlen(as->pass));
+	free(as->pass);
+	free(as->sasl_buf);
+	free(as);
+	s->acct = NULL;
+}
+
+/* PASS: kept until registration decides (a gateway without --db: no use). */
+void
+account_pass(struct session *s, const char *pass)
+{
+	struct account_sess	*as = account_sess(s);
+
+	if (as->pass != NULL) {
+		sodium_memzero(as->pass, strlen(as->pass));
+		free(as->pass);
+	}
+	as->pass = xstrndup(pass, STORE_NAME_MAX + STORE_CLIENT_MAX +
+	    STORE_PASS_MAX + 3);
+}
+
+/* USER NAME[@CLIENT]: who, when PASS holds only the password. */
+void
+account_user(struct session *s, const char *user)
+{
+	snprintf(account_sess(s)->user, sizeof account_sess(s)->user, "%s",
+	    user);
+}
+
+/* "NAME@CLIENT" into its parts; -1 if either is not allowed. */
+static int
+account_split(const char *who, char *name, size_t nsize, char *client,
+    size_t csize)
+{
+	size_t		 n = strcspn(who, "@");
+	const char	*c = who[n] == '@' ? who + n + 1 : "";
+
+	if (n == 0 || n >= nsize || strlen(c) >= csize ||
+	    c[strspn(c, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-")] != '\0')
+		return -1;
+	memcpy(name, who, n);
+	name[n] = '\0';
+	snprintf(client, csize, "%s", c);
+	return 0;
+}
+
+/* Check who ("NAME[@CLIENT]") and password; 0 and the session knows. */
+static int
+account_check(struct session *s, const char *who, const char *password)
+{
+	struct account_sess	*as = account_sess(s);
+	char			 name[STORE_NAME_MAX + 1];
+	char			 client[STORE_CLIENT_MAX + 1];
+	struct account		*a;
+	enum store_check	 r;
+
+	if (account_split(who, name, sizeof name, client,
+	    sizeof client) == -1) {
+		log_info("s%u: login refused: bad account or client name",
+		    s->id);
+		return -1;
+	}
+	r = store_user_check(st, name, password);
+	if (r == STORE_CHECK_ERROR)
+		log_warnx("s%u: account check: %s", s->id, store_error(st));
+	if (r != STORE_CHECK_OK || (a = account_find(name)) == NULL) {
+		log_info("s%u: login as %s refused: %s", s->id,
+		    log_escape(name, strlen(name)),
+		    r == STORE_CHECK_NO_USER ? "no such account" :
+		    "wrong password");
+		return -1;
+	}
+	as->acct = a;
+	snprintf(as->client, sizeof as->client, "%s", client);
+	log_info("s%u: account %s%s%s", s->id, a->name,
+	    client[0] != '\0' ? ", client " : "", client);
+	return 0;
+}
+
+/*
+ * A client that may not in: the numeric now, the close a moment later
+ * (guessing costs time); its input waits meanwhile.
+ */
+static void
+account_refuse(struct session *s, int num, const char *text)
+{
+	struct account_sess	*as = account_sess(s);
+
+	if (as->refuse != NULL)
+		return;
+	irc_send_num(s, num, ":%s", text);
+	snprintf(as->why, sizeof as->why, "%s", text);
+	s->flags |= SESSION_LOGGING_IN;
+	as->refuse = event_new(ev_base, -1, 0, account_on_refuse, s);
+	core_timer_ms(as->refuse, AUTH_DELAY_MS);
+}
+
+static void
+account_on_refuse(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)what;
+	session_close(s, s->acct->why);
+}
+
+/*
+ * NICK, USER and CAP END are in. 0: no account here, log in as a plain
+ * gateway session. 1: handled (attached to the account, or refused).
+ */
+int
+account_register(struct session *s)
+{
+	struct account_sess	*as;
+	char			*colon;
+	int			 ok;
+
+	if (st == NULL)
+		return 0;
+	as = account_sess(s);
+	if (as->refuse != NULL)
+		return 1;
+	if (as->acct == NULL && as->pass != NULL) {
+		colon = strchr(as->pass, ':');
+		if (colon != NULL) {
+			*colon = '\0';
+			ok = account_check(s, as->pass, colon + 1) == 0;
+		} else
+			ok = account_check(s, as->user, as->pass) == 0;
+		sodium_memzero(as->pass, strlen(as->pass) + (colon ? 1 : 0));
+		if (colon != NULL)
+			sodium_memzero(colon + 1, strlen(colon + 1));
+		if (!ok) {
+			account_refuse(s, ERR_PASSWDMISMATCH,
+			    "Password incorrect");
+			return 1;
+		}
+	}
+	if (as->acct != NULL) {
+		account_attach(s);
+		return 1;
+	}
+	if (conf.allow_anonymous)
+		return 0;
+	account_refuse(s, ERR_PASSWDMISMATCH, "Password required: PASS "
+	    "account:password, or SASL PLAIN (this gateway has accounts)");
+	return 1;
+}
+
+/* Registration done for an account: the client joins its link. */
+static void
+account_attach(struct session *s)
+{
+	struct account	*a = s->acct->acct;
+	const char	*trouble;
+
+	if (link_nsessions(a->link) >= (unsigned)conf.max_attach) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "Too many clients "
+		    "attached to this account (max-attach)");
+		return;
+	}
+	link_attach(a->link, s);
+	if (!s->acct->told)
+		irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now "
+		    "logged in as %s", s->want, SNAME(s), s->host, a->name,
+		    a->name);
+	s->flags |= SESSION_LOGGING_IN;		/* as a login would */
+	irc_login_ok(s);
+	if (s->flags & SESSION_DEAD)
+		return;
+	trouble = link_trouble(a->link);
+	if (trouble[0] != '\0')
+		irc_send_notice(s, "Not connected to the chat server now (%s). "
+		    "Messages you send are held (up to %lld) and sent once it "
+		    "is back.", trouble, conf.hold_max);
+	log_info("s%u: attached to account %s (%u clients)", s->id, a->name,
+	    link_nsessions(a->link));
+	account_playback(s);
+}
+
+/*
+ * What came while this client was away, unless it asks for history
+ * itself (draft/chathistory): oldest first, at most playback-max.
+ */
+static void
+account_playback(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+	struct playback		 pb = { s, 0 };
+	long long		 left = 0;
+
+	if (s->caps & CAP_CHATHISTORY)
+		return;
+	if (store_unseen(st, as->acct->name, as->client,
+	    (int)conf.playback_max, account_replay_one, &pb, &left) == -1) {
+		log_warnx("s%u: playback: %s", s->id, store_error(st));
+		return;
+	}
+	if (left > 0 && !(s->flags & SESSION_DEAD))
+		irc_send_notice(s, "%lld older messages were not replayed "
+		    "(playback-max %lld).", left, conf.playback_max);
+	if (pb.n > 0 && !(s->flags & SESSION_DEAD))
+		log_info("s%u: replayed %d messages", s->id, pb.n);
+}
+
+static void
+account_replay_one(void *ctx, const struct store_msg *m)
+{
+	struct playback	*pb = ctx;
+
+	if (pb->s->flags & SESSION_DEAD)
+		return;
+	irc_msg_show(pb->s, m, 1, NULL);
+	pb->n++;
+}
+
+/* A message was shown to s: its place in the history moves there. */
+void
+account_shown(struct session *s, const char *msgid)
+{
+	if (s->acct != NULL && s->acct->acct != NULL)
+		snprintf(s->acct->last, sizeof s->acct->last, "%s", msgid);
+}
+
+/*
+ * Store a message of link l before anyone sees it: 0 and *out, or -1
+ * (not an account's link, or the store failed: logged).
+ */
+int
+account_store_msg(struct link *l, enum store_dir dir, const char *peer,
+    const char *text, size_t len, struct store_msg *out)
+{
+	const char		*name = account_of(l);
+	struct store_stamp	 stamp;
+
+	if (name == NULL)
+		return -1;
+	if (store_msg_add(st, name, dir, peer, text, len, core_wall_ms(),
+	    &stamp) == -1) {
+		log_warnx("account %s: message not stored: %s", name,
+		    store_error(st));
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(out->msgid, stamp.msgid, sizeof out->msgid);
+	out->time_ms = stamp.time_ms;
+	out->dir = dir;
+	out->peer = peer;
+	out->text = text;
+	out->text_len = len;
+	return 0;
+}
+
+/* NICK on an account's link: its chat name from now on. */
+void
+account_renamed(struct link *l, const char *name)
+{
+	const char	*a = account_of(l);
+
+	if (a != NULL && store_user_set_chat_name(st, a, name) == -1)
+		log_warnx("account %s: chat name not saved: %s", a,
+		    store_error(st));
+}
+
+static void
+account_on_purge(evutil_socket_t fd, short what, void *arg)
+{
+	int	more;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	do
+		more = store_purge(st, core_wall_ms(),
+		    conf.history_max_age * 86400, conf.history_max,
+		    PURGE_BATCH);
+	while (more == 1 && 0);		/* one batch per tick: no stall */
+	if (more == -1)
+		log_warnx("retention purge: %s", store_error(st));
+}
+
+/* AUTHENTICATE (IRCv3 sasl, PLAIN only). */
+void
+account_authenticate(struct session *s, const char *arg)
+{
+	struct account_sess	*as = account_sess(s);
+	size_t			 n = strlen(arg);
+
+	if (st == NULL || (s->flags & SESSION_REGISTERED)) {
+		irc_send_num(s, ERR_SASLFAIL, ":SASL authentication failed");
+		return;
+	}
+	if (strcmp(arg, "*") == 0) {
+		as->sasl = 0;
+		irc_send_num(s, ERR_SASLABORTED, ":SASL authentication "
+		    "aborted");
+		return;
+	}
+	if (!as->sasl) {
+		if (strcasecmp(arg, "PLAIN") != 0) {
+			irc_send_num(s, RPL_SASLMECHS, "PLAIN :are available "
+			    "SASL mechanisms");
+			irc_send_num(s, ERR_SASLFAIL, ":SASL authentication "
+			    "failed");
+			return;
+		}
+		as->sasl = 1;
+		as->sasl_len = 0;
+		irc_send_raw(s, "AUTHENTICATE +");
+		return;
+	}
+	if (strcmp(arg, "+") != 0) {
+		if (as->sasl_len + n > SASL_MAX * 4 / 3 + 4) {
+			as->sasl = 0;
+			irc_send_num(s, ERR_SASLTOOLONG, ":SASL message too "
+			    "long");
+			return;
+		}
+		as->sasl_buf = realloc(as->sasl_buf, as->sasl_len + n + 1);
+		if (as->sasl_buf == NULL)
+			fatal("account_authenticate");
+		memcpy(as->sasl_buf + as->sasl_len, arg, n + 1);
+		as->sasl_len += n;
+	}
+	if (n == SASL_CHUNK)
+		return;			/* more follows */
+	account_sasl_done(s);
+}
+
+/* The whole PLAIN message is in: authzid NUL authcid NUL password. */
+static void
+account_sasl_done(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+	unsigned char		 msg[SASL_MAX + 1];
+	size_t			 len = 0, a, b;
+	const char		*who;
+	int			 ok = 0;
+
+	as->sasl = 0;
+	if (as->sasl_len > 0 && sodium_base642bin(msg, SASL_MAX,
+	    as->sasl_buf, as->sasl_len, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0) {
+		msg[len] = '\0';
+		a = strnlen((char *)msg, len);
+		b = a < len ? strnlen((char *)msg + a + 1, len - a - 1) : 0;
+		if (a < len && a + 1 + b < len) {
+			who = (char *)msg + a + 1;	/* authcid */
+			if (*who == '\0')
+				who = (char *)msg;
+			ok = account_check(s, who, (char *)msg + a + b + 2) ==
+			    0;
+		}
+	}
+	sodium_memzero(msg, sizeof msg);
+	if (as->sasl_buf != NULL)
+		sodium_memzero(as->sasl_buf, as->sasl_len);
+	as->sasl_len = 0;
+	if (!ok) {
+		account_refuse(s, ERR_SASLFAIL, "SASL authentication failed");
+		return;
+	}
+	irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now logged in "
+	    "as %s", s->nick, as->acct->name, s->host, as->acct->name,
+	    as->acct->name);
+	irc_send_num(s, RPL_SASLSUCCESS, ":SASL authentication successful");
+	as->told = 1;
+}
