@@ -20,6 +20,7 @@
 
 #define AUTH_DELAY_MS	1000	/* before a refused client is closed */
 #define PURGE_EVERY_MS	60000	/* retention, a batch at a time */
+#define PURGE_SOON_MS	100	/* the next batch, while more is due */
 #define PURGE_BATCH	500
 #define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
 #define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
@@ -86,7 +87,6 @@ void
 account_init(void)
 {
 	char		 err[256];
-	struct timeval	 tv = { PURGE_EVERY_MS / 1000, 0 };
 
 	if (conf.db == NULL)
 		return;
@@ -98,8 +98,8 @@ account_init(void)
 		fatalx("db %s: %s", conf.db, store_error(st));
 	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
 	    conf.db);
-	purge_ev = event_new(ev_base, -1, EV_PERSIST, account_on_purge, NULL);
-	event_add(purge_ev, &tv);
+	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
+	core_timer_ms(purge_ev, PURGE_SOON_MS);
 }
 
 /* Close the store (after every link closed). */
@@ -202,8 +202,8 @@ account_pass(struct session *s, const char *pass)
 		sodium_memzero(as->pass, strlen(as->pass));
 		free(as->pass);
 	}
-	as->pass = xstrndup(pass, STORE_NAME_MAX + STORE_CLIENT_MAX +
-	    STORE_PASS_MAX + 3);
+	as->pass = xstrndup(pass, strnlen(pass, STORE_NAME_MAX +
+	    STORE_CLIENT_MAX + STORE_PASS_MAX + 3));
 }
 
 /* USER NAME[@CLIENT]: who, when PASS holds only the password. */
@@ -451,6 +451,10 @@ account_renamed(struct link *l, const char *name)
 		    store_error(st));
 }
 
+/*
+ * Retention: one bounded batch per turn (about a millisecond), the next
+ * soon while more is due, else a minute later; the loop never stalls.
+ */
 static void
 account_on_purge(evutil_socket_t fd, short what, void *arg)
 {
@@ -459,13 +463,11 @@ account_on_purge(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	do
-		more = store_purge(st, core_wall_ms(),
-		    conf.history_max_age * 86400, conf.history_max,
-		    PURGE_BATCH);
-	while (more == 1 && 0);		/* one batch per tick: no stall */
+	more = store_purge(st, core_wall_ms(), conf.history_max_age * 86400,
+	    conf.history_max, PURGE_BATCH);
 	if (more == -1)
 		log_warnx("retention purge: %s", store_error(st));
+	core_timer_ms(purge_ev, more == 1 ? PURGE_SOON_MS : PURGE_EVERY_MS);
 }
 
 /* AUTHENTICATE (IRCv3 sasl, PLAIN only). */

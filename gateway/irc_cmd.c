@@ -54,6 +54,7 @@ static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
 };
 
 static int	irc_cmd_compare(const void *, const void *);
+static const char *irc_cmd_label(struct irc_msg *);
 
 static int
 irc_cmd_compare(const void *key, const void *row)
@@ -84,6 +85,7 @@ irc_cmd_dispatch(struct session *s, char *line, size_t len)
 	}
 	c = bsearch(m.command, irc_cmds, sizeof irc_cmds / sizeof irc_cmds[0],
 	    sizeof irc_cmds[0], irc_cmd_compare);
+	irc_label_begin(s, irc_cmd_label(&m));
 	if (c == NULL)
 		irc_send_num(s, ERR_UNKNOWNCOMMAND, "%s :Unknown command",
 		    m.command);
@@ -94,4 +96,17 @@ irc_cmd_dispatch(struct session *s, char *line, size_t len)
 		    "%s :Not enough parameters", c->name);
 	else
 		c->fn(s, &m);
+	irc_label_end(s);		/* a reply that came now, or ACK */
+}
+
+/* The value of the command's label tag (labeled-response), or NULL. */
+static const char *
+irc_cmd_label(struct irc_msg *m)
+{
+	char	*cur = m->tags, *key, *value;
+
+	while (cur != NULL && irc_tag_next(&cur, &key, &value))
+		if (strcmp(key, "label") == 0 && value[0] != '\0')
+			return value;
+	return NULL;
 }

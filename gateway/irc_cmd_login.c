@@ -26,6 +26,7 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 	{ "draft/chathistory",	CAP_CHATHISTORY,	1, NULL },
 	{ "draft/read-marker",	CAP_READ_MARKER,	1, NULL },
 	{ "echo-message",	CAP_ECHO_MESSAGE,	0, NULL },
+	{ "labeled-response",	CAP_LABELED,		0, NULL },
 	{ "message-tags",	CAP_MESSAGE_TAGS,	0, NULL },
 	{ "multi-prefix",	CAP_MULTI_PREFIX,	0, NULL },
 	{ "sasl",		CAP_SASL,		1, "PLAIN" },

@@ -28,6 +28,7 @@ struct msg_sent {
 	char		*text;		/* as sent upstream */
 	char		*echo;		/* as the client sent it */
 	const struct store_msg *stored;	/* while it is shown */
+	char		*label;		/* labeled-response, or NULL */
 };
 
 static void	irc_msg_one(struct session *, const char *, const char *,
@@ -182,6 +183,8 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 	m->text = xstrdup(send);
 	m->echo = xstrdup(echo);
 	rc = link_send(s->link, name, send, strlen(send), irc_msg_done, m);
+	if (rc == 0 && (s->caps & CAP_ECHO_MESSAGE))
+		m->label = irc_label_take(s);	/* the echo is the reply */
 	if (rc == LINK_HOLD_FULL)
 		irc_send_notice(s, "%s to %s not delivered: the chat server "
 		    "connection is down and %lld messages already wait "
@@ -213,6 +216,8 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 	const char	*what = m->notice ? "Notice" : "Message";
 	struct store_msg sm, *stored = NULL;
 
+	if (s != NULL && r != UP_CANCELLED)
+		irc_label_begin(s, m->label);
 	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
 	    m->text, strlen(m->text), &sm) == 0) {
 		stored = &sm;
@@ -233,6 +238,9 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 		log_info("s%u: SEND to %s not confirmed", s->id,
 		    log_escape(m->target, strlen(m->target)));
 	}
+	if (s != NULL)
+		irc_label_end(s);
+	free(m->label);
 	free(m->target);
 	free(m->name);
 	free(m->text);

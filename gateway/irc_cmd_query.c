@@ -29,6 +29,7 @@ struct query_ask {
 	unsigned		 sid;
 	const struct query	*q;
 	char			*arg;
+	char			*label;		/* labeled-response, or NULL */
 };
 
 static void	irc_query_names(struct session *, char *, const char *);
@@ -76,8 +77,10 @@ irc_query_ask(struct session *s, const struct query *q, const char *arg)
 	a->sid = s->id;
 	a->q = q;
 	a->arg = xstrdup(arg != NULL ? arg : "");
-	if (link_who(s->link, irc_query_done, a) == 0)
+	if (link_who(s->link, irc_query_done, a) == 0) {
+		a->label = irc_label_take(s);	/* the answer carries it */
 		return;
+	}
 	free(a->arg);
 	free(a);
 	log_info("s%u: max-pending %lld reached", s->id, conf.max_pending);
@@ -105,6 +108,8 @@ irc_query_done(void *ctx, enum up_result r, char *arg)
 	struct query_ask	*a = ctx;
 	struct session		*s = session_find_id(a->sid);
 
+	if (s != NULL && r != UP_CANCELLED)
+		irc_label_begin(s, a->label);
 	if (s != NULL && r == UP_OK)
 		a->q->answer(s, arg, a->arg);
 	else if (s != NULL && (r == UP_REFUSED || r == UP_LOST)) {
@@ -113,6 +118,9 @@ irc_query_done(void *ctx, enum up_result r, char *arg)
 		if (a->q->end_text != NULL)
 			irc_query_end(s, a->q, a->arg);
 	}
+	if (s != NULL)
+		irc_label_end(s);
+	free(a->label);
 	free(a->arg);
 	free(a);
 }

@@ -298,6 +298,8 @@ link_sessions(struct link *l, void (*fn)(struct session *, void *),
 	struct session	*stack[SNAP_STACK], **snap = stack;
 	unsigned	 i, n = l->nsess;
 
+	if (n == 0)
+		return;
 	if (n > SNAP_STACK)
 		snap = xcalloc(n, sizeof *snap);
 	memcpy(snap, l->sess, n * sizeof *snap);

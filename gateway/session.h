@@ -38,6 +38,7 @@
 struct link;
 struct control;
 struct account_sess;
+struct label;
 
 struct session {
 	unsigned		 id;
@@ -54,6 +55,7 @@ struct session {
 	char			 want[NICKLEN + 1];	/* first NICK asked */
 	char			 umodes[8];
 	time_t			 last_rx;	/* client line, core_now() */
+	struct label		*label;		/* labeled-response, while set */
 	/* the layers above keep theirs here; this layer never reads them */
 	struct link		*link;
 	struct control		*ctl;
@@ -99,5 +101,8 @@ int	 irc_send_notice(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 const char *irc_send_time_tag(char *, size_t);
 const char *irc_target(struct session *);
+void	 irc_label_begin(struct session *, const char *);
+void	 irc_label_end(struct session *);
+char	*irc_label_take(struct session *);
 
 #endif

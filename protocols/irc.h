@@ -10,6 +10,7 @@
 
 #define IRC_LINE_MAX	512	/* RFC 1459 2.3: CR LF included, tags apart */
 #define IRC_TAGS_MAX	8191	/* IRCv3 message-tags: '@' through space */
+#define IRC_LABEL_MAX	64	/* labeled-response: longer ones ignored */
 #define IRC_PARAMS_MAX	15	/* RFC 2812 2.3.1 */
 
 struct irc_msg {

@@ -4,7 +4,9 @@
  * server (an in-process listener the gateway connects to, answering every
  * login attempt the same way). Then the client hangs up, and the session
  * must be gone within a bounded number of loop turns: no session outlives
- * its client, and ASan sees every byte it touched.
+ * its client, and ASan sees every byte it touched. The gateway runs as a
+ * bouncer (--db, one account alice:pw, anonymous allowed), so PASS, SASL,
+ * CHATHISTORY and MARKREAD are reached too.
  */
 #include <sys/socket.h>
 
@@ -23,6 +25,7 @@
 #include <event2/event.h>
 
 #include "gw.h"
+#include "store.h"
 
 #define UP_MAX		16	/* upstream connections kept per input */
 #define TURNS		64	/* loop turns while the client talks */
@@ -43,10 +46,12 @@ fuzz_init(void)
 {
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof sin;
-	char			 up[64];
+	char			 up[64], db[64], err[128];
 	char			*argv[] = { "fuzz", "--upstream", up,
-				    "--reconnect-min", "10", NULL };
-	int			 argc = 5;
+				    "--reconnect-min", "10", "--db", db,
+				    "--allow-anonymous", NULL };
+	int			 argc = 8;
+	struct store		*st;
 
 	up_listen = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sin, 0, sizeof sin);
@@ -59,6 +64,13 @@ fuzz_init(void)
 		abort();
 	fuzz_nonblock(up_listen);
 	snprintf(up, sizeof up, "127.0.0.1:%d", ntohs(sin.sin_port));
+	snprintf(db, sizeof db, "/tmp/fuzz_session.%d.db", (int)getpid());
+	unlink(db);
+	store_pwhash_weak(1);
+	if ((st = store_open(db, err, sizeof err)) == NULL ||
+	    store_user_add(st, "alice", "pw") == -1)
+		abort();
+	store_close(st);
 	if (conf_parse_args(argc, argv) == -1)
 		abort();
 	log_init(0);

@@ -306,3 +306,21 @@ def test_restart_keeps_confirmed_messages(procs, db, how):
             break
         got.append(line)
     assert got == ["keep %d" % i for i in range(20)]
+
+
+def test_labeled_response(procs, db):
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    a = attach(procs, g, caps="labeled-response echo-message batch")
+    a.send("@label=one PING x")
+    a.expect(r"^@label=one :\S+ PONG \S+ :x$")
+    a.send("@label=two PRIVMSG echobot :hi")
+    a.expect(r"^@label=two :alice!alice@\S+ PRIVMSG echobot :hi$")
+    a.send("@label=three TAGMSG echobot")
+    a.expect(r"^@label=three :\S+ ACK$")
+    a.send("@label=four WHOIS echobot")
+    batch = a.expect(r"^@label=four :\S+ BATCH \+(\S+) labeled-response$"
+                     ).group(1)
+    a.expect(r"^@batch=%s :\S+ 311 alice echobot " % batch)
+    a.expect(r"^@batch=%s :\S+ 318 alice echobot " % batch)
+    a.expect(r"^:\S+ BATCH -%s$" % batch)
