@@ -49,6 +49,7 @@ struct account_sess {
 struct playback {
 	struct session	*s;
 	int		 n;
+	long long	 cut;		/* not sent: the queue was full */
 };
 
 static struct store	*st;
@@ -168,6 +169,11 @@ account_detach(struct session *s)
 
 	if (as == NULL || as->acct == NULL || as->last[0] == '\0')
 		return;
+	if (s->flags & SESSION_SENDQ) {		/* queued, never received */
+		log_info("s%u: closed past sendq-max: its playback position "
+		    "stays where it was", s->id);
+		return;
+	}
 	if (store_seen(st, as->acct->name, as->client, as->last) == -1)
 		log_warnx("s%u: playback position: %s", s->id,
 		    store_error(st));
@@ -375,7 +381,7 @@ static void
 account_playback(struct session *s)
 {
 	struct account_sess	*as = s->acct;
-	struct playback		 pb = { s, 0 };
+	struct playback		 pb = { s, 0, 0 };
 	long long		 left = 0;
 
 	if (s->caps & CAP_CHATHISTORY)
@@ -388,6 +394,11 @@ account_playback(struct session *s)
 	if (left > 0 && !(s->flags & SESSION_DEAD))
 		irc_send_notice(s, "%lld older messages were not replayed "
 		    "(playback-max %lld).", left, conf.playback_max);
+	if (pb.cut > 0 && !(s->flags & SESSION_DEAD))
+		irc_send_notice(s, "%lld newer messages were not replayed yet "
+		    "(more than half of sendq-max %lld bytes at once): they "
+		    "come at the next attach, or ask with CHATHISTORY.", pb.cut,
+		    conf.sendq_max);
 	if (pb.n > 0 && !(s->flags & SESSION_DEAD))
 		log_info("s%u: replayed %d messages", s->id, pb.n);
 }
@@ -399,6 +410,11 @@ account_replay_one(void *ctx, const struct store_msg *m)
 
 	if (pb->s->flags & SESSION_DEAD)
 		return;
+	if (pb->cut > 0 ||
+	    session_queued(pb->s) > (size_t)conf.sendq_max / 2) {
+		pb->cut++;	/* its position stays before this one */
+		return;
+	}
 	irc_msg_show(pb->s, m, 1, NULL);
 	pb->n++;
 }

@@ -1,17 +1,17 @@
 /*
  * Wiring: the hooks of the layers below point at the IRC meaning above.
  * A session detaches from its link when it goes (a plain session's link
- * closes then; an account's stays); a slow client slows reading its
- * link's upstream.
+ * closes then; an account's stays); a client's input waits while its
+ * link awaits max-pending replies.
  */
 #include "gw.h"
 
 static void	gw_on_closing(struct session *, const char *);
 static void	gw_on_freeing(struct session *);
-static void	gw_on_throttle(struct session *, int);
+static int	gw_on_ready(struct session *);
 
 static const struct session_hooks gw_session_hooks = {
-	irc_cmd_dispatch, gw_on_closing, gw_on_freeing, gw_on_throttle
+	irc_cmd_dispatch, gw_on_closing, gw_on_freeing, gw_on_ready
 };
 
 static const struct link_hooks gw_link_hooks = {
@@ -34,11 +34,16 @@ gw_on_freeing(struct session *s)
 	account_free(s);
 }
 
-static void
-gw_on_throttle(struct session *s, int on)
+/* Backpressure: a client's lines wait while its link has no room. */
+static int
+gw_on_ready(struct session *s)
 {
-	if (s->link != NULL)
-		link_throttle(s->link, on);
+	if (s->link == NULL || link_ready(s->link))
+		return 1;
+	if (!(s->flags & SESSION_WAITING))
+		log_info("s%u: max-pending %lld reached: its input waits for "
+		    "replies", s->id, conf.max_pending);
+	return 0;
 }
 
 /* Hooks, the upstream address, the link layer and presence. */

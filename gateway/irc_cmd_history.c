@@ -75,7 +75,9 @@ history_row(void *ctx, const struct store_msg *m)
 {
 	struct history_out	*o = ctx;
 
-	if (!(o->s->flags & SESSION_DEAD))
+	/* a reply may hold fewer rows than asked: half of sendq-max at most */
+	if (!(o->s->flags & SESSION_DEAD) &&
+	    session_queued(o->s) <= (size_t)conf.sendq_max / 2)
 		irc_msg_show(o->s, m, 1, o->batch);
 }
 

@@ -67,7 +67,6 @@ struct link {
 	unsigned	 nick_sid;	/* the session that asked */
 	struct session	**sess;
 	unsigned	 nsess, cap;
-	unsigned	 nthrottled;
 	void		*data;		/* the layer above's */
 	struct link	*prev, *next;	/* every live link */
 };
@@ -235,8 +234,6 @@ link_attach(struct link *l, struct session *s)
 	}
 	l->sess[l->nsess++] = s;
 	s->link = l;
-	if (s->flags & SESSION_THROTTLED)
-		link_throttle(l, 1);
 }
 
 /*
@@ -277,8 +274,6 @@ link_detach(struct link *l, struct session *s)
 	if (i == l->nsess)
 		return;
 	l->sess[i] = l->sess[--l->nsess];
-	if (s->flags & SESSION_THROTTLED)
-		link_throttle(l, 0);
 	if (l->nick_sid == s->id)
 		l->nick_sid = 0;
 	s->link = NULL;
@@ -464,13 +459,12 @@ link_try(struct link *l)
 		link_backoff(l);
 }
 
-/* u is l's connection from now on: probed when silent, paused if slow. */
+/* u is l's connection from now on: probed when silent. */
 static void
 link_connected(struct link *l, struct upstream *u)
 {
+	(void)l;
 	upstream_set_keepalive(u, 1);
-	if (l->nthrottled > 0)
-		upstream_pause(u, 1);
 }
 
 static void
@@ -830,9 +824,10 @@ link_flush(struct link *l)
 }
 
 /*
- * SEND name text; done hears the answer. While the upstream is away (or
- * older messages still wait) it is held, in order. 0, or LINK_BUSY past
- * max-pending, LINK_HOLD_FULL past hold-max: done is not called then.
+ * SEND name text; done hears the answer. While the upstream is away, or
+ * max-pending requests await replies, or older messages still wait, it
+ * is held, in order. 0, or LINK_HOLD_FULL past hold-max (away) or
+ * LINK_BUSY (max-pending and hold-max): done is not called then.
  */
 int
 link_send(struct link *l, const char *name, const char *text, size_t len,
@@ -840,12 +835,12 @@ link_send(struct link *l, const char *name, const char *text, size_t len,
 {
 	struct held	*h;
 
-	if (!(l->flags & LINK_AWAY) && l->held == NULL)
-		return upstream_send(l->up, name, text, len, done, ctx) == -1 ?
-		    LINK_BUSY : 0;
+	if (!(l->flags & LINK_AWAY) && l->held == NULL &&
+	    upstream_send(l->up, name, text, len, done, ctx) == 0)
+		return 0;
 	if (l->nheld >= (unsigned)conf.hold_max) {
 		log_info("s%u: hold-max %lld reached", l->id, conf.hold_max);
-		return LINK_HOLD_FULL;
+		return (l->flags & LINK_AWAY) ? LINK_HOLD_FULL : LINK_BUSY;
 	}
 	h = xcalloc(1, sizeof *h);
 	h->name = xstrdup(name);
@@ -867,24 +862,26 @@ link_who(struct link *l, up_done_fn *done, void *ctx)
 	return upstream_who(l->up, 0, done, ctx);
 }
 
-/* A session's output passed sendq-soft (on) or drained: pace reading. */
-void
-link_throttle(struct link *l, int on)
+/*
+ * 1 if a session of l may send another line now: not while max-pending
+ * requests await replies (backpressure: its input waits in its socket
+ * and is read again when a reply comes), nor while held messages wait
+ * for room. While the upstream is away, lines are taken (and held or
+ * refused past hold-max), since a reconnect may take minutes.
+ */
+int
+link_ready(struct link *l)
 {
-	if (on)
-		l->nthrottled++;
-	else if (l->nthrottled > 0)
-		l->nthrottled--;
-	else
-		return;
-	if (l->nthrottled != (on ? 1u : 0u))
-		return;			/* no change for the upstreams */
-	if (l->up != NULL)
-		upstream_pause(l->up, on);
-	if (l->nick_up != NULL)
-		upstream_pause(l->nick_up, on);
-	if (l->old_up != NULL)
-		upstream_pause(l->old_up, on);
+	if (l->flags & (LINK_AWAY | LINK_DEAD))
+		return 1;
+	return l->held == NULL && upstream_can_queue(l->up);
+}
+
+static void
+link_resume_one(struct session *s, void *arg)
+{
+	(void)arg;
+	session_resume(s);
 }
 
 static void
@@ -914,8 +911,11 @@ link_on_answered(void *arg, struct upstream *u)
 	if (u == l->old_up) {
 		if (l->draining && upstream_npending(u) == 0)
 			link_drained(l);
-	} else
-		link_flush(l);
+		return;
+	}
+	link_flush(l);
+	if (!(l->flags & LINK_DEAD) && link_ready(l))
+		link_sessions(l, link_resume_one, NULL);
 }
 
 /* A numeric (or with num 0 a NOTICE) to the session that asked NICK. */
@@ -969,8 +969,6 @@ link_nick(struct link *l, struct session *s, const char *nick,
 	if (l->nick_up == NULL)
 		irc_send_num(s, RPL_TRYAGAIN, "NICK :Cannot reach the chat "
 		    "server now; please wait a while and try again.");
-	else if (l->nthrottled > 0)
-		upstream_pause(l->nick_up, 1);
 }
 
 struct link_nick {

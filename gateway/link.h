@@ -46,7 +46,7 @@ int		 link_send(struct link *, const char *, const char *, size_t,
 int		 link_who(struct link *, up_done_fn *, void *);
 void		 link_nick(struct link *, struct session *, const char *,
 		    const char *);
-void		 link_throttle(struct link *, int);
+int		 link_ready(struct link *);
 
 /* presence.c: who is online upstream, one table for the gateway. */
 void		 presence_init(void (*)(const char *, int));

@@ -338,25 +338,22 @@ session_foreach(void (*fn)(struct session *, void *), void *arg)
 }
 
 /*
- * Past sendq-soft the layers above are told (they slow what feeds this
- * client); below half of it, told again.
+ * Past sendq-soft a slow client is logged (once until it drained to half
+ * of it). Nothing upstream slows for it: it costs its own session only,
+ * closed past sendq-max.
  */
 static void
 session_throttle(struct session *s, int on)
 {
 	if (on && !(s->flags & SESSION_THROTTLED)) {
 		s->flags |= SESSION_THROTTLED;
-		log_info("s%u: sendq-soft %lld reached (%zu queued): upstream "
-		    "reads paused", s->id, conf.sendq_soft,
+		log_info("s%u: sendq-soft %lld reached (%zu queued): a slow "
+		    "client", s->id, conf.sendq_soft,
 		    evbuffer_get_length(bufferevent_get_output(s->irc)));
 	} else if (!on && (s->flags & SESSION_THROTTLED)) {
 		s->flags &= ~SESSION_THROTTLED;
-		log_debug("s%u: sendq drained: upstream reads resumed",
-		    s->id);
-	} else
-		return;
-	if (hooks.throttle != NULL)
-		hooks.throttle(s, on);
+		log_debug("s%u: sendq drained", s->id);
+	}
 }
 
 /* Queue one complete line (CR LF included) and check the send queue. */
@@ -374,6 +371,7 @@ session_write(struct session *s, const char *line, size_t len)
 		log_warnx("s%u: sendq-max %lld exceeded (%zu queued)", s->id,
 		    conf.sendq_max, queued);
 		evbuffer_drain(out, queued);
+		s->flags |= SESSION_SENDQ;
 		session_close(s, "SendQ exceeded");
 		return -1;
 	}
@@ -431,6 +429,24 @@ session_ping(struct session *s)
 	event_add(s->timer, &tv);
 }
 
+/* Bytes queued to the client, not yet taken by its socket. */
+size_t
+session_queued(struct session *s)
+{
+	return evbuffer_get_length(bufferevent_get_output(s->irc));
+}
+
+/* The layer above can take lines again: those waiting are read. */
+void
+session_resume(struct session *s)
+{
+	if (!(s->flags & SESSION_WAITING) || (s->flags & SESSION_DEAD))
+		return;
+	s->flags &= ~SESSION_WAITING;
+	bufferevent_trigger(s->irc, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
 /* The live session with that id, or NULL (a continuation's check). */
 struct session *
 session_find_id(unsigned id)
@@ -463,6 +479,10 @@ session_on_read(struct bufferevent *bev, void *arg)
 	 * out, as any IRC server that registers at once would.
 	 */
 	while (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN))) {
+		if (hooks.ready != NULL && !hooks.ready(s)) {
+			s->flags |= SESSION_WAITING;	/* session_resume() */
+			break;
+		}
 		r = linebuf_next(&s->rx, &line, &len);
 		if (r == LINEBUF_LINE) {
 			session_line(s, line, len);
@@ -483,8 +503,10 @@ session_on_read(struct bufferevent *bev, void *arg)
 			break;	/* cannot happen: the framer frees room */
 		evbuffer_drain(in, taken);
 	}
-	if (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN)) &&
-	    !s->rx.skipping && linebuf_pending(&s->rx) == 0) {
+	/* complete lines may wait in the framer: free it only when empty */
+	if (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN |
+	    SESSION_WAITING)) && !s->rx.skipping &&
+	    linebuf_pending(&s->rx) == 0) {
 		linebuf_free(&s->rx);	/* idle sessions hold no buffer */
 		linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 +
 		    IRC_TAGS_MAX + 1);

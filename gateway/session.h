@@ -31,9 +31,11 @@
 #define SESSION_HAVE_NICK	0x08
 #define SESSION_HAVE_USER	0x10
 #define SESSION_LOGGING_IN	0x20	/* input waits: login under way */
-#define SESSION_THROTTLED	0x40	/* output past sendq-soft */
+#define SESSION_THROTTLED	0x40	/* output past sendq-soft (logged) */
 #define SESSION_AWAY		0x80
 #define SESSION_PINGED		0x200	/* PING sent to an idle client */
+#define SESSION_WAITING		0x400	/* input waits: the layer above is busy */
+#define SESSION_SENDQ		0x800	/* closed past sendq-max: output lost */
 
 struct link;
 struct control;
@@ -67,7 +69,7 @@ struct session_hooks {
 	void	(*line)(struct session *, char *, size_t);
 	void	(*closing)(struct session *, const char *);	/* now DEAD */
 	void	(*freeing)(struct session *);		/* reaper, last */
-	void	(*throttle)(struct session *, int);	/* sendq-soft */
+	int	(*ready)(struct session *);	/* may it take a line now? */
 };
 
 void		 session_set_hooks(const struct session_hooks *);
@@ -81,7 +83,9 @@ struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);
 void		 session_foreach(void (*)(struct session *, void *), void *);
 void		 session_registered(struct session *);
+void		 session_resume(struct session *);
 int		 session_write(struct session *, const char *, size_t);
+size_t		 session_queued(struct session *);
 int		 session_addr_acquire(const char *);
 void		 session_addr_release(const char *);
 

@@ -56,7 +56,6 @@ struct upstream {
 	int			 connected;
 	int			 ready;		/* HELLO received */
 	int			 closed;
-	int			 paused;	/* the owner stopped reads */
 	int			 keepalive;	/* probe it when silent */
 	int			 eof;		/* closed by the server */
 	unsigned		 npending;
@@ -416,23 +415,7 @@ upstream_drain(struct upstream *u)
 	in = bufferevent_get_input(u->bev);
 	for (i = 0; i < 64 && evbuffer_read(in, fd, 65536) > 0; i++)
 		;
-	u->paused = 0;
 	up_process(u);
-}
-
-/* Stop (on) or resume reading, for the owner's slow client. */
-void
-upstream_pause(struct upstream *u, int on)
-{
-	u->paused = on;
-	if (u->closed)
-		return;
-	if (on)
-		bufferevent_disable(u->bev, EV_READ);
-	else {
-		bufferevent_enable(u->bev, EV_READ);
-		up_process(u);
-	}
 }
 
 /* Probe this connection with a WHO when it stays silent (keepalive). */
@@ -502,7 +485,7 @@ up_process(struct upstream *u)
 	size_t			 len, taken;
 	int			 drained = 0;
 
-	while (!u->closed && !u->paused) {
+	while (!u->closed) {
 		r = linebuf_next(&u->rx, &line, &len);
 		if (r == LINEBUF_LINE) {
 			up_line(u, line, len);

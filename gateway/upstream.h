@@ -42,7 +42,6 @@ int		 upstream_can_queue(struct upstream *);
 int		 upstream_send(struct upstream *, const char *, const char *,
 		    size_t, up_done_fn *, void *);
 int		 upstream_who(struct upstream *, int, up_done_fn *, void *);
-void		 upstream_pause(struct upstream *, int);
 void		 upstream_drain(struct upstream *);
 void		 upstream_set_keepalive(struct upstream *, int);
 int		 upstream_ready(struct upstream *);

@@ -324,3 +324,40 @@ def test_labeled_response(procs, db):
     a.expect(r"^@batch=%s :\S+ 311 alice echobot " % batch)
     a.expect(r"^@batch=%s :\S+ 318 alice echobot " % batch)
     a.expect(r"^:\S+ BATCH -%s$" % batch)
+
+
+def test_slow_reader_keeps_its_messages_for_the_next_attach(procs, db):
+    """Issue 10: a client that reads nothing is closed past sendq-max;
+    everything the chat server confirmed meanwhile is stored, and that
+    client's position did not move past what it never got."""
+    import socket
+    import sqlite3
+    d = procs.chatd()
+    g = bouncer(procs, d, db, "--sendq-soft", "4096", "--sendq-max",
+                "200000", "--upstream-line-max", "8192")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((g.host, g.port))
+    s.sendall(("PASS :alice@slow:%s\r\nNICK alice\r\nUSER u 0 * :x\r\n"
+               % PW).encode())
+    time.sleep(0.5)
+    bob = chat(procs, d, "bob")
+    n = 1000
+    for i in range(n):
+        bob.send("SEND alice %04d %s" % (i, "w" * 3000))
+    for i in range(n):
+        bob.expect(r"^SEND-OK$", timeout=20)
+    deadline = time.time() + 10
+    while "SendQ exceeded" not in g.stderr() and time.time() < deadline:
+        time.sleep(0.1)
+    assert "sendq-max 200000 exceeded" in g.stderr()
+    assert "upstream lost" not in g.stderr()
+    s.close()
+    time.sleep(0.3)
+    con = sqlite3.connect(db)
+    stored = con.execute("SELECT count(*) FROM msg").fetchone()[0]
+    con.close()
+    assert stored == n
+    slow = attach(procs, g, who="alice@slow")
+    slow.expect(r"PRIVMSG alice :\[\d\d:\d\d\] 0\d\d\d w")   # replayed
+    slow.expect(r"NOTICE alice :\d+ newer messages were not replayed yet")

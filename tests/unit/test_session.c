@@ -1,8 +1,9 @@
 /*
  * The IRC side alone: session.c, irc_send.c on a socket pair, with hooks
  * of the test's own in place of the IRC meaning and no chat code in the
- * path. Lines within bounds go up, overlong ones get 417 here, a slow
- * client is throttled then dropped, and every session is reaped.
+ * path. Lines within bounds go up, overlong ones get 417 here, input
+ * waits while the layer above is busy, a slow client is dropped past
+ * sendq-max, and every session is reaped.
  */
 #include <sys/socket.h>
 
@@ -22,7 +23,8 @@
 #include "session.h"
 
 struct seen {
-	int	 lines, closing, freeing, throttle_on, throttle_off;
+	int	 lines, closing, freeing;
+	int	 busy;			/* ready() says no */
 	char	 last[600], why[128];
 };
 
@@ -51,18 +53,15 @@ on_freeing(struct session *s)
 	seen.freeing++;
 }
 
-static void
-on_throttle(struct session *s, int on)
+static int
+on_ready(struct session *s)
 {
 	(void)s;
-	if (on)
-		seen.throttle_on++;
-	else
-		seen.throttle_off++;
+	return !seen.busy;
 }
 
 static const struct session_hooks hooks = {
-	on_line, on_closing, on_freeing, on_throttle
+	on_line, on_closing, on_freeing, on_ready
 };
 
 static void
@@ -183,7 +182,29 @@ test_replies_are_cut_on_characters(void **state)
 }
 
 static void
-test_slow_client_throttled_then_dropped(void **state)
+test_input_waits_while_busy(void **state)
+{
+	struct session	*s;
+	int		 fd;
+
+	(void)state;
+	s = pair(&fd);
+	seen.busy = 1;
+	assert_int_equal(write(fd, "A 1\r\nB 2\r\nC 3\r\n", 15), 15);
+	turns(10);
+	assert_int_equal(seen.lines, 0);	/* they wait, none refused */
+	seen.busy = 0;
+	session_resume(s);
+	turns(10);
+	assert_int_equal(seen.lines, 3);
+	assert_string_equal(seen.last, "C 3");
+	close(fd);
+	turns(10);
+	assert_int_equal(session_count(), 0);
+}
+
+static void
+test_slow_client_dropped_past_sendq_max(void **state)
 {
 	struct session	*s;
 	char		 line[400];
@@ -195,9 +216,9 @@ test_slow_client_throttled_then_dropped(void **state)
 	line[sizeof line - 1] = '\0';
 	for (i = 0; i < 2000 && !(s->flags & SESSION_DEAD); i++)
 		irc_send_notice(s, "%s", line);	/* the client reads none */
-	assert_int_equal(seen.throttle_on, 1);
 	assert_int_equal(seen.closing, 1);
 	assert_string_equal(seen.why, "SendQ exceeded");
+	assert_true(s->flags & SESSION_SENDQ);
 	close(fd);
 	turns(10);
 	assert_int_equal(seen.freeing, 1);
@@ -238,7 +259,8 @@ main(void)
 		cmocka_unit_test(test_lines_go_up_split_anywhere),
 		cmocka_unit_test(test_overlong_line_gets_417),
 		cmocka_unit_test(test_replies_are_cut_on_characters),
-		cmocka_unit_test(test_slow_client_throttled_then_dropped),
+		cmocka_unit_test(test_input_waits_while_busy),
+		cmocka_unit_test(test_slow_client_dropped_past_sendq_max),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
