@@ -73,6 +73,7 @@ static void	control_names_add(const char *, void *);
 static void	control_names_flush(struct control_names *, int);
 static int	control_mon_find(struct control *, const char *);
 static void	control_mon_status(struct session *, const char *, int);
+static void	control_join_list(struct session *);
 static void	control_join_done(void *, enum up_result, char *);
 static void	control_who_done(void *, enum up_result, char *);
 static void	control_who_answer(struct session *);
@@ -119,16 +120,27 @@ control_free(struct session *s)
 	s->ctl = NULL;
 }
 
-/* Logged in: join &chat once the user list is in (a new login too). */
+/* Logged in: join &chat (unless --channel none), as control_join(). */
 void
 control_login(struct session *s)
+{
+	if (conf.channel_join)
+		control_join(s, 1);
+}
+
+/*
+ * Join &chat once the user list is in: with ask, or when the shared
+ * list is stale, after one WHO of its own; else at once.
+ */
+void
+control_join(struct session *s, int ask)
 {
 	struct control	*c = control_get(s);
 
 	if (c->joined)
 		return;
-	if (link_who(s->link, control_join_done,
-	    (void *)(uintptr_t)s->id) == -1)
+	if ((!ask && presence_fresh()) || link_who(s->link,
+	    control_join_done, (void *)(uintptr_t)s->id) == -1)
 		control_join_list(s);
 }
 
@@ -154,7 +166,7 @@ control_topic(struct session *s)
 }
 
 /* JOIN, topic and the nick list, from the presence table. */
-void
+static void
 control_join_list(struct session *s)
 {
 	struct control	*c = control_get(s);

@@ -56,7 +56,7 @@ void		 account_renamed(struct link *, const char *);
 void		 control_login(struct session *);
 void		 control_free(struct session *);
 int		 control_is_channel(const char *);
-void		 control_join_list(struct session *);
+void		 control_join(struct session *, int);
 int		 control_part(struct session *, const char *);
 int		 control_joined(struct session *);
 unsigned	 control_names(struct session *, int);
