@@ -35,6 +35,9 @@
 #define SESSION_AWAY		0x80
 #define SESSION_PINGED		0x200	/* PING sent to an idle client */
 
+#define USERLEN			32	/* bytes of USER's user name kept */
+#define REALNAME_MAX		128	/* bytes of its realname kept */
+
 struct link;
 struct control;
 struct account_sess;
@@ -60,6 +63,8 @@ struct session {
 	struct link		*link;
 	struct control		*ctl;
 	struct account_sess	*acct;
+	char			 user[USERLEN + 1];	/* USER's, for WHOIS */
+	char			 realname[REALNAME_MAX + 1];
 };
 
 /* What the session layer tells the layers above. */
@@ -76,6 +81,7 @@ void		 session_close(struct session *, const char *);
 void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
+unsigned	 session_users(unsigned *);
 struct session	*session_find_id(unsigned);
 struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);
