@@ -64,6 +64,14 @@ static const struct control_cmd control_cmds[] = {	/* typed in &chat */
 	{ "help",	control_cmd_help },
 };
 
+static const char *const control_help_lines[] = {	/* help, HELP &chat */
+	"!who - list the online users",
+	"@user message - send a message to user (or /msg user message, "
+	    "which opens a window for the talk)",
+	"!quit - leave (like /quit)",
+	"help - these lines",
+};
+
 static struct control *control_get(struct session *);
 static void	control_say(struct session *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -326,17 +334,25 @@ control_privmsg(struct session *s, const char *text)
 	    text, strlen(text) > 80 ? "..." : "", conf.channel);
 }
 
+/* Line i of what may be typed in &chat; NULL past the last. */
+const char *
+control_help(unsigned i)
+{
+	if (i >= sizeof control_help_lines / sizeof control_help_lines[0])
+		return NULL;
+	return control_help_lines[i];
+}
+
 static void
 control_cmd_help(struct session *s, const char *args)
 {
+	unsigned	i;
+
 	(void)args;
 	control_say(s, "%s: everyone online on %s is in its nick list. "
 	    "Commands typed here:", conf.channel, upstream_host());
-	control_say(s, "!who - list the online users");
-	control_say(s, "@user message - send a message to user (or /msg "
-	    "user message, which opens a window for the talk)");
-	control_say(s, "!quit - leave (like /quit)");
-	control_say(s, "help - this text");
+	for (i = 0; control_help(i) != NULL; i++)
+		control_say(s, "%s", control_help(i));
 }
 
 static void

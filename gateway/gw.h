@@ -26,6 +26,7 @@ IRC_CMD(privmsg); IRC_CMD(quit); IRC_CMD(tagmsg); IRC_CMD(time);
 IRC_CMD(topic);	IRC_CMD(user);	IRC_CMD(userhost); IRC_CMD(version);
 IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas); IRC_CMD(monitor);
 IRC_CMD(authenticate); IRC_CMD(chathistory); IRC_CMD(markread);
+IRC_CMD(admin);	IRC_CMD(help);			/* irc_cmd_help.c */
 
 /* irc_cmd_login.c: registration and the welcome once logged in. */
 void	 irc_login_ok(struct session *);
@@ -68,6 +69,7 @@ void		 control_set_away(struct session *, const char *);
 const char	*control_away(struct session *);
 int		 control_monitor_max(void);
 void		 control_topic(struct session *);
+const char	*control_help(unsigned);
 
 /* irc_cmd_chan.c: channel commands for &chat; 403 for the rest. */
 void		 chan_mode(struct session *, struct irc_msg *);
