@@ -267,9 +267,9 @@ conf_check(void)
 	if (conf.channel[0] != '&' || strlen(conf.channel) < 2 ||
 	    strlen(conf.channel) > 50 ||
 	    conf.channel[strcspn(conf.channel, " ,:\a\r\n")] != '\0') {
-		fprintf(stderr, "chatircd: channel: \"%s\" must be none or start "
-		    "with '&', be 2 to 50 characters and hold no space, ',' "
-		    "or ':'\n", conf.channel);
+		fprintf(stderr, "chatircd: channel: \"%s\" must be none or "
+		    "start with '&', be 2 to 50 characters and hold no space, "
+		    "',' or ':'\n", conf.channel);
 		return -1;
 	}
 	if (conf.sendq_soft >= conf.sendq_max) {

@@ -183,7 +183,7 @@ control_join_list(struct session *s)
 		return;
 	c->joined = 1;
 	irc_send_raw(s, ":%s!%s@%s JOIN %s", s->nick, SNAME(s),
-	    upstream_host(), conf.channel);
+	    upstream_host_irc(), conf.channel);
 	control_topic(s);
 	control_names(s, 0);
 	irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
@@ -200,7 +200,7 @@ control_part(struct session *s, const char *why)
 		return -1;
 	c->joined = 0;
 	irc_send_raw(s, ":%s!%s@%s PART %s :%s", s->nick, SNAME(s),
-	    upstream_host(), conf.channel, why);
+	    upstream_host_irc(), conf.channel, why);
 	return 0;
 }
 
@@ -242,7 +242,7 @@ control_names_add(const char *name, void *arg)
 	cn->len += (size_t)snprintf(cn->line + cn->len,
 	    sizeof cn->line - cn->len, uh ? "%s%s!%s@%s" : "%s%s",
 	    cn->len ? (cn->bare ? ", " : " ") : "", nick, name,
-	    upstream_host());
+	    upstream_host_irc());
 	control_names_flush(cn, 0);
 }
 
@@ -296,10 +296,10 @@ control_tell(struct session *s, void *arg)
 		return;
 	if (ch->online)
 		irc_send_raw(s, ":%s!%s@%s JOIN %s", ch->nick, ch->name,
-		    upstream_host(), conf.channel);
+		    upstream_host_irc(), conf.channel);
 	else
 		irc_send_raw(s, ":%s!%s@%s QUIT :Left the chat server",
-		    ch->nick, ch->name, upstream_host());
+		    ch->nick, ch->name, upstream_host_irc());
 }
 
 /* Text typed in &chat: a command, @user message, or a hint. */
@@ -311,7 +311,7 @@ control_privmsg(struct session *s, const char *text)
 
 	if (s->caps & CAP_ECHO_MESSAGE)
 		irc_send_raw(s, ":%s!%s@%s PRIVMSG %s :%s", s->nick, SNAME(s),
-		    upstream_host(), conf.channel, text);
+		    upstream_host_irc(), conf.channel, text);
 	while (*text == ' ')
 		text++;
 	if (*text == '@') {
@@ -542,7 +542,7 @@ control_mon_status(struct session *s, const char *name, int online)
 		return;
 	if (online)
 		irc_send_num(s, RPL_MONONLINE, ":%s!%s@%s", nick, name,
-		    upstream_host());
+		    upstream_host_irc());
 	else
 		irc_send_num(s, RPL_MONOFFLINE, ":%s", nick);
 }

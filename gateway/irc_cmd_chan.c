@@ -171,7 +171,7 @@ chan_who_line(struct session *s, const char *nick, const char *name)
 	struct session	*t = session_find_nick(nick);
 
 	irc_send_num(s, RPL_WHOREPLY, "%s %s %s %s %s %c :0 %s", conf.channel,
-	    name, upstream_host(), conf.server_name, nick,
+	    name, upstream_host_irc(), conf.server_name, nick,
 	    t != NULL && control_away(t) != NULL ? 'G' : 'H', name);
 }
 

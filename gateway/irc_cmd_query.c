@@ -162,7 +162,7 @@ irc_query_names(struct session *s, char *list, const char *arg)
 		}
 		len += (size_t)snprintf(line + len, sizeof line - len,
 		    uh ? "%s%s!%s@%s" : "%s%s", len ? " " : "", nick, n,
-		    upstream_host());
+		    upstream_host_irc());
 	}
 	if (len > 0)
 		irc_send_num(s, RPL_NAMREPLY, "= * :%s", line);
@@ -184,7 +184,7 @@ irc_query_who(struct session *s, char *list, const char *mask)
 		    fnmatch(fmask, key, 0) != 0)
 			continue;
 		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s H :0 %s", n,
-		    upstream_host(), conf.server_name, nick, n);
+		    upstream_host_irc(), conf.server_name, nick, n);
 	}
 	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
 	    mask[0] ? mask : "*");
@@ -205,7 +205,7 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 			t = NULL;
 		irc_send_num(s, RPL_WHOISUSER, "%s %s %s * :%s", canon,
 		    t != NULL && t->user[0] != '\0' ? t->user : name,
-		    upstream_host(), t != NULL ? t->realname : name);
+		    upstream_host_irc(), t != NULL ? t->realname : name);
 		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
 		    "(%s dialect)", canon, conf.server_name, upstream_host(),
 		    upstream_dialect_name());
@@ -252,7 +252,7 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		if (userhost)
 			len += (size_t)snprintf(out + len, sizeof out - len,
 			    "%s%s=+%s@%s", len ? " " : "", canon, name,
-			    upstream_host());
+			    upstream_host_irc());
 		else
 			len += (size_t)snprintf(out + len, sizeof out - len,
 			    "%s%s", len ? " " : "", canon);
@@ -412,7 +412,7 @@ irc_cmd_mode(struct session *s, struct irc_msg *m)
 		return;
 	snprintf(s->umodes, sizeof s->umodes, now ? "+i" : "+");
 	irc_send_raw(s, ":%s!%s@%s MODE %s :%ci", s->nick, SNAME(s),
-	    upstream_host(), s->nick, now ? '+' : '-');
+	    upstream_host_irc(), s->nick, now ? '+' : '-');
 }
 
 /* AWAY [text]: 306 / 305; WHOIS and WHO &chat show it to others here. */
