@@ -14,7 +14,7 @@ ALIASES = {
     "evict": "test_gw_eviction.py", "ping": "test_gw_ping.py",
     "chan": "test_gw_chan.py", "pres": "test_gw_presence.py",
     "mon": "test_gw_monitor.py", "repl": "test_gw_chan_replies.py",
-    "safe": "test_gw_textsafe.py",
+    "safe": "test_gw_textsafe.py", "conform": "test_gw_conform.py",
 }
 
 
