@@ -286,7 +286,8 @@ session_registered(struct session *s)
 {
 	struct session_entry	*e = session_entry(s);
 
-	if (!(s->flags & SESSION_REGISTERED) && ++nusers > nusers_max)
+	if (!(s->flags & (SESSION_REGISTERED | SESSION_DEAD)) &&
+	    ++nusers > nusers_max)
 		nusers_max = nusers;
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
