@@ -64,7 +64,8 @@ static const struct opt opts[] = {
 	{ "poll-interval",	NUM(poll_interval), 1, 3600, 5, NULL,
 	    "seconds between user list polls (one for the whole gateway)" },
 	{ "channel",		STR(channel), "&chat",
-	    "name of the channel listing everyone online (starts with &)" },
+	    "name of the channel listing everyone online (starts with &), "
+	    "joined at login; none: &chat, joined only by JOIN" },
 	{ "upstream-bind",	STR(upstream_bind), NULL,
 	    "ADDR[,ADDR...] local addresses for upstream connections, "
 	    "sessions spread over them" },
@@ -258,12 +259,17 @@ conf_check(void)
 		    conf.reconnect_max);
 		return -1;
 	}
+	conf.channel_join = strcmp(conf.channel, "none") != 0;
+	if (!conf.channel_join) {
+		free(conf.channel);
+		conf.channel = xstrdup("&chat");
+	}
 	if (conf.channel[0] != '&' || strlen(conf.channel) < 2 ||
 	    strlen(conf.channel) > 50 ||
 	    conf.channel[strcspn(conf.channel, " ,:\a\r\n")] != '\0') {
-		fprintf(stderr, "chatircd: channel: \"%s\" must start with "
-		    "'&', be 2 to 50 characters and hold no space, ',' or "
-		    "':'\n", conf.channel);
+		fprintf(stderr, "chatircd: channel: \"%s\" must be none or "
+		    "start with '&', be 2 to 50 characters and hold no space, "
+		    "',' or ':'\n", conf.channel);
 		return -1;
 	}
 	if (conf.sendq_soft >= conf.sendq_max) {

@@ -64,6 +64,14 @@ static const struct control_cmd control_cmds[] = {	/* typed in &chat */
 	{ "help",	control_cmd_help },
 };
 
+static const char *const control_help_lines[] = {	/* help, HELP &chat */
+	"!who - list the online users",
+	"@user message - send a message to user (or /msg user message, "
+	    "which opens a window for the talk)",
+	"!quit - leave (like /quit)",
+	"help - these lines",
+};
+
 static struct control *control_get(struct session *);
 static void	control_say(struct session *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -73,6 +81,7 @@ static void	control_names_add(const char *, void *);
 static void	control_names_flush(struct control_names *, int);
 static int	control_mon_find(struct control *, const char *);
 static void	control_mon_status(struct session *, const char *, int);
+static void	control_join_list(struct session *);
 static void	control_join_done(void *, enum up_result, char *);
 static void	control_who_done(void *, enum up_result, char *);
 static void	control_who_answer(struct session *);
@@ -119,16 +128,27 @@ control_free(struct session *s)
 	s->ctl = NULL;
 }
 
-/* Logged in: join &chat once the user list is in (a new login too). */
+/* Logged in: join &chat (unless --channel none), as control_join(). */
 void
 control_login(struct session *s)
+{
+	if (conf.channel_join)
+		control_join(s, 1);
+}
+
+/*
+ * Join &chat once the user list is in: with ask, or when the shared
+ * list is stale, after one WHO of its own; else at once.
+ */
+void
+control_join(struct session *s, int ask)
 {
 	struct control	*c = control_get(s);
 
 	if (c->joined)
 		return;
-	if (link_who(s->link, control_join_done,
-	    (void *)(uintptr_t)s->id) == -1)
+	if ((!ask && presence_fresh()) || link_who(s->link,
+	    control_join_done, (void *)(uintptr_t)s->id) == -1)
 		control_join_list(s);
 }
 
@@ -154,7 +174,7 @@ control_topic(struct session *s)
 }
 
 /* JOIN, topic and the nick list, from the presence table. */
-void
+static void
 control_join_list(struct session *s)
 {
 	struct control	*c = control_get(s);
@@ -163,7 +183,7 @@ control_join_list(struct session *s)
 		return;
 	c->joined = 1;
 	irc_send_raw(s, ":%s!%s@%s JOIN %s", s->nick, SNAME(s),
-	    upstream_host(), conf.channel);
+	    upstream_host_irc(), conf.channel);
 	control_topic(s);
 	control_names(s, 0);
 	irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
@@ -180,7 +200,7 @@ control_part(struct session *s, const char *why)
 		return -1;
 	c->joined = 0;
 	irc_send_raw(s, ":%s!%s@%s PART %s :%s", s->nick, SNAME(s),
-	    upstream_host(), conf.channel, why);
+	    upstream_host_irc(), conf.channel, why);
 	return 0;
 }
 
@@ -222,7 +242,7 @@ control_names_add(const char *name, void *arg)
 	cn->len += (size_t)snprintf(cn->line + cn->len,
 	    sizeof cn->line - cn->len, uh ? "%s%s!%s@%s" : "%s%s",
 	    cn->len ? (cn->bare ? ", " : " ") : "", nick, name,
-	    upstream_host());
+	    upstream_host_irc());
 	control_names_flush(cn, 0);
 }
 
@@ -276,10 +296,10 @@ control_tell(struct session *s, void *arg)
 		return;
 	if (ch->online)
 		irc_send_raw(s, ":%s!%s@%s JOIN %s", ch->nick, ch->name,
-		    upstream_host(), conf.channel);
+		    upstream_host_irc(), conf.channel);
 	else
 		irc_send_raw(s, ":%s!%s@%s QUIT :Left the chat server",
-		    ch->nick, ch->name, upstream_host());
+		    ch->nick, ch->name, upstream_host_irc());
 }
 
 /* Text typed in &chat: a command, @user message, or a hint. */
@@ -291,7 +311,7 @@ control_privmsg(struct session *s, const char *text)
 
 	if (s->caps & CAP_ECHO_MESSAGE)
 		irc_send_raw(s, ":%s!%s@%s PRIVMSG %s :%s", s->nick, SNAME(s),
-		    upstream_host(), conf.channel, text);
+		    upstream_host_irc(), conf.channel, text);
 	while (*text == ' ')
 		text++;
 	if (*text == '@') {
@@ -314,17 +334,25 @@ control_privmsg(struct session *s, const char *text)
 	    text, strlen(text) > 80 ? "..." : "", conf.channel);
 }
 
+/* Line i of what may be typed in &chat; NULL past the last. */
+const char *
+control_help(unsigned i)
+{
+	if (i >= sizeof control_help_lines / sizeof control_help_lines[0])
+		return NULL;
+	return control_help_lines[i];
+}
+
 static void
 control_cmd_help(struct session *s, const char *args)
 {
+	unsigned	i;
+
 	(void)args;
 	control_say(s, "%s: everyone online on %s is in its nick list. "
 	    "Commands typed here:", conf.channel, upstream_host());
-	control_say(s, "!who - list the online users");
-	control_say(s, "@user message - send a message to user (or /msg "
-	    "user message, which opens a window for the talk)");
-	control_say(s, "!quit - leave (like /quit)");
-	control_say(s, "help - this text");
+	for (i = 0; control_help(i) != NULL; i++)
+		control_say(s, "%s", control_help(i));
 }
 
 static void
@@ -514,7 +542,7 @@ control_mon_status(struct session *s, const char *name, int online)
 		return;
 	if (online)
 		irc_send_num(s, RPL_MONONLINE, ":%s!%s@%s", nick, name,
-		    upstream_host());
+		    upstream_host_irc());
 	else
 		irc_send_num(s, RPL_MONOFFLINE, ":%s", nick);
 }

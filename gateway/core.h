@@ -45,6 +45,7 @@ struct conf {
 	long long	 reg_timeout;
 	long long	 poll_interval;
 	char		*channel;
+	int		 channel_join;	/* join it at login (not "none") */
 	char		*upstream_bind;
 	long long	 upstream_per_address;
 	long long	 upstream_timeout;

@@ -26,6 +26,7 @@ IRC_CMD(privmsg); IRC_CMD(quit); IRC_CMD(tagmsg); IRC_CMD(time);
 IRC_CMD(topic);	IRC_CMD(user);	IRC_CMD(userhost); IRC_CMD(version);
 IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas); IRC_CMD(monitor);
 IRC_CMD(authenticate); IRC_CMD(chathistory); IRC_CMD(markread);
+IRC_CMD(admin);	IRC_CMD(help);			/* irc_cmd_help.c */
 
 /* irc_cmd_login.c: registration and the welcome once logged in. */
 void	 irc_login_ok(struct session *);
@@ -56,7 +57,7 @@ void		 account_renamed(struct link *, const char *);
 void		 control_login(struct session *);
 void		 control_free(struct session *);
 int		 control_is_channel(const char *);
-void		 control_join_list(struct session *);
+void		 control_join(struct session *, int);
 int		 control_part(struct session *, const char *);
 int		 control_joined(struct session *);
 unsigned	 control_names(struct session *, int);
@@ -68,6 +69,7 @@ void		 control_set_away(struct session *, const char *);
 const char	*control_away(struct session *);
 int		 control_monitor_max(void);
 void		 control_topic(struct session *);
+const char	*control_help(unsigned);
 
 /* irc_cmd_chan.c: channel commands for &chat; 403 for the rest. */
 void		 chan_mode(struct session *, struct irc_msg *);

@@ -20,10 +20,12 @@ struct irc_cmd {
 };
 
 static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
+	{ "ADMIN",	0, CMD_REG,	irc_cmd_admin },	/* 402 */
 	{ "AUTHENTICATE", 1, CMD_ANY,	irc_cmd_authenticate },	/* 904 */
 	{ "AWAY",	0, CMD_REG,	irc_cmd_away },
 	{ "CAP",	1, CMD_ANY,	irc_cmd_cap },		/* 410 */
 	{ "CHATHISTORY", 1, CMD_REG,	irc_cmd_chathistory },	/* FAIL */
+	{ "HELP",	0, CMD_ANY,	irc_cmd_help },		/* 524 */
 	{ "INFO",	0, CMD_REG,	irc_cmd_info },
 	{ "ISON",	1, CMD_REG,	irc_cmd_ison },
 	{ "JOIN",	1, CMD_REG,	irc_cmd_join },		/* 403 */

@@ -29,7 +29,7 @@ chan_no_such(struct session *s, const char *name)
 	irc_send_num(s, ERR_NOSUCHCHANNEL, ONLY_CHAT, name, conf.channel);
 }
 
-/* JOIN &chat (back in after PART); "JOIN 0" leaves it; others 403. */
+/* JOIN &chat (after PART or --channel none); "JOIN 0" leaves it. */
 void
 irc_cmd_join(struct session *s, struct irc_msg *m)
 {
@@ -48,8 +48,8 @@ irc_cmd_join(struct session *s, struct irc_msg *m)
 	for (p = chans; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (!control_is_channel(t))
 			chan_no_such(s, t);
-		else if (!control_joined(s))
-			control_join_list(s);
+		else
+			control_join(s, 0);
 		if (s->flags & SESSION_DEAD)
 			break;
 	}
@@ -171,7 +171,7 @@ chan_who_line(struct session *s, const char *nick, const char *name)
 	struct session	*t = session_find_nick(nick);
 
 	irc_send_num(s, RPL_WHOREPLY, "%s %s %s %s %s %c :0 %s", conf.channel,
-	    name, upstream_host(), conf.server_name, nick,
+	    name, upstream_host_irc(), conf.server_name, nick,
 	    t != NULL && control_away(t) != NULL ? 'G' : 'H', name);
 }
 

@@ -12,6 +12,7 @@
 #include "casemap.h"
 #include "gw.h"
 #include "numeric.h"
+#include "textsafe.h"
 
 struct cap_row {
 	const char	*name;
@@ -85,7 +86,11 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 	link_nick(s->link, s, nick, name);	/* make before break */
 }
 
-/* USER: its username names the account (NAME@CLIENT) with --db. */
+/*
+ * USER user mode * :realname: user (before any '@') and realname kept
+ * for WHOIS, terminal-safe; with --db the user names the account
+ * (NAME@CLIENT).
+ */
 void
 irc_cmd_user(struct session *s, struct irc_msg *m)
 {
@@ -94,6 +99,15 @@ irc_cmd_user(struct session *s, struct irc_msg *m)
 		    ":You may not reregister");
 		return;
 	}
+	if (m->params[0][0] == '\0' || m->params[3][0] == '\0') {
+		irc_send_num(s, ERR_NEEDMOREPARAMS, "USER :Not enough "
+		    "parameters");
+		return;
+	}
+	textsafe_name(s->user, sizeof s->user, m->params[0],
+	    strcspn(m->params[0], "@"));
+	textsafe_text(s->realname, sizeof s->realname, m->params[3],
+	    strlen(m->params[3]));
 	if (account_enabled())
 		account_user(s, m->params[0]);
 	s->flags |= SESSION_HAVE_USER;

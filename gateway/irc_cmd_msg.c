@@ -260,7 +260,7 @@ irc_msg_mirror(struct session *s, void *arg)
 	if (s->id == m->sid)
 		return;
 	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
-	    upstream_host());
+	    upstream_host_irc());
 	irc_msg_tags(s, m->stored, NULL, tags, sizeof tags);
 	account_shown(s, m->stored->msgid);
 	memset(&ml, 0, sizeof ml);
@@ -286,7 +286,7 @@ irc_msg_echo(struct session *s, struct msg_sent *m,
 		return;
 	irc_msg_tags(s, stored, NULL, tags, sizeof tags);
 	irc_send_raw(s, "%s:%s!%s@%s %s %s :%s", tags, s->nick, SNAME(s),
-	    upstream_host(), m->notice ? "NOTICE" : "PRIVMSG", m->target,
+	    upstream_host_irc(), m->notice ? "NOTICE" : "PRIVMSG", m->target,
 	    m->echo);
 }
 
@@ -400,10 +400,10 @@ irc_msg_show(struct session *s, const struct store_msg *m, int replay,
 	}
 	if (m->dir == STORE_IN)
 		snprintf(from, sizeof from, "%s!%s@%s", peer, m->peer,
-		    upstream_host());
+		    upstream_host_irc());
 	else
 		snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
-		    upstream_host());
+		    upstream_host_irc());
 	if (replay && !(s->caps & CAP_SERVER_TIME) && m->time_ms > 0) {
 		t = (time_t)(m->time_ms / 1000);
 		localtime_r(&t, &tm);

@@ -162,7 +162,7 @@ irc_query_names(struct session *s, char *list, const char *arg)
 		}
 		len += (size_t)snprintf(line + len, sizeof line - len,
 		    uh ? "%s%s!%s@%s" : "%s%s", len ? " " : "", nick, n,
-		    upstream_host());
+		    upstream_host_irc());
 	}
 	if (len > 0)
 		irc_send_num(s, RPL_NAMREPLY, "= * :%s", line);
@@ -184,7 +184,7 @@ irc_query_who(struct session *s, char *list, const char *mask)
 		    fnmatch(fmask, key, 0) != 0)
 			continue;
 		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s H :0 %s", n,
-		    upstream_host(), conf.server_name, nick, n);
+		    upstream_host_irc(), conf.server_name, nick, n);
 	}
 	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
 	    mask[0] ? mask : "*");
@@ -199,13 +199,17 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 	if (names_to_upstream(nick, name, sizeof name) == 0 &&
 	    irc_query_has(list, nick) &&
 	    names_from_upstream(name, canon, sizeof canon) == 0) {
-		irc_send_num(s, RPL_WHOISUSER, "%s %s %s * :%s", canon, name,
-		    upstream_host(), name);
+		/* a user of this gateway: what its USER said */
+		if ((t = session_find_nick(canon)) != NULL &&
+		    strcmp(SNAME(t), name) != 0)
+			t = NULL;
+		irc_send_num(s, RPL_WHOISUSER, "%s %s %s * :%s", canon,
+		    t != NULL && t->user[0] != '\0' ? t->user : name,
+		    upstream_host_irc(), t != NULL ? t->realname : name);
 		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
 		    "(%s dialect)", canon, conf.server_name, upstream_host(),
 		    upstream_dialect_name());
-		if ((t = session_find_nick(canon)) != NULL &&
-		    control_away(t) != NULL)
+		if (t != NULL && control_away(t) != NULL)
 			irc_send_num(s, RPL_AWAY, "%s :%s", canon,
 			    control_away(t));
 	} else
@@ -248,7 +252,7 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		if (userhost)
 			len += (size_t)snprintf(out + len, sizeof out - len,
 			    "%s%s=+%s@%s", len ? " " : "", canon, name,
-			    upstream_host());
+			    upstream_host_irc());
 		else
 			len += (size_t)snprintf(out + len, sizeof out - len,
 			    "%s%s", len ? " " : "", canon);
@@ -259,19 +263,27 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		irc_send_num(s, RPL_ISON, ":%s", out);
 }
 
+/* RFC 2812 3.4.2 and 265/266: users upstream, logged-in clients here. */
 static void
 irc_query_lusers(struct session *s, char *list, const char *arg)
 {
-	unsigned	n = 0;
+	unsigned	n = 0, most = presence_max(), here, here_most;
 
 	(void)arg;
 	while (chat_list_next(&list) != NULL)
 		n++;
-	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 invisible "
+	if (most < n)
+		most = n;
+	here = session_users(&here_most);
+	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 services "
 	    "on 1 servers", n);
 	irc_send_num(s, RPL_LUSERCHANNELS, "0 :channels formed");
 	irc_send_num(s, RPL_LUSERME, ":I have %u clients and 1 servers",
-	    session_count());
+	    here);
+	irc_send_num(s, RPL_LOCALUSERS, "%u %u :Current local users %u, max "
+	    "%u", here, here_most, here, here_most);
+	irc_send_num(s, RPL_GLOBALUSERS, "%u %u :Current global users %u, "
+	    "max %u", n, most, n, most);
 }
 
 /* NAMES [channel]: without one, everyone upstream. */
@@ -400,7 +412,7 @@ irc_cmd_mode(struct session *s, struct irc_msg *m)
 		return;
 	snprintf(s->umodes, sizeof s->umodes, now ? "+i" : "+");
 	irc_send_raw(s, ":%s!%s@%s MODE %s :%ci", s->nick, SNAME(s),
-	    upstream_host(), s->nick, now ? '+' : '-');
+	    upstream_host_irc(), s->nick, now ? '+' : '-');
 }
 
 /* AWAY [text]: 306 / 305; WHOIS and WHO &chat show it to others here. */

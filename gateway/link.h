@@ -54,6 +54,7 @@ void		 presence_shutdown(void);
 void		 presence_update(const char *);
 int		 presence_online(const char *);
 unsigned	 presence_count(void);
+unsigned	 presence_max(void);
 int		 presence_fresh(void);
 int		 presence_due(void);
 void		 presence_asked(void);

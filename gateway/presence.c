@@ -22,6 +22,7 @@ struct presence_user {
 
 static struct presence_user	*users;
 static unsigned			 nusers;
+static unsigned			 nusers_max;	/* the most at once */
 static unsigned			 generation;
 static long long		 updated_ms = -1;	/* never */
 static long long		 asked_ms = -1;	/* poll in flight */
@@ -86,6 +87,8 @@ presence_update(const char *list)
 		changed(p->name, 0);
 		free(p);
 	}
+	if (nusers > nusers_max)
+		nusers_max = nusers;
 	updated_ms = core_now_ms();
 	asked_ms = -1;
 }
@@ -105,6 +108,13 @@ unsigned
 presence_count(void)
 {
 	return nusers;
+}
+
+/* The most users online at once, as the lists showed. */
+unsigned
+presence_max(void)
+{
+	return nusers_max;
 }
 
 /* 1 if a list came within two poll intervals. */

@@ -44,6 +44,8 @@ static struct session_entry	*by_id;		/* every allocated one */
 static struct session_entry	*by_nick;	/* registered, live */
 static unsigned			 next_id;
 static unsigned			 nsessions;
+static unsigned			 nusers;	/* registered, live */
+static unsigned			 nusers_max;	/* the most at once */
 static int			 stopping;	/* no waiting for EOF */
 
 static struct session_entry *session_entry(struct session *);
@@ -173,6 +175,14 @@ session_count(void)
 	return nsessions;
 }
 
+/* Registered sessions not closing; *max: the most there were at once. */
+unsigned
+session_users(unsigned *max)
+{
+	*max = nusers_max;
+	return nusers;
+}
+
 /*
  * Start closing: no lookup finds s any more, the layers above let go,
  * the client gets ERROR and the loop frees s once that drained (<= 5 s).
@@ -186,6 +196,8 @@ session_close(struct session *s, const char *reason)
 	if (s->flags & SESSION_DEAD)
 		return;			/* normal: both sides fail at once */
 	s->flags |= SESSION_DEAD;
+	if (s->flags & SESSION_REGISTERED)
+		nusers--;
 	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
 	    strlen(s->nick)), reason);
 	session_nick_remove(e);
@@ -274,6 +286,9 @@ session_registered(struct session *s)
 {
 	struct session_entry	*e = session_entry(s);
 
+	if (!(s->flags & (SESSION_REGISTERED | SESSION_DEAD)) &&
+	    ++nusers > nusers_max)
+		nusers_max = nusers;
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
 	/* lines that waited for the login: after the welcome is queued */

@@ -37,6 +37,9 @@
 #define SESSION_WAITING		0x400	/* input waits: the layer above is busy */
 #define SESSION_SENDQ		0x800	/* closed past sendq-max: output lost */
 
+#define USERLEN			32	/* bytes of USER's user name kept */
+#define REALNAME_MAX		128	/* bytes of its realname kept */
+
 struct link;
 struct control;
 struct account_sess;
@@ -62,6 +65,8 @@ struct session {
 	struct link		*link;
 	struct control		*ctl;
 	struct account_sess	*acct;
+	char			 user[USERLEN + 1];	/* USER's, for WHOIS */
+	char			 realname[REALNAME_MAX + 1];
 };
 
 /* What the session layer tells the layers above. */
@@ -78,6 +83,7 @@ void		 session_close(struct session *, const char *);
 void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
+unsigned	 session_users(unsigned *);
 struct session	*session_find_id(unsigned);
 struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);

@@ -113,6 +113,7 @@ static const struct up_reply up_replies[] = {
 };
 
 static char		*up_host;
+static char		*up_host_irc;	/* never starts with ':' */
 static unsigned short	 up_port;
 static enum chat_dialect up_dialect;		/* current guess or forced */
 static int		 up_dialect_forced;
@@ -153,6 +154,10 @@ upstream_init(const char *spec, const char *dialect)
 		up_host = xstrndup(spec + 1, hlen - 2);
 	else
 		up_host = xstrndup(spec, hlen);
+	hlen = strlen(up_host) + 2;
+	up_host_irc = xmalloc(hlen);
+	snprintf(up_host_irc, hlen, "%s%s", up_host[0] == ':' ? "0" : "",
+	    up_host);
 	up_port = (unsigned short)port;
 	if (strcmp(dialect, "original") == 0) {
 		up_dialect = CHAT_DIALECT_ORIGINAL;
@@ -176,14 +181,26 @@ upstream_shutdown(void)
 		event_free(sweep);
 	sweep = NULL;
 	free(up_host);
-	up_host = NULL;
+	free(up_host_irc);
+	up_host = up_host_irc = NULL;
 }
 
-/* The chat server's host, as users' host part. */
+/* The chat server's host as given (for text). */
 const char *
 upstream_host(void)
 {
 	return up_host;
+}
+
+/*
+ * The host as users' host part on IRC, where a parameter starting with
+ * ':' would be read as the last one: an IPv6 "::1" is "0::1", as IRC
+ * servers write it.
+ */
+const char *
+upstream_host_irc(void)
+{
+	return up_host_irc;
 }
 
 /* "original", "newer" or "unknown" (not detected yet). */

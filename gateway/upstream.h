@@ -51,6 +51,7 @@ int		 upstream_bind_ix(struct upstream *);
 unsigned	 upstream_login_seq(struct upstream *);
 const char	*upstream_name(struct upstream *);
 const char	*upstream_host(void);
+const char	*upstream_host_irc(void);
 const char	*upstream_dialect_name(void);
 
 /* upbind.c: local addresses, logins counted on each. */

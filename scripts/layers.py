@@ -22,7 +22,8 @@ LAYERS = [
     ("link", 2, ["link", "presence"]),
     ("irc-meaning", 3, ["gw", "account", "irc_cmd", "irc_cmd_history",
                         "irc_cmd_login", "irc_cmd_msg",
-                        "irc_cmd_query", "irc_cmd_chan", "control"]),
+                        "irc_cmd_query", "irc_cmd_chan", "irc_cmd_help",
+                        "control"]),
     ("main", 4, ["main"]),
 ]
 MAX_CIRCLE = 3

@@ -1,6 +1,7 @@
 """chatircd standard-replies (issue 4): failures the user should see come
 as FAIL when the client enabled CAP standard-replies, else as a NOTICE;
 either way the message that was not delivered is named."""
+import time
 from gwlib import FakeUpstream, chat, irc
 
 
@@ -35,12 +36,16 @@ def test_notice_otherwise(procs):
 def test_refused_message_named(procs):
     up = FakeUpstream()
     try:
-        gw = procs.chatircd(up.addr, "--max-pending", "2")
+        gw = procs.chatircd(up.addr)
         alice = irc(procs, gw, "alice", caps="standard-replies")
         alice.expect(r" 366 alice &chat ")
-        for i in range(3):     # the upstream never answers SEND
-            alice.send("PRIVMSG bob :hi %d" % i)
+        alice.send("PRIVMSG bob :hi")   # the server refuses this SEND
+        deadline = time.time() + 5
+        while "SEND bob hi" not in up.got and time.time() < deadline:
+            time.sleep(0.05)
+        up.push("BAD-RQST-BODY\n")
         alice.expect(r"^:\S+ FAIL PRIVMSG NOT_DELIVERED bob :Message to "
-                     r"bob not delivered: ")
+                     r"bob not delivered: Error: Unknown issue in previous "
+                     r"message body\.$")
     finally:
         up.close()

@@ -76,8 +76,10 @@ def test_lusers(procs, gw):
     a = irc(procs, g, "alice")
     chat(procs, d, "bob")
     a.send("LUSERS")
-    a.expect(r" 251 alice :There are 4 users and 0 invisible on 1 servers")
+    a.expect(r" 251 alice :There are 4 users and 0 services on 1 servers")
     a.expect(r" 255 alice :I have 1 clients")
+    a.expect(r" 265 alice 1 1 :Current local users 1, max 1")
+    a.expect(r" 266 alice 4 4 :Current global users 4, max 4")
 
 
 def test_nick_after_login(procs, gw):
