@@ -95,7 +95,7 @@ static const struct opt opts[] = {
 	    "with db: let clients without an account in (as without db)" },
 	{ "max-attach",		NUM(max_attach), 1, 1000, 10, NULL,
 	    "IRC clients attached to one account at once" },
-	{ "playback-max",	NUM(playback_max), 1, 100000, 500, NULL,
+	{ "playback-max",	NUM(playback_max), 1, 1000, 500, NULL,
 	    "messages replayed on attach, and per CHATHISTORY request" },
 	{ "history-max-age",	NUM(history_max_age), 0, 36500, 365, NULL,
 	    "days a stored message is kept (0: no age limit)" },
