@@ -45,12 +45,13 @@ static const struct opt opts[] = {
 	{ "irc-line-max",	NUM(irc_line_max), 512, 4096, 512, NULL,
 	    "longest IRC line in bytes with CR LF, tags apart (417 past it)" },
 	{ "upstream-line-max",	NUM(upstream_line_max), 1024, 16777216,
-	    65536, NULL,
-	    "longest upstream line; past it the upstream is dropped" },
+	    1048576, NULL,
+	    "longest upstream line (a user list of ~100,000 names fits the "
+	    "default); past it the upstream is dropped" },
 	{ "sendq-soft",		NUM(sendq_soft), 1024, 1073741824, 65536,
-	    NULL, "queued bytes to a client past which its upstream is "
-	    "not read" },
-	{ "sendq-max",		NUM(sendq_max), 4096, 1073741824, 1048576,
+	    NULL, "queued bytes to a client past which it is logged as "
+	    "slow (nothing upstream waits for it)" },
+	{ "sendq-max",		NUM(sendq_max), 4096, 1073741824, 4194304,
 	    NULL, "queued bytes to a client past which it is closed "
 	    "(SendQ exceeded)" },
 	{ "max-pending",	NUM(max_pending), 1, 4096, 64, NULL,

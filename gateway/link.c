@@ -24,11 +24,13 @@
 #define LINK_AWAY	0x04	/* upstream lost, logging in again */
 #define LINK_FIXED	0x08	/* an account: its name only, stays up */
 #define LINK_TAKEN	0x10	/* FIXED: told that its name is in use */
+#define LINK_FLAPPING	0x20	/* logins do not last: told once */
 
 #define EVICT_JUDGE_MS	300	/* then see whether the others survived */
 #define EVICT_MAX	3	/* evictions before timers stop retrying */
 #define EXCERPT		40	/* bytes of text named in a report */
 #define NICK_GRACE_MS	1000	/* the old login stays after its replies */
+#define STABLE_MS	30000	/* a login that lasts this resets backoff */
 #define SNAP_STACK	8	/* sessions iterated without allocating */
 
 struct held {
@@ -45,6 +47,7 @@ struct link {
 	struct event	*reaper;
 	struct event	*retry;
 	struct event	*grace;		/* then closes old_up */
+	struct event	*stable;	/* the login lasted: backoff resets */
 	struct upstream	*up;		/* NULL between connections */
 	struct upstream	*nick_up;	/* NICK: the new login */
 	struct upstream	*old_up;	/* NICK: the old one, draining */
@@ -124,6 +127,7 @@ static void	link_drained(struct link *);
 static void	link_old_close(struct link *, const char *);
 static void	link_on_retry(evutil_socket_t, short, void *);
 static void	link_on_grace(evutil_socket_t, short, void *);
+static void	link_on_stable(evutil_socket_t, short, void *);
 static void	link_on_reap(evutil_socket_t, short, void *);
 static void	link_on_poll(evutil_socket_t, short, void *);
 static void	link_slot_freed(void);
@@ -171,6 +175,7 @@ link_new(struct session *s, const char *base, const char *refused, int why)
 	l->reaper = event_new(ev_base, -1, 0, link_on_reap, l);
 	l->retry = event_new(ev_base, -1, 0, link_on_retry, l);
 	l->grace = event_new(ev_base, -1, 0, link_on_grace, l);
+	l->stable = event_new(ev_base, -1, 0, link_on_stable, l);
 	snprintf(l->base, sizeof l->base, "%s", base);
 	snprintf(l->refused, sizeof l->refused, "%s", refused);
 	l->refused_why = why;
@@ -200,6 +205,7 @@ link_new_fixed(const char *name, unsigned id, void *data)
 	l->reaper = event_new(ev_base, -1, 0, link_on_reap, l);
 	l->retry = event_new(ev_base, -1, 0, link_on_retry, l);
 	l->grace = event_new(ev_base, -1, 0, link_on_grace, l);
+	l->stable = event_new(ev_base, -1, 0, link_on_stable, l);
 	snprintf(l->name, sizeof l->name, "%s", name);
 	snprintf(l->base, sizeof l->base, "%s", name);
 	snprintf(l->why, sizeof l->why, "not logged in yet");
@@ -333,6 +339,7 @@ link_close(struct link *l)
 		nwaiting--;
 	event_del(l->retry);
 	event_del(l->grace);
+	event_del(l->stable);
 	if (l->nick_up != NULL)
 		upstream_close(l->nick_up, NULL);
 	if (l->old_up != NULL)
@@ -360,6 +367,7 @@ link_on_reap(evutil_socket_t fd, short what, void *arg)
 	event_free(l->reaper);
 	event_free(l->retry);
 	event_free(l->grace);
+	event_free(l->stable);
 	free(l->sess);
 	free(l);
 }
@@ -508,8 +516,30 @@ link_on_hello(void *arg, struct upstream *u, const char *name)
 	else {
 		l->flags |= LINK_LOGGED_IN;
 		snprintf(l->name, sizeof l->name, "%s", name);
+		core_timer_ms(l->stable, STABLE_MS);
 		link_welcome(l);
 	}
+}
+
+/*
+ * The login lasted STABLE_MS: the backoff starts from the bottom again,
+ * and clients told of flapping logins hear that it is over.
+ */
+static void
+link_on_stable(evutil_socket_t fd, short what, void *arg)
+{
+	struct link	*l = arg;
+
+	(void)fd;
+	(void)what;
+	l->tries = 0;
+	if (!(l->flags & LINK_FLAPPING))
+		return;
+	l->flags &= ~LINK_FLAPPING;
+	log_info("s%u: the login lasted %d s: backoff reset", l->id,
+	    STABLE_MS / 1000);
+	link_notice(l, "The connection to the chat server has held for %d "
+	    "seconds: back to normal.", STABLE_MS / 1000);
 }
 
 static void
@@ -530,15 +560,17 @@ static void
 link_again(struct link *l, const char *name)
 {
 	l->flags &= ~(LINK_AWAY | LINK_TAKEN);
-	l->tries = 0;
+	core_timer_ms(l->stable, STABLE_MS);	/* then tries go back to 0 */
 	log_info("s%u: logged in again as %s", l->id, name);
 	if (strcmp(name, l->name) != 0) {
 		link_rename(l, name);
 		if (l->flags & LINK_DEAD)
 			return;
 	}
-	link_notice(l, "Reconnected to the chat server as %s.%s", name,
-	    l->nheld > 0 ? " Sending the messages held meanwhile." : "");
+	if (!(l->flags & LINK_FLAPPING))
+		link_notice(l, "Reconnected to the chat server as %s.%s",
+		    name, l->nheld > 0 ? " Sending the messages held "
+		    "meanwhile." : "");
 	if (!(l->flags & LINK_DEAD))
 		link_flush(l);
 }
@@ -702,7 +734,11 @@ link_lost(struct link *l, struct upstream *u, const char *why)
 {
 	int	first = !(l->flags & LINK_AWAY);
 	int	ix = upstream_bind_ix(u), evict = 0;
+	/* a re-login that did not last: the server breaks what it accepts */
+	int	brief = first && l->tries > 0 &&
+		    event_pending(l->stable, EV_TIMEOUT, NULL);
 
+	event_del(l->stable);
 	if (upstream_eof(u) && upstream_ready(u))
 		evict = upbind_suspect(ix, l->id, &l->suspect_seq);
 	upstream_close(u, "the chat server connection was lost");
@@ -716,11 +752,24 @@ link_lost(struct link *l, struct upstream *u, const char *why)
 	}
 	l->flags |= LINK_AWAY;
 	if (first) {
-		l->tries = 0;
 		l->attempt = 0;
 		l->refused[0] = '\0';
 		snprintf(l->why, sizeof l->why, "%s", why);
 	}
+	if (brief && !(l->flags & LINK_FLAPPING)) {
+		l->flags |= LINK_FLAPPING;	/* told once, not every cycle */
+		log_info("s%u: a login did not last %d s: backing off", l->id,
+		    STABLE_MS / 1000);
+		link_notice(l, "The chat server keeps closing the connection "
+		    "soon after login (%s). The gateway tries again with "
+		    "growing pauses (up to %lld s) and will say when a login "
+		    "lasts; messages you send meanwhile are held (up to %lld).",
+		    why, conf.reconnect_max / 1000, conf.hold_max);
+		if (l->flags & LINK_DEAD)
+			return;
+		first = 0;
+	} else if (l->flags & LINK_FLAPPING)
+		first = 0;			/* said already */
 	if (evict) {
 		l->suspect = 1;
 		l->suspect_ix = ix;

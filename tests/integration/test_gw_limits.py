@@ -15,8 +15,8 @@ def test_limits_are_logged(procs):
     d = procs.chatd()
     g = procs.chatircd(d)
     log = g.stderr()
-    for name in ("irc-line-max 512", "upstream-line-max 65536",
-                 "sendq-soft 65536", "sendq-max 1048576", "max-pending 64",
+    for name in ("irc-line-max 512", "upstream-line-max 1048576",
+                 "sendq-soft 65536", "sendq-max 4194304", "max-pending 64",
                  "max-clients 10000", "per-address 256", "reg-timeout 60"):
         assert "limit " + name in log
 
@@ -84,7 +84,8 @@ def test_slow_reader_costs_only_its_session(procs):
 
 def test_sendq_max_closes(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--sendq-soft", "4096", "--sendq-max", "140000")
+    g = procs.chatircd(d, "--sendq-soft", "4096", "--sendq-max", "140000",
+                       "--upstream-line-max", "8192")
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect((g.host, g.port))
