@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -157,6 +158,7 @@ listener_on_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	char	host[HOST_MAX], why[128];
+	int	one = 1;
 
 	(void)l;
 	(void)salen;
@@ -179,6 +181,9 @@ listener_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	evutil_make_socket_nonblocking(fd);
+	/* small replies go out now, not after the client's delayed ACK */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
+		log_debug("TCP_NODELAY: %s", strerror(errno));
 	if (session_new(fd, host) == NULL)
 		session_addr_release(host);
 }

@@ -484,10 +484,20 @@ upstream_login_seq(struct upstream *u)
 	return u->login_seq;
 }
 
+/*
+ * A chat server that keeps Nagle on waits for our ACK before its next
+ * small write: ACK at once (Linux turns quick ACKs off again by itself,
+ * so it is asked for on every read).
+ */
 static void
 up_on_read(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
+	evutil_socket_t	fd = bufferevent_getfd(bev);
+	int		one = 1;
+
+	if (fd != -1)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof one);
 	up_process(arg);
 }
 
@@ -746,6 +756,8 @@ up_keepalive(struct upstream *u)
 
 	if (fd == -1)
 		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
+		log_warn("s%u: upstream TCP_NODELAY", u->id);
 	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
 	    sizeof idle) == -1 ||
