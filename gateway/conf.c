@@ -64,6 +64,9 @@ static const struct opt opts[] = {
 	    "seconds a client has to complete registration" },
 	{ "poll-interval",	NUM(poll_interval), 1, 3600, 5, NULL,
 	    "seconds between user list polls (one for the whole gateway)" },
+	{ "channel-large",	NUM(channel_large), 0, 10000000, 1000, NULL,
+	    "users online past which &chat shows no JOIN/QUIT and no nick "
+	    "list at join (NAMES on request; 0: never)" },
 	{ "channel",		STR(channel), "&chat",
 	    "name of the channel listing everyone online (starts with &), "
 	    "joined at login; none: &chat, joined only by JOIN" },

@@ -43,6 +43,7 @@ struct control_change {
 	char		 nick[NICK_MAX + 1];
 	char		 key[NICK_MAX + 1];
 	int		 online;
+	int		 large;		/* past channel-large: no JOIN/QUIT */
 };
 
 struct control_names {
@@ -72,6 +73,8 @@ static const char *const control_help_lines[] = {	/* help, HELP &chat */
 	"help - these lines",
 };
 
+static unsigned long	 nmonitoring;	/* MONITOR entries, all sessions */
+
 static struct control *control_get(struct session *);
 static void	control_say(struct session *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -82,6 +85,7 @@ static void	control_names_flush(struct control_names *, int);
 static int	control_mon_find(struct control *, const char *);
 static void	control_mon_status(struct session *, const char *, int);
 static void	control_join_list(struct session *);
+static void	control_join_flush(void);
 static void	control_join_done(void *, enum up_result, char *);
 static void	control_who_done(void *, enum up_result, char *);
 static void	control_who_answer(struct session *);
@@ -122,6 +126,7 @@ control_free(struct session *s)
 {
 	if (s->ctl == NULL)
 		return;
+	nmonitoring -= s->ctl->nmon;
 	free(s->ctl->away);
 	free(s->ctl->mon);
 	free(s->ctl);
@@ -137,30 +142,91 @@ control_login(struct session *s)
 }
 
 /*
+ * Sessions waiting to join &chat until a user list asked after their
+ * login comes back: one WHO serves all who log in while it is out, so N
+ * logins do not pull N lists (issue 9).
+ */
+static unsigned		*join_wait;	/* session ids */
+static size_t		 njoin_wait, join_wait_cap;
+static long long	 join_asked = -1;	/* core_now_ms(); -1: none */
+
+/*
  * Join &chat once the user list is in: with ask, or when the shared
- * list is stale, after one WHO of its own; else at once.
+ * list is stale, after the join WHO under way (or one of its own); else
+ * at once.
  */
 void
 control_join(struct session *s, int ask)
 {
 	struct control	*c = control_get(s);
+	long long	 now = core_now_ms();
 
 	if (c->joined)
 		return;
-	if ((!ask && presence_fresh()) || link_who(s->link,
-	    control_join_done, (void *)(uintptr_t)s->id) == -1)
+	if (!ask && presence_fresh()) {
 		control_join_list(s);
+		return;
+	}
+	if (join_asked < 0 || now - join_asked > conf.upstream_timeout * 1000) {
+		if (link_who(s->link, control_join_done, NULL) == -1) {
+			control_join_list(s);	/* from the shared list */
+			return;
+		}
+		join_asked = now;
+	}
+	if (njoin_wait == join_wait_cap) {
+		join_wait_cap = join_wait_cap ? join_wait_cap * 2 : 16;
+		join_wait = reallocarray(join_wait, join_wait_cap,
+		    sizeof *join_wait);
+		if (join_wait == NULL)
+			fatal("control_join");
+	}
+	join_wait[njoin_wait++] = s->id;
 }
 
-/* The user list for the join is in, or not: the shared one serves. */
+/* The join WHO is answered (or failed): every waiting session joins. */
 static void
 control_join_done(void *ctx, enum up_result r, char *list)
 {
-	struct session	*s = session_find_id((unsigned)(uintptr_t)ctx);
-
+	(void)ctx;
 	(void)list;
-	if (s != NULL && r != UP_CANCELLED)
-		control_join_list(s);
+	join_asked = -1;
+	if (r != UP_CANCELLED)
+		control_join_flush();
+	else if (njoin_wait > 0)	/* its session left: ask again */
+		control_join_flush();
+}
+
+static void
+control_join_flush(void)
+{
+	struct session	*s;
+	unsigned	*ids = join_wait;
+	size_t		 i, n = njoin_wait;
+
+	join_wait = NULL;
+	njoin_wait = join_wait_cap = 0;
+	for (i = 0; i < n; i++)
+		if ((s = session_find_id(ids[i])) != NULL)
+			control_join_list(s);
+	free(ids);
+}
+
+/* Shutdown: forget who waited. */
+void
+control_shutdown(void)
+{
+	free(join_wait);
+	join_wait = NULL;
+	njoin_wait = join_wait_cap = 0;
+}
+
+/* 1 past channel-large: &chat lists nobody and shows no JOIN/QUIT. */
+static int
+control_large(void)
+{
+	return conf.channel_large > 0 &&
+	    presence_count() > (unsigned)conf.channel_large;
 }
 
 /* 332 and 333: what &chat is. */
@@ -185,9 +251,19 @@ control_join_list(struct session *s)
 	irc_send_raw(s, ":%s!%s@%s JOIN %s", s->nick, SNAME(s),
 	    upstream_host_irc(), conf.channel);
 	control_topic(s);
-	control_names(s, 0);
+	if (control_large())
+		irc_send_num(s, RPL_NAMREPLY, "= %s :%s", conf.channel,
+		    s->nick);
+	else
+		control_names(s, 0);
 	irc_send_num(s, RPL_ENDOFNAMES, "%s :End of /NAMES list",
 	    conf.channel);
+	if (control_large())
+		control_say(s, "%u users are online: too many to list at "
+		    "join or to follow arrivals here (channel-large %lld). "
+		    "/names %s or !who lists them, MONITOR follows whom you "
+		    "choose.", presence_count(), conf.channel_large,
+		    conf.channel);
 }
 
 /* Leave &chat (PART); 0, or -1 if s was not in it. */
@@ -279,6 +355,9 @@ control_changed(const char *name, int online)
 		return;
 	log_debug("presence: %s %s", log_escape(name, strlen(name)),
 	    online ? "online" : "gone");
+	ch.large = control_large();
+	if (ch.large && nmonitoring == 0)
+		return;			/* nobody to tell: O(1) per change */
 	session_foreach(control_tell, &ch);
 }
 
@@ -292,7 +371,7 @@ control_tell(struct session *s, void *arg)
 		return;
 	if (c->nmon > 0 && control_mon_find(c, ch->key) >= 0)
 		control_mon_status(s, ch->name, ch->online);
-	if (!c->joined || strcmp(ch->name, SNAME(s)) == 0)
+	if (!c->joined || ch->large || strcmp(ch->name, SNAME(s)) == 0)
 		return;
 	if (ch->online)
 		irc_send_raw(s, ":%s!%s@%s JOIN %s", ch->nick, ch->name,
@@ -568,6 +647,7 @@ control_mon_add(struct session *s, char *targets)
 			}
 			if (c->mon == NULL)
 				c->mon = xcalloc(MONITOR_MAX, sizeof *c->mon);
+			nmonitoring++;
 			snprintf(c->mon[c->nmon++], sizeof c->mon[0], "%s",
 			    key);
 		}
@@ -588,6 +668,7 @@ control_mon_del(struct session *s, char *targets)
 			continue;
 		memcpy(c->mon[i], c->mon[c->nmon - 1], sizeof c->mon[0]);
 		c->nmon--;
+		nmonitoring--;
 	}
 }
 
@@ -631,6 +712,7 @@ control_monitor(struct session *s, struct irc_msg *m)
 		break;
 	case 'C':
 	case 'c':
+		nmonitoring -= control_get(s)->nmon;
 		control_get(s)->nmon = 0;
 		break;
 	case 'L':

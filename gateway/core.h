@@ -46,6 +46,7 @@ struct conf {
 	long long	 poll_interval;
 	char		*channel;
 	int		 channel_join;	/* join it at login (not "none") */
+	long long	 channel_large;
 	char		*upstream_bind;
 	long long	 upstream_per_address;
 	long long	 upstream_timeout;

@@ -75,4 +75,5 @@ gw_shutdown(void)
 	presence_shutdown();
 	upstream_shutdown();
 	account_shutdown();
+	control_shutdown();
 }

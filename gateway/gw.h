@@ -56,6 +56,7 @@ void		 account_renamed(struct link *, const char *);
 /* control.c: the &chat channel, its commands, MONITOR, AWAY. */
 void		 control_login(struct session *);
 void		 control_free(struct session *);
+void		 control_shutdown(void);
 int		 control_is_channel(const char *);
 void		 control_join(struct session *, int);
 int		 control_part(struct session *, const char *);
