@@ -6,7 +6,8 @@
 #   tests/bench/compare.sh [BUILD_DIR]        (default: build/ of this tree)
 #
 # Knobs (environment): PAIRS MESSAGES WINDOW SIZE (relay), LAT_PAIRS LAT_RATE
-# LAT_SECONDS (latency), SESSIONS="1000 9000" SOURCES (idle logins),
+# LAT_SECONDS (latency), SESSIONS="1000 9000" SOURCES SESSION_TIMEOUT (idle
+# logins; SESSIONS="" skips them), TIMEOUT (seconds per loadgen run),
 # ROWS="chatd chatircd ngircd haproxy znc" (a subset for quick runs),
 # SERVER_CPU LOAD_CPU, CHATD_BIN CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC
 # needs one configured user per session), KEEP_TMP=1 (keep configs, logs).
@@ -30,6 +31,7 @@ SOURCES=${SOURCES:-50}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 TIMEOUT=${TIMEOUT:-120}
+SESSION_TIMEOUT=${SESSION_TIMEOUT:-600}
 HOST=127.0.0.1
 
 for b in "$CHATD" "$CHATIRCD" "$LOADGEN"; do
@@ -133,7 +135,8 @@ port_of() {
 	exit 1
 }
 
-# load ARGS...: loadgen on LOAD_CPU; its result line on stdout.
+# load ARGS...: loadgen on LOAD_CPU; its result line on stdout. A short
+# run (delivered < expected) still prints its line, and the table shows it.
 load() {
 	taskset -c "$LOAD_CPU" "$LOADGEN" --timeout "$TIMEOUT" "$@" \
 	    2>>"$TMP/loadgen.err" || true
@@ -353,13 +356,15 @@ for n in $SESSIONS; do
 	setup_chatircd
 	gw=${SRV_PIDS%% *}
 	SESS_GW[$n]=$(load --proto irc --target "$TARGET" --pairs 0 \
-	    --idle "$n" --sources "$SOURCES" --pid "$gw")
+	    --idle "$n" --sources "$SOURCES" --pid "$gw" \
+	    --timeout "$SESSION_TIMEOUT")
 	echo "  ${SESS_GW[$n]}" >&2
 	stop_all
 	echo "compare.sh: $n idle sessions straight to chatd" >&2
 	setup_chatd
 	SESS_CHATD[$n]=$(load --proto chat --target "$TARGET" --pairs 0 \
-	    --idle "$n" --sources "$SOURCES" --pid "$SRV_PIDS")
+	    --idle "$n" --sources "$SOURCES" --pid "$SRV_PIDS" \
+	    --timeout "$SESSION_TIMEOUT")
 	echo "  ${SESS_CHATD[$n]}" >&2
 	stop_all
 done
@@ -373,13 +378,14 @@ echo "Relay: $PAIRS pairs ($ZNC_PAIRS through ZNC), $MESSAGES messages each," \
     "$SERVER_CPU, load on CPU $LOAD_CPU. Latency: $LAT_PAIRS pairs at" \
     "$LAT_RATE msg/s for ${LAT_SECONDS} s."
 echo
-echo "| setup | delivered | msg/s | x chatd | peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 added ms |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| setup | delivered | refused | msg/s | x chatd | servers' peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 added ms |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for r in $ROWS; do
 	m=$(field "${RELAY[$r]}" msg_s)
 	p99=$(field "${LAT[$r]}" p99_ms)
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${NAME[$r]}" \
-	    "$(field "${RELAY[$r]}" delivered)" "${m:-?}" \
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+	    "${NAME[$r]}" "$(field "${RELAY[$r]}" delivered)" \
+	    "$(field "${RELAY[$r]}" refused)" "${m:-?}" \
 	    "$(awk -v a="${m:-0}" -v b="${base:-0}" \
 		'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')" \
 	    "$(field "${RELAY[$r]}" peak_rss_kib)" \

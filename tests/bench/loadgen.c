@@ -41,6 +41,7 @@ static char		*pad;		/* o.size bytes of 'x' */
 static int	setup_target(void);
 static void	raise_nofile(void);
 static void	conns_new(void);
+static struct lg_conn *partner(const struct lg_conn *);
 static void	connect_more(void);
 static int	conn_connect(struct lg_conn *);
 static void	conn_dead(struct lg_conn *, const char *);
@@ -50,9 +51,11 @@ static void	conn_ready(struct lg_conn *);
 static void	on_write(evutil_socket_t, short, void *);
 static void	on_read(evutil_socket_t, short, void *);
 static void	conn_lines(struct lg_conn *);
+static char	*irc_command(char *);
 static void	irc_line(struct lg_conn *, char *);
 static void	chat_line(struct lg_conn *, char *);
 static void	traffic_start(void);
+static uint64_t	sender_due(const struct lg_conn *);
 static void	sender_pump(struct lg_conn *);
 static void	receiver_got(struct lg_conn *, const char *);
 static void	check_done(void);
@@ -121,6 +124,7 @@ conns_new(void)
 	}
 }
 
+/* A sender's receiver, a receiver's sender. */
 static struct lg_conn *
 partner(const struct lg_conn *c)
 {
@@ -420,8 +424,10 @@ sender_due(const struct lg_conn *c)
 static void
 sender_pump(struct lg_conn *c)
 {
-	uint64_t	limit = o.messages, done, now;
-	int		n, queued = 0;
+	const char	*to = partner(c)->name;
+	uint64_t	 limit = o.messages, done, now;
+	char		 head[LG_NAME_MAX + 64];
+	int		 n, cmd, queued = 0;
 
 	if (c->state != ST_READY)
 		return;
@@ -431,16 +437,13 @@ sender_pump(struct lg_conn *c)
 	done = o.proto == LG_CHAT ? c->acked : partner(c)->got + c->acked;
 	now = lg_now_ns();
 	while (c->sent < limit && c->sent - done < o.window) {
-		n = snprintf(NULL, 0, "%llu %llu ",
-		    (unsigned long long)c->sent, (unsigned long long)now);
-		if (o.proto == LG_IRC)
-			evbuffer_add_printf(c->tx, "PRIVMSG %s :", partner(
-			    c)->name);
-		else
-			evbuffer_add_printf(c->tx, "SEND %s ",
-			    partner(c)->name);
-		evbuffer_add_printf(c->tx, "%llu %llu ",
-		    (unsigned long long)c->sent, (unsigned long long)now);
+		/* the text is "<seq> <ns> " padded with x to --size */
+		cmd = snprintf(head, sizeof head, o.proto == LG_IRC ?
+		    "PRIVMSG %s :" : "SEND %s ", to);
+		n = snprintf(head + cmd, sizeof head - (size_t)cmd,
+		    "%llu %llu ", (unsigned long long)c->sent,
+		    (unsigned long long)now);
+		evbuffer_add(c->tx, head, (size_t)(cmd + n));
 		if ((unsigned)n < o.size)
 			evbuffer_add(c->tx, pad, o.size - (size_t)n);
 		evbuffer_add(c->tx, o.proto == LG_IRC ? "\r\n" : "\n",
