@@ -8,6 +8,7 @@
 # Knobs (environment): PAIRS MESSAGES WINDOW SIZE (relay), LAT_PAIRS LAT_RATE
 # LAT_SECONDS (latency), SESSIONS="1000 9000" SOURCES SESSION_TIMEOUT (idle
 # logins; SESSIONS="" skips them), TIMEOUT (seconds per loadgen run),
+# REPEAT (relay and latency runs per setup; the table shows the best),
 # ROWS="chatd chatircd ngircd haproxy znc" (a subset for quick runs),
 # SERVER_CPU LOAD_CPU, CHATD_BIN CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC
 # needs one configured user per session), KEEP_TMP=1 (keep configs, logs).
@@ -31,6 +32,7 @@ SOURCES=${SOURCES:-50}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 TIMEOUT=${TIMEOUT:-120}
+REPEAT=${REPEAT:-3}
 SESSION_TIMEOUT=${SESSION_TIMEOUT:-600}
 HOST=127.0.0.1
 
@@ -145,6 +147,22 @@ load() {
 # field LINE KEY: a key=value of a loadgen line.
 field() {
 	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
+}
+
+# best KEY max|min OLD NEW: the loadgen line with the better KEY. A shared
+# machine only ever adds noise that slows a run, so the best of REPEAT runs
+# is the closest to what the software can do.
+best() {
+	local a b
+	[ -n "$3" ] || { echo "$4"; return; }
+	a=$(field "$3" "$1")
+	b=$(field "$4" "$1")
+	if awk -v a="${a:-0}" -v b="${b:-0}" -v d="$2" \
+	    'BEGIN { exit !(d == "max" ? b > a : b < a) }'; then
+		echo "$4"
+	else
+		echo "$3"
+	fi
 }
 
 # --- the setups: each starts its servers and sets TARGET, SRV_PIDS, PROTO ---
@@ -335,19 +353,28 @@ for r in $ROWS; do
 	echo "compare.sh: $r: starting" >&2
 	PASS_ARGS=()
 	"setup_$r"
-	echo "compare.sh: $r: relay" >&2
-	run "$pairs" --messages "$MESSAGES" --window "$WINDOW" --size "$SIZE"
-	RELAY[$r]=$RESULT
-	echo "  $RESULT" >&2
-	# the same servers (ZNC takes a second per user to start); new names
-	# where the server has them, ZNC has one user per name
-	prefix=(--prefix l)
-	[ "$r" = znc ] && prefix=()
-	echo "compare.sh: $r: latency" >&2
-	run "$LAT_PAIRS" --messages "$lat_msgs" --window "$WINDOW" \
-	    --size "$SIZE" --rate "$LAT_RATE" "${prefix[@]}"
-	LAT[$r]=$RESULT
-	echo "  $RESULT" >&2
+	RELAY[$r]=
+	LAT[$r]=
+	# the same servers for every repeat (ZNC takes a second per user to
+	# start); new names where the server has them, ZNC has one user each
+	for i in $(seq "$REPEAT"); do
+		prefix=(--prefix "r$i")
+		[ "$r" = znc ] && prefix=()
+		echo "compare.sh: $r: relay $i" >&2
+		run "$pairs" --messages "$MESSAGES" --window "$WINDOW" \
+		    --size "$SIZE" "${prefix[@]}"
+		echo "  $RESULT" >&2
+		RELAY[$r]=$(best msg_s max "${RELAY[$r]}" "$RESULT")
+	done
+	for i in $(seq "$REPEAT"); do
+		prefix=(--prefix "l$i")
+		[ "$r" = znc ] && prefix=()
+		echo "compare.sh: $r: latency $i" >&2
+		run "$LAT_PAIRS" --messages "$lat_msgs" --window "$WINDOW" \
+		    --size "$SIZE" --rate "$LAT_RATE" "${prefix[@]}"
+		echo "  $RESULT" >&2
+		LAT[$r]=$(best p99_ms min "${LAT[$r]}" "$RESULT")
+	done
 	stop_all
 done
 declare -A SESS_GW SESS_CHATD
@@ -376,18 +403,21 @@ echo
 echo "Relay: $PAIRS pairs ($ZNC_PAIRS through ZNC), $MESSAGES messages each," \
     "$SIZE-byte text, $WINDOW in flight per sender; servers on CPU" \
     "$SERVER_CPU, load on CPU $LOAD_CPU. Latency: $LAT_PAIRS pairs at" \
-    "$LAT_RATE msg/s for ${LAT_SECONDS} s."
+    "$LAT_RATE msg/s for ${LAT_SECONDS} s. Best of $REPEAT runs each" \
+    "(msg/s highest, p99 lowest); idle logins: one run each."
 echo
-echo "| setup | delivered | refused | msg/s | x chatd | servers' peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 added ms |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| setup | delivered | refused | msg/s | x chatd | servers' CPU µs/msg | servers' peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 added ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in $ROWS; do
 	m=$(field "${RELAY[$r]}" msg_s)
 	p99=$(field "${LAT[$r]}" p99_ms)
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-	    "${NAME[$r]}" "$(field "${RELAY[$r]}" delivered)" \
-	    "$(field "${RELAY[$r]}" refused)" "${m:-?}" \
+	d=$(field "${RELAY[$r]}" delivered)
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+	    "${NAME[$r]}" "$d" "$(field "${RELAY[$r]}" refused)" "${m:-?}" \
 	    "$(awk -v a="${m:-0}" -v b="${base:-0}" \
 		'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')" \
+	    "$(awk -v c="$(field "${RELAY[$r]}" srv_cpu_s)" -v d="${d%/*}" \
+		'BEGIN { if (d > 0) printf "%.2f", c * 1e6 / d; else print "?" }')" \
 	    "$(field "${RELAY[$r]}" peak_rss_kib)" \
 	    "$(field "${LAT[$r]}" p50_ms)" "${p99:-?}" \
 	    "$(awk -v a="${p99:-0}" -v b="${base99:-0}" \

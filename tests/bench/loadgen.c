@@ -59,6 +59,7 @@ static uint64_t	sender_due(const struct lg_conn *);
 static void	sender_pump(struct lg_conn *);
 static void	receiver_got(struct lg_conn *, const char *);
 static void	check_done(void);
+static void	check_end(void);
 static void	on_tick(evutil_socket_t, short, void *);
 static void	on_deadline(evutil_socket_t, short, void *);
 
@@ -363,6 +364,7 @@ irc_line(struct lg_conn *c, char *line)
 	    strstr(cmd, "not delivered") != NULL)) {
 		res.refused++;
 		c->acked++;		/* frees its window slot */
+		check_end();
 	}
 }
 
@@ -381,6 +383,7 @@ chat_line(struct lg_conn *c, char *line)
 	    strncmp(line, "BAD-RQST", 8) == 0) {
 		res.refused++;
 		c->acked++;
+		check_end();
 	} else if (c->role == ROLE_RECEIVER &&
 	    strncmp(line, "DELIVERY ", 9) == 0) {
 		line += 9;
@@ -426,8 +429,9 @@ sender_pump(struct lg_conn *c)
 {
 	const char	*to = partner(c)->name;
 	uint64_t	 limit = o.messages, done, now;
-	char		 head[LG_NAME_MAX + 64];
+	char		 line[LG_NAME_MAX + 64 + LG_SIZE_MAX + 2];
 	int		 n, cmd, queued = 0;
+	size_t		 len;
 
 	if (c->state != ST_READY)
 		return;
@@ -438,16 +442,20 @@ sender_pump(struct lg_conn *c)
 	now = lg_now_ns();
 	while (c->sent < limit && c->sent - done < o.window) {
 		/* the text is "<seq> <ns> " padded with x to --size */
-		cmd = snprintf(head, sizeof head, o.proto == LG_IRC ?
+		cmd = snprintf(line, sizeof line, o.proto == LG_IRC ?
 		    "PRIVMSG %s :" : "SEND %s ", to);
-		n = snprintf(head + cmd, sizeof head - (size_t)cmd,
+		n = snprintf(line + cmd, sizeof line - (size_t)cmd,
 		    "%llu %llu ", (unsigned long long)c->sent,
 		    (unsigned long long)now);
-		evbuffer_add(c->tx, head, (size_t)(cmd + n));
-		if ((unsigned)n < o.size)
-			evbuffer_add(c->tx, pad, o.size - (size_t)n);
-		evbuffer_add(c->tx, o.proto == LG_IRC ? "\r\n" : "\n",
-		    o.proto == LG_IRC ? 2 : 1);
+		len = (size_t)(cmd + n);
+		if ((unsigned)n < o.size) {
+			memcpy(line + len, pad, o.size - (size_t)n);
+			len += o.size - (size_t)n;
+		}
+		if (o.proto == LG_IRC)
+			line[len++] = '\r';
+		line[len++] = '\n';
+		evbuffer_add(c->tx, line, len);
 		c->sent++;
 		queued = 1;
 	}
@@ -470,14 +478,23 @@ receiver_got(struct lg_conn *c, const char *text)
 	if (ts > now)
 		return;
 	lg_hist_add(hist, now - ts);
-	if (seq != c->next_seq)
+	/* a gap is a message lost (or refused) before this one */
+	if (seq < c->next_seq)
 		res.misordered++;
-	else
+	else {
 		res.delivered++;
-	c->next_seq = seq + 1;
+		c->next_seq = seq + 1;
+	}
 	c->got++;
 	t_last = now;
-	if (res.delivered + res.misordered == res.expected)
+	check_end();
+}
+
+/* Every message accounted for: arrived, or refused by the server. */
+static void
+check_end(void)
+{
+	if (res.delivered + res.misordered + res.refused >= res.expected)
 		event_base_loopbreak(base);
 }
 
@@ -531,6 +548,7 @@ main(int argc, char **argv)
 	conns_new();
 	res.expected = (uint64_t)o.pairs * o.messages;
 	res.base_rss_kib = lg_rss_kib(&o, "VmRSS");
+	res.srv_cpu_s = lg_srv_cpu_s(&o);
 	tv.tv_sec = (time_t)o.timeout;
 	tv.tv_usec = (suseconds_t)((o.timeout - (double)tv.tv_sec) * 1e6);
 	deadline = evtimer_new(base, on_deadline, NULL);
@@ -545,6 +563,8 @@ main(int argc, char **argv)
 	else
 		res.send_s = (double)(t_last - t_traffic) / 1e9;
 	res.peak_rss_kib = lg_rss_kib(&o, "VmHWM");
+	res.srv_cpu_s = lg_srv_cpu_s(&o) - res.srv_cpu_s;
+	res.load_cpu_s = lg_self_cpu_s();
 	lg_report(&o, &res, hist);
 	return res.delivered == res.expected && res.login_fail == 0 ? 0 : 1;
 }

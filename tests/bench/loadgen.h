@@ -16,6 +16,7 @@
 #define LG_PIDS_MAX	8
 #define LG_SOURCES_MAX	250		/* 127.0.0.1 .. 127.0.0.250 */
 #define LG_LINE_MIN	4096		/* rx buffer floor per connection */
+#define LG_SIZE_MAX	400		/* --size: fits an IRC line */
 
 enum lg_proto { LG_IRC, LG_CHAT };
 enum lg_role { ROLE_SENDER, ROLE_RECEIVER, ROLE_IDLE };
@@ -72,6 +73,7 @@ struct lg_result {
 	unsigned	 logins, login_fail, closed;
 	double		 login_s, send_s;
 	long		 base_rss_kib, peak_rss_kib;
+	double		 srv_cpu_s, load_cpu_s;	/* over the whole run */
 };
 
 /* report.c */
@@ -79,6 +81,8 @@ int	 lg_opts_parse(struct lg_opts *, int, char **);
 void	 lg_hist_add(struct lg_hist *, uint64_t ns);
 double	 lg_hist_pct_ms(const struct lg_hist *, double pct);
 long	 lg_rss_kib(const struct lg_opts *, const char *field);
+double	 lg_srv_cpu_s(const struct lg_opts *);
+double	 lg_self_cpu_s(void);
 void	 lg_report(const struct lg_opts *, const struct lg_result *,
 	    const struct lg_hist *);
 uint64_t lg_now_ns(void);

@@ -3,12 +3,15 @@
  * the servers' memory from /proc and the one result line. What goes over
  * the sockets is loadgen.c's.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "loadgen.h"
 
@@ -134,7 +137,7 @@ lg_opts_parse(struct lg_opts *o, int argc, char **argv)
 			rc = opt_uint("window", optarg, 1, 65536, &o->window);
 			break;
 		case 's':
-			rc = opt_uint("size", optarg, 1, 400, &o->size);
+			rc = opt_uint("size", optarg, 1, LG_SIZE_MAX, &o->size);
 			break;
 		case 'r':
 			o->rate = strtod(optarg, &end);
@@ -283,6 +286,45 @@ lg_rss_kib(const struct lg_opts *o, const char *field)
 	return sum;
 }
 
+/* user + system CPU seconds of the --pid processes, from /proc/PID/stat. */
+double
+lg_srv_cpu_s(const struct lg_opts *o)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut, st;
+	double		 sum = 0;
+	unsigned	 i;
+	size_t		 n;
+	FILE		*f;
+
+	for (i = 0; i < o->npids; i++) {
+		snprintf(path, sizeof path, "/proc/%d/stat", o->pids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* after "(comm)": state, 5 ints, 5 counters, utime, stime */
+		if ((p = strrchr(buf, ')')) != NULL && sscanf(p + 1,
+		    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		    &ut, &st) == 2)
+			sum += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	}
+	return sum;
+}
+
+/* loadgen's own user + system CPU seconds so far. */
+double
+lg_self_cpu_s(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* The one result line. */
 void
 lg_report(const struct lg_opts *o, const struct lg_result *r,
@@ -293,7 +335,8 @@ lg_report(const struct lg_opts *o, const struct lg_result *r,
 	printf("proto=%s pairs=%u window=%u size=%u rate=%.0f idle=%u "
 	    "delivered=%llu/%llu misordered=%llu refused=%llu msg_s=%.0f "
 	    "p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f logins=%u/%u closed=%u "
-	    "login_s=%.3f base_rss_kib=%ld peak_rss_kib=%ld\n",
+	    "login_s=%.3f base_rss_kib=%ld peak_rss_kib=%ld srv_cpu_s=%.2f "
+	    "load_cpu_s=%.2f\n",
 	    o->proto == LG_IRC ? "irc" : "chat", o->pairs, o->window, o->size,
 	    o->rate, o->idle, (unsigned long long)r->delivered,
 	    (unsigned long long)r->expected,
@@ -301,6 +344,7 @@ lg_report(const struct lg_opts *o, const struct lg_result *r,
 	    (unsigned long long)r->refused, msg_s,
 	    lg_hist_pct_ms(h, 50), lg_hist_pct_ms(h, 99),
 	    lg_hist_pct_ms(h, 99.9), r->logins, o->pairs * 2 + o->idle,
-	    r->closed, r->login_s, r->base_rss_kib, r->peak_rss_kib);
+	    r->closed, r->login_s, r->base_rss_kib, r->peak_rss_kib,
+	    r->srv_cpu_s, r->load_cpu_s);
 	fflush(stdout);
 }
