@@ -406,7 +406,7 @@ echo "Relay: $PAIRS pairs ($ZNC_PAIRS through ZNC), $MESSAGES messages each," \
     "$LAT_RATE msg/s for ${LAT_SECONDS} s. Best of $REPEAT runs each" \
     "(msg/s highest, p99 lowest); idle logins: one run each."
 echo
-echo "| setup | delivered | refused | msg/s | x chatd | servers' CPU µs/msg | servers' peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 added ms |"
+echo "| setup | delivered | refused | msg/s | x chatd | servers' CPU µs/msg | servers' peak RSS KiB | p50 ms @$LAT_RATE/s | p99 ms @$LAT_RATE/s | p99 vs chatd ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in $ROWS; do
 	m=$(field "${RELAY[$r]}" msg_s)
