@@ -97,7 +97,7 @@ stop_all() {
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000))	# below the ephemeral range
 		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
