@@ -136,8 +136,6 @@ def test_chatd_nodelay_for_gateway_upstream(procs):
         assert facing[u["local"]]["nodelay"], facing[u["local"]]
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="gateway NODELAY lands with the link-layer refactor")
 def test_chatircd_sockets_nodelay(procs):
     d = procs.chatd()
     gw = procs.chatircd(d)
