@@ -423,6 +423,7 @@ for r in $ROWS; do
 	    "$(awk -v a="${p99:-0}" -v b="${base99:-0}" \
 		'BEGIN { printf "%+.3f", a - b }')"
 done
+[ -n "$SESSIONS" ] || exit 0
 echo
 echo "| idle sessions | through chatircd: logged in | logins/s | gateway RSS per session KiB | chatd alone: logins/s |"
 echo "|---|---|---|---|---|"
