@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -49,6 +50,7 @@ static void	server_accept(struct evconnlistener *, evutil_socket_t,
 static void	server_accept_error(struct evconnlistener *, void *);
 static void	server_resume(evutil_socket_t, short, void *);
 static void	server_refuse(evutil_socket_t);
+static void	server_nodelay(evutil_socket_t);
 static void	server_host_add(struct client *);
 static void	server_host_remove(struct client *);
 
@@ -158,6 +160,19 @@ server_refuse(evutil_socket_t fd)
 	evutil_closesocket(fd);
 }
 
+/*
+ * Replies are small and each one answers a request: Nagle would hold one
+ * back until the peer's delayed ACK (tens of ms on loopback, issue 9).
+ */
+static void
+server_nodelay(evutil_socket_t fd)
+{
+	int	on = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
+		chatd_log(0, "setsockopt TCP_NODELAY: %s", strerror(errno));
+}
+
 static void
 server_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -169,6 +184,7 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 		server_refuse(fd);
 		return;
 	}
+	server_nodelay(fd);
 	client_new(fd, sa, (socklen_t)salen);
 }
 
