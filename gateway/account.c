@@ -6,10 +6,14 @@
  * every message: written before any client sees it, replayed on attach.
  * Without --db none of this runs and chatircd is a plain gateway.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <uthash.h>
@@ -24,6 +28,8 @@
 #define PURGE_BATCH	500
 #define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
 #define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
+
+struct auth_job;
 
 struct account {
 	char		 name[STORE_NAME_MAX + 1];
@@ -42,6 +48,7 @@ struct account_sess {
 	char		 why[64];
 	int		 sasl;		/* AUTHENTICATE PLAIN under way */
 	int		 told;		/* 900 sent (SASL) */
+	int		 checking;	/* a password check is out */
 	char		*sasl_buf;	/* base64 so far */
 	size_t		 sasl_len;
 };
@@ -59,7 +66,12 @@ static struct event	*purge_ev;
 static struct account_sess *account_sess(struct session *);
 static struct account	*account_find(const char *);
 static void	account_add(void *, const char *, const char *);
-static int	account_check(struct session *, const char *, const char *);
+static int	account_check(struct session *, const char *, const char *,
+		    int);
+static void	account_checked(struct session *, struct auth_job *);
+static void	account_on_auth(evutil_socket_t, short, void *);
+static void	account_auth_start(void);
+static void	account_auth_stop(void);
 static void	account_refuse(struct session *, int, const char *);
 static void	account_on_refuse(evutil_socket_t, short, void *);
 static void	account_on_purge(evutil_socket_t, short, void *);
@@ -99,6 +111,7 @@ account_init(void)
 		fatalx("db %s: %s", conf.db, store_error(st));
 	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
 	    conf.db);
+	account_auth_start();
 	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
 	core_timer_ms(purge_ev, PURGE_SOON_MS);
 }
@@ -109,6 +122,7 @@ account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
+	account_auth_stop();
 	HASH_ITER(hh, accounts, a, tmp) {
 		HASH_DEL(accounts, a);
 		free(a);
@@ -238,37 +252,206 @@ account_split(const char *who, char *name, size_t nsize, char *client,
 	return 0;
 }
 
-/* Check who ("NAME[@CLIENT]") and password; 0 and the session knows. */
+/*
+ * Password checks run in one thread of their own (argon2id costs ~65 ms
+ * and 64 MiB each; the loop must not wait): the loop looks the hash up
+ * and queues a job, the thread checks it and hands it back through a
+ * pipe, the loop finds the session again by id and goes on.
+ */
+struct auth_job {
+	unsigned	 sid;
+	int		 sasl;		/* answer 903/904, not attach */
+	char		 name[STORE_NAME_MAX + 1];
+	char		 client[STORE_CLIENT_MAX + 1];
+	char		 hash[STORE_HASH_SIZE];
+	int		 found;
+	char		 pass[STORE_PASS_MAX + 1];
+	int		 ok;		/* the thread's answer */
+	struct auth_job	*next;
+};
+
+#define AUTH_JOBS_MAX	64	/* checks queued at once */
+
+static pthread_t	 auth_thread;
+static int		 auth_started;
+static pthread_mutex_t	 auth_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 auth_cv = PTHREAD_COND_INITIALIZER;
+static struct auth_job	*auth_todo, *auth_done;	/* LIFO: order is moot */
+static int		 auth_stop;
+static unsigned		 auth_njobs;		/* queued, checked, unread */
+static int		 auth_pipe[2] = { -1, -1 };
+static struct event	*auth_ev;
+
+static void *
+account_auth_main(void *arg)
+{
+	struct auth_job	*j;
+	char		 c = 'x';
+
+	(void)arg;
+	pthread_mutex_lock(&auth_mu);
+	for (;;) {
+		while (auth_todo == NULL && !auth_stop)
+			pthread_cond_wait(&auth_cv, &auth_mu);
+		if (auth_stop)
+			break;
+		j = auth_todo;
+		auth_todo = j->next;
+		pthread_mutex_unlock(&auth_mu);
+		j->ok = store_hash_verify(j->hash, j->pass) && j->found;
+		sodium_memzero(j->pass, sizeof j->pass);
+		pthread_mutex_lock(&auth_mu);
+		j->next = auth_done;
+		auth_done = j;
+		/* a full pipe already holds a wakeup: nothing lost */
+		if (write(auth_pipe[1], &c, 1) == -1 && errno != EAGAIN)
+			log_warn("password check thread: wakeup");
+	}
+	pthread_mutex_unlock(&auth_mu);
+	return NULL;
+}
+
+static void
+account_auth_start(void)
+{
+	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	auth_ev = event_new(ev_base, auth_pipe[0], EV_READ | EV_PERSIST,
+	    account_on_auth, NULL);
+	event_add(auth_ev, NULL);
+	if (pthread_create(&auth_thread, NULL, account_auth_main, NULL) != 0)
+		fatalx("cannot start the password check thread");
+	auth_started = 1;
+}
+
+static void
+account_auth_free_list(struct auth_job *j)
+{
+	struct auth_job	*next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		sodium_memzero(j, sizeof *j);
+		free(j);
+	}
+}
+
+static void
+account_auth_stop(void)
+{
+	if (!auth_started)
+		return;
+	pthread_mutex_lock(&auth_mu);
+	auth_stop = 1;
+	pthread_cond_broadcast(&auth_cv);
+	pthread_mutex_unlock(&auth_mu);
+	pthread_join(auth_thread, NULL);
+	auth_started = 0;
+	account_auth_free_list(auth_todo);
+	account_auth_free_list(auth_done);
+	auth_todo = auth_done = NULL;
+	event_free(auth_ev);
+	close(auth_pipe[0]);
+	close(auth_pipe[1]);
+}
+
+/* Checked jobs are back: each goes on with its session, if it lives. */
+static void
+account_on_auth(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_job	*list, *j;
+	char		 buf[64];
+	struct session	*s;
+
+	(void)what;
+	(void)arg;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&auth_mu);
+	list = auth_done;
+	auth_done = NULL;
+	pthread_mutex_unlock(&auth_mu);
+	while ((j = list) != NULL) {
+		list = j->next;
+		auth_njobs--;
+		if ((s = session_find_id(j->sid)) != NULL)
+			account_checked(s, j);
+		sodium_memzero(j, sizeof *j);
+		free(j);
+	}
+}
+
+/*
+ * Check who ("NAME[@CLIENT]") and password in the thread; the session's
+ * input waits meanwhile. -1: refused at once (bad name, busy, error).
+ */
 static int
-account_check(struct session *s, const char *who, const char *password)
+account_check(struct session *s, const char *who, const char *password,
+    int sasl)
+{
+	struct auth_job	*j;
+	int		 found;
+
+	if (auth_njobs >= AUTH_JOBS_MAX) {
+		log_warnx("s%u: %u password checks already queued: refused",
+		    s->id, auth_njobs);
+		return -1;
+	}
+	j = xcalloc(1, sizeof *j);
+	if (account_split(who, j->name, sizeof j->name, j->client,
+	    sizeof j->client) == -1 || strlen(password) > STORE_PASS_MAX ||
+	    (found = store_user_hash(st, j->name, j->hash)) == -1) {
+		log_info("s%u: login refused: bad account or client name, or "
+		    "%s", s->id, store_error(st));
+		free(j);
+		return -1;
+	}
+	j->sid = s->id;
+	j->sasl = sasl;
+	j->found = found;
+	snprintf(j->pass, sizeof j->pass, "%s", password);
+	auth_njobs++;
+	s->acct->checking = 1;
+	s->flags |= SESSION_LOGGING_IN | SESSION_WAITING;
+	pthread_mutex_lock(&auth_mu);
+	j->next = auth_todo;
+	auth_todo = j;
+	pthread_cond_signal(&auth_cv);
+	pthread_mutex_unlock(&auth_mu);
+	return 0;
+}
+
+/* The thread has checked s's password: go on, or refuse. */
+static void
+account_checked(struct session *s, struct auth_job *j)
 {
 	struct account_sess	*as = account_sess(s);
-	char			 name[STORE_NAME_MAX + 1];
-	char			 client[STORE_CLIENT_MAX + 1];
-	struct account		*a;
-	enum store_check	 r;
+	struct account		*a = NULL;
 
-	if (account_split(who, name, sizeof name, client,
-	    sizeof client) == -1) {
-		log_info("s%u: login refused: bad account or client name",
-		    s->id);
-		return -1;
-	}
-	r = store_user_check(st, name, password);
-	if (r == STORE_CHECK_ERROR)
-		log_warnx("s%u: account check: %s", s->id, store_error(st));
-	if (r != STORE_CHECK_OK || (a = account_find(name)) == NULL) {
+	as->checking = 0;
+	if (!j->ok || (a = account_find(j->name)) == NULL) {
 		log_info("s%u: login as %s refused: %s", s->id,
-		    log_escape(name, strlen(name)),
-		    r == STORE_CHECK_NO_USER ? "no such account" :
-		    "wrong password");
-		return -1;
+		    log_escape(j->name, strlen(j->name)),
+		    j->found ? "wrong password" : "no such account");
+		account_refuse(s, j->sasl ? ERR_SASLFAIL : ERR_PASSWDMISMATCH,
+		    j->sasl ? "SASL authentication failed" :
+		    "Password incorrect");
+		return;
 	}
 	as->acct = a;
-	snprintf(as->client, sizeof as->client, "%s", client);
+	snprintf(as->client, sizeof as->client, "%s", j->client);
 	log_info("s%u: account %s%s%s", s->id, a->name,
-	    client[0] != '\0' ? ", client " : "", client);
-	return 0;
+	    j->client[0] != '\0' ? ", client " : "", j->client);
+	if (!j->sasl) {
+		account_attach(s);		/* registration was waiting */
+		return;
+	}
+	irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now logged in "
+	    "as %s", s->nick, a->name, s->host, a->name, a->name);
+	irc_send_num(s, RPL_SASLSUCCESS, ":SASL authentication successful");
+	as->told = 1;
+	s->flags &= ~SESSION_LOGGING_IN;	/* CAP END and the rest */
+	session_resume(s);
 }
 
 /*
@@ -313,23 +496,24 @@ account_register(struct session *s)
 	if (st == NULL)
 		return 0;
 	as = account_sess(s);
-	if (as->refuse != NULL)
-		return 1;
+	if (as->refuse != NULL || as->checking)
+		return 1;		/* its check goes on when answered */
 	if (as->acct == NULL && as->pass != NULL) {
 		colon = strchr(as->pass, ':');
 		if (colon != NULL) {
 			*colon = '\0';
-			ok = account_check(s, as->pass, colon + 1) == 0;
+			ok = account_check(s, as->pass, colon + 1, 0) == 0;
 		} else
-			ok = account_check(s, as->user, as->pass) == 0;
+			ok = account_check(s, as->user, as->pass, 0) == 0;
 		sodium_memzero(as->pass, strlen(as->pass) + (colon ? 1 : 0));
 		if (colon != NULL)
 			sodium_memzero(colon + 1, strlen(colon + 1));
-		if (!ok) {
+		free(as->pass);
+		as->pass = NULL;
+		if (!ok)
 			account_refuse(s, ERR_PASSWDMISMATCH,
 			    "Password incorrect");
-			return 1;
-		}
+		return 1;		/* account_checked() attaches */
 	}
 	if (as->acct != NULL) {
 		account_attach(s);
@@ -493,7 +677,8 @@ account_authenticate(struct session *s, const char *arg)
 	struct account_sess	*as = account_sess(s);
 	size_t			 n = strlen(arg);
 
-	if (st == NULL || (s->flags & SESSION_REGISTERED)) {
+	if (st == NULL || (s->flags & SESSION_REGISTERED) || as->checking ||
+	    as->acct != NULL) {
 		irc_send_num(s, ERR_SASLFAIL, ":SASL authentication failed");
 		return;
 	}
@@ -555,21 +740,15 @@ account_sasl_done(struct session *s)
 			who = (char *)msg + a + 1;	/* authcid */
 			if (*who == '\0')
 				who = (char *)msg;
-			ok = account_check(s, who, (char *)msg + a + b + 2) ==
-			    0;
+			ok = account_check(s, who, (char *)msg + a + b + 2,
+			    1) == 0;
 		}
 	}
 	sodium_memzero(msg, sizeof msg);
 	if (as->sasl_buf != NULL)
 		sodium_memzero(as->sasl_buf, as->sasl_len);
 	as->sasl_len = 0;
-	if (!ok) {
+	if (!ok)
 		account_refuse(s, ERR_SASLFAIL, "SASL authentication failed");
-		return;
-	}
-	irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now logged in "
-	    "as %s", s->nick, as->acct->name, s->host, as->acct->name,
-	    as->acct->name);
-	irc_send_num(s, RPL_SASLSUCCESS, ":SASL authentication successful");
-	as->told = 1;
+	/* else account_checked() answers */
 }

@@ -590,6 +590,49 @@ store_check_dummy(struct store *st, const char *password, size_t n)
 		return;			/* "chatircd" itself: no matter */
 }
 
+_Static_assert(STORE_HASH_SIZE >= crypto_pwhash_STRBYTES, "hash buffer");
+
+/*
+ * The password hash of an account, for a check made elsewhere (a thread:
+ * store_hash_verify()): 1, or 0 for no such account with a stand-in hash
+ * in buf that costs the same to check, or -1. buf holds
+ * crypto_pwhash_STRBYTES.
+ */
+int
+store_user_hash(struct store *st, const char *name, char *buf)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_USER_HASH);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		snprintf(buf, crypto_pwhash_STRBYTES, "%s",
+		    sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "user hash");
+	if (st->dummy[0] == '\0' &&
+	    store_hash(st, "chatircd", st->dummy, sizeof st->dummy) == -1)
+		return -1;
+	memcpy(buf, st->dummy, crypto_pwhash_STRBYTES);
+	return 0;
+}
+
+/*
+ * 1 if password matches hash (from store_user_hash). Touches no store,
+ * so any thread may call it; it takes the hash's cost (argon2id).
+ */
+int
+store_hash_verify(const char *hash, const char *password)
+{
+	size_t	n = strnlen(password, STORE_PASS_MAX + 1);
+
+	return n > 0 && n <= STORE_PASS_MAX &&
+	    crypto_pwhash_str_verify(hash, password, n) == 0;
+}
+
 /* Check a password: ok, wrong password, no such user, or an error. */
 enum store_check
 store_user_check(struct store *st, const char *name, const char *password)

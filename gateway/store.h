@@ -82,6 +82,11 @@ int		 store_user_passwd(struct store *, const char *name,
 int		 store_user_list(struct store *, store_user_cb *, void *ctx);
 enum store_check store_user_check(struct store *, const char *name,
 		    const char *password);
+/* Checking a password off the event loop: the hash, then the check. */
+#define STORE_HASH_SIZE	128	/* >= crypto_pwhash_STRBYTES */
+int		 store_user_hash(struct store *, const char *name, char *buf);
+int		 store_hash_verify(const char *hash, const char *password);
+
 /* The chat name an account logs in with (its NAME unless set). */
 int		 store_user_chat_name(struct store *, const char *name,
 		    char *buf, size_t size);
