@@ -353,8 +353,9 @@ control_changed(const char *name, int online)
 	if (names_from_upstream(name, ch.nick, sizeof ch.nick) == -1 ||
 	    casemap_fold(ch.key, sizeof ch.key, ch.nick) == -1)
 		return;
-	log_debug("presence: %s %s", log_escape(name, strlen(name)),
-	    online ? "online" : "gone");
+	if (log_debugging())
+		log_debug("presence: %s %s", log_escape(name, strlen(name)),
+		    online ? "online" : "gone");
 	ch.large = control_large();
 	if (ch.large && nmonitoring == 0)
 		return;			/* nobody to tell: O(1) per change */

@@ -67,11 +67,17 @@ core_wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Seconds on the same clock. */
+/*
+ * Seconds on a clock that does not jump, the coarse one: read per line
+ * (silence detection), where a few milliseconds do not matter.
+ */
 time_t
 core_now(void)
 {
-	return (time_t)(core_now_ms() / 1000);
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
 }
 
 /* (Re)arm a timer event for ms milliseconds. */

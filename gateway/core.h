@@ -82,6 +82,7 @@ void	 fatal(const char *, ...)
 void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 const char *log_escape(const char *, size_t);
+int	 log_debugging(void);
 
 /* xmalloc.c */
 void	*xmalloc(size_t);

@@ -71,7 +71,8 @@ irc_cmd_dispatch(struct session *s, char *line, size_t len)
 	struct irc_msg		 m;
 	const struct irc_cmd	*c;
 
-	log_debug("s%u: irc -> %s", s->id, log_escape(line, len));
+	if (log_debugging())
+		log_debug("s%u: irc -> %s", s->id, log_escape(line, len));
 	switch (irc_parse_len(line, len, &m)) {	/* NUL dropped */
 	case IRC_PARSE_OK:
 		break;

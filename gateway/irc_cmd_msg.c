@@ -171,17 +171,22 @@ static void
 irc_msg_send(struct session *s, const char *target, const char *name,
     const char *send, int notice, const char *echo)
 {
-	struct msg_sent	*m = xcalloc(1, sizeof *m);
-	char		 why[128];
+	struct msg_sent	*m;
+	char		 why[128], *p;
+	size_t		 tl = strlen(target) + 1, nl = strlen(name) + 1;
+	size_t		 sl = strlen(send) + 1, el = strlen(echo) + 1;
 	int		 rc;
 
+	/* one allocation a message: the strings follow the struct */
+	m = xcalloc(1, sizeof *m + tl + nl + sl + el);
+	p = (char *)(m + 1);
+	m->target = memcpy(p, target, tl);
+	m->name = memcpy(p += tl, name, nl);
+	m->text = memcpy(p += nl, send, sl);
+	m->echo = memcpy(p + sl, echo, el);
 	m->sid = s->id;
 	m->link = s->link;
 	m->notice = notice;
-	m->target = xstrdup(target);
-	m->name = xstrdup(name);
-	m->text = xstrdup(send);
-	m->echo = xstrdup(echo);
 	rc = link_send(s->link, name, send, strlen(send), irc_msg_done, m);
 	if (rc == 0 && (s->caps & CAP_ECHO_MESSAGE))
 		m->label = irc_label_take(s);	/* the echo is the reply */
@@ -241,10 +246,6 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 	if (s != NULL)
 		irc_label_end(s);
 	free(m->label);
-	free(m->target);
-	free(m->name);
-	free(m->text);
-	free(m->echo);
 	free(m);
 }
 
@@ -358,21 +359,25 @@ irc_msg_show(struct session *s, const struct store_msg *m, int replay,
 	char			 tags[IRC_TAGS_MAX], lead[16] = "";
 	char			 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
 	char			 peer[NICK_MAX + 1], who[TEXTSAFE_MAX(16) + 1];
-	char			*copy, *safe = NULL, stand[] = TEXTSAFE_REPL;
+	char			*copy = NULL, *safe = NULL;
+	char			 stand[] = TEXTSAFE_REPL;
 	const char		*sender = m->dir == STORE_IN ? m->peer : SNAME(s);
 	size_t			 len = m->text_len, slen = strlen(sender);
 	time_t			 t;
 	struct tm		 tm;
 
-	copy = xmalloc(len + 1);
-	memcpy(copy, m->text, len);
-	copy[len] = '\0';
 	memset(&ml, 0, sizeof ml);
-	ml.text = copy;
-	ml.action = textsafe_is_action(copy, len);
-	if (!ml.action && len > 0 && (len = irc_msg_no_ctcp(copy, len)) == 0) {
-		ml.text = stand;	/* only \001s: never an empty line */
-		len = TEXTSAFE_REPL_LEN;
+	ml.text = m->text;
+	ml.action = textsafe_is_action(m->text, len);
+	if (!ml.action && memchr(m->text, CTCP, len) != NULL) {
+		copy = xmalloc(len + 1);	/* only then: the hot path */
+		memcpy(copy, m->text, len);
+		copy[len] = '\0';
+		ml.text = copy;
+		if ((len = irc_msg_no_ctcp(copy, len)) == 0) {
+			ml.text = stand;	/* only \001s: no empty line */
+			len = TEXTSAFE_REPL_LEN;
+		}
 	}
 	if (textsafe_text_span(ml.text, len) < len) {
 		safe = xmalloc(TEXTSAFE_MAX(len) + 1);

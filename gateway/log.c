@@ -16,6 +16,13 @@ static int	log_debug_on;
 static void	log_vwrite(const char *, const char *, va_list, int)
 		    __attribute__((format(printf, 2, 0)));
 
+/* 1 when debug lines are written: hot paths test it before escaping. */
+int
+log_debugging(void)
+{
+	return log_debug_on;
+}
+
 /* Start logging; debug lines only when asked for. */
 void
 log_init(int debug)

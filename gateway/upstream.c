@@ -552,7 +552,8 @@ up_line(struct upstream *u, char *line, size_t len)
 	struct up_req		*head = u->pending;
 	size_t			 i;
 
-	log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
+	if (log_debugging())
+		log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
 	u->last_rx = core_now();
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
 		log_warnx("s%u: unparsable line from upstream: %s", u->id,
