@@ -75,6 +75,13 @@ textsafe_span(const char *src, size_t srclen, size_t from, int name,
 	size_t	i = from, n;
 
 	while (i < srclen) {
+		/* the common case first: printable ASCII is kept as it is */
+		if ((unsigned char)src[i] < 0x7f && !(ctcp && i == 0) &&
+		    ((unsigned char)src[i] > 0x20 ||
+		    (src[i] == ' ' && !name))) {
+			i++;
+			continue;
+		}
 		if (ctcp && (i == 0 || i == srclen - 1))
 			n = 1;
 		else if (textsafe_act(src + i, srclen - i, name, &n) !=
