@@ -62,6 +62,7 @@ struct playback {
 static struct store	*st;
 static struct account	*accounts;
 static struct event	*purge_ev;
+static struct event	*commit_ev;	/* ends the batch of this turn */
 
 static struct account_sess *account_sess(struct session *);
 static struct account	*account_find(const char *);
@@ -75,6 +76,7 @@ static void	account_auth_stop(void);
 static void	account_refuse(struct session *, int, const char *);
 static void	account_on_refuse(evutil_socket_t, short, void *);
 static void	account_on_purge(evutil_socket_t, short, void *);
+static void	account_on_commit(evutil_socket_t, short, void *);
 static void	account_attach(struct session *);
 static void	account_playback(struct session *);
 static void	account_replay_one(void *, const struct store_msg *);
@@ -112,6 +114,7 @@ account_init(void)
 	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
 	    conf.db);
 	account_auth_start();
+	commit_ev = event_new(ev_base, -1, 0, account_on_commit, NULL);
 	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
 	core_timer_ms(purge_ev, PURGE_SOON_MS);
 }
@@ -130,6 +133,12 @@ account_shutdown(void)
 	if (purge_ev != NULL)
 		event_free(purge_ev);
 	purge_ev = NULL;
+	if (commit_ev != NULL) {
+		event_free(commit_ev);
+		commit_ev = NULL;
+		if (store_batch_end(st) == -1)
+			log_warnx("messages not stored: %s", store_error(st));
+	}
 	if (st != NULL)
 		store_close(st);
 	st = NULL;
@@ -183,6 +192,7 @@ account_detach(struct session *s)
 
 	if (as == NULL || as->acct == NULL || as->last[0] == '\0')
 		return;
+	account_store_sync();
 	if (s->flags & SESSION_SENDQ) {		/* queued, never received */
 		log_info("s%u: closed past sendq-max: its playback position "
 		    "stays where it was", s->id);
@@ -624,6 +634,12 @@ account_store_msg(struct link *l, enum store_dir dir, const char *peer,
 
 	if (name == NULL)
 		return -1;
+	/*
+	 * One transaction per loop turn: committed (account_on_commit) before
+	 * the loop waits again, so before any client socket is written
+	 */
+	if (store_batch_begin(st) == 0)
+		event_active(commit_ev, EV_TIMEOUT, 0);
 	if (store_msg_add(st, name, dir, peer, text, len, core_wall_ms(),
 	    &stamp) == -1) {
 		log_warnx("account %s: message not stored: %s", name,
@@ -640,12 +656,31 @@ account_store_msg(struct link *l, enum store_dir dir, const char *peer,
 	return 0;
 }
 
+/* The turn's messages are stored for good. */
+static void
+account_on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	account_store_sync();
+}
+
+/* Commit the open batch now (before another kind of write). */
+void
+account_store_sync(void)
+{
+	if (st != NULL && store_batch_end(st) == -1)
+		log_warnx("messages not stored: %s", store_error(st));
+}
+
 /* NICK on an account's link: its chat name from now on. */
 void
 account_renamed(struct link *l, const char *name)
 {
 	const char	*a = account_of(l);
 
+	account_store_sync();
 	if (a != NULL && store_user_set_chat_name(st, a, name) == -1)
 		log_warnx("account %s: chat name not saved: %s", a,
 		    store_error(st));
@@ -663,6 +698,7 @@ account_on_purge(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	account_store_sync();
 	more = store_purge(st, core_wall_ms(), conf.history_max_age * 86400,
 	    conf.history_max, PURGE_BATCH);
 	if (more == -1)

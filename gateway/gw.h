@@ -52,6 +52,7 @@ void		 account_shown(struct session *, const char *);
 int		 account_store_msg(struct link *, enum store_dir, const char *,
 		    const char *, size_t, struct store_msg *);
 void		 account_renamed(struct link *, const char *);
+void		 account_store_sync(void);
 
 /* control.c: the &chat channel, its commands, MONITOR, AWAY. */
 void		 control_login(struct session *);

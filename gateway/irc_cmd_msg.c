@@ -444,21 +444,35 @@ static void
 irc_msg_lines(struct session *s, const struct msg_lines *ml)
 {
 	const char	*text = ml->text;
-	size_t		 len = ml->len, fixed, max, piece, next;
+	char		 buf[IRC_TAGS_MAX + IRC_LINE_MAX + 64];
+	size_t		 len = ml->len, head, max, piece, next, n;
+	size_t		 lead = strlen(ml->lead);
 	int		 first = 1;
 
-	/* ":from PRIVMSG to :" + CR LF (+ "\1ACTION " "\1") + lead */
-	fixed = 1 + strlen(ml->from) + 9 + strlen(ml->to) + 2 + 2 +
-	    (ml->action ? 9 : 0) + strlen(ml->lead);
-	max = fixed + 32 < IRC_LINE_MAX ? IRC_LINE_MAX - fixed : 32;
+	/* "tags:from PRIVMSG to :" is the same for every piece */
+	head = (size_t)snprintf(buf, sizeof buf, "%s:%s PRIVMSG %s :%s",
+	    ml->tags, ml->from, ml->to, ml->action ? "\001ACTION " : "");
+	if (head >= sizeof buf - IRC_LINE_MAX)
+		return;			/* cannot be: tags and names are bounded */
+	/* the bound counts from ':' after the tags: + lead, "\1", CR LF */
+	n = head - strlen(ml->tags) + lead + (ml->action ? 1 : 0) + 2;
+	max = n + 32 < IRC_LINE_MAX ? IRC_LINE_MAX - n : 32;
 	while ((len > 0 || first) && !(s->flags & SESSION_DEAD)) {
 		piece = len > 0 ? irc_split(text, len, max, &next) : 0;
 		if (len == 0)
 			next = 0;
-		irc_send_raw(s, "%s:%s PRIVMSG %s :%s%s%.*s%s", ml->tags,
-		    ml->from, ml->to, ml->action ? "\001ACTION " : "",
-		    first ? ml->lead : "", (int)piece, text,
-		    ml->action ? "\001" : "");
+		n = head;
+		if (first && lead > 0) {
+			memcpy(buf + n, ml->lead, lead);
+			n += lead;
+		}
+		memcpy(buf + n, text, piece);
+		n += piece;
+		if (ml->action)
+			buf[n++] = '\001';
+		buf[n++] = '\r';
+		buf[n++] = '\n';
+		irc_send_line(s, buf, n);	/* no printf on the hot path */
 		first = 0;
 		text += next;
 		len -= next;

@@ -73,6 +73,15 @@ irc_send_vfmt(struct session *s, const char *head, const char *fmt,
 	return session_write(s, buf, len);
 }
 
+/* A complete line (CR LF included, within the bounds) as it is. */
+int
+irc_send_line(struct session *s, const char *line, size_t len)
+{
+	if (s->label != NULL)
+		return irc_label_line(s, line, len);
+	return session_write(s, line, len);
+}
+
 /* line with tag ("k=v", or NULL) in front, merged with its own tags. */
 static int
 irc_label_write(struct session *s, const char *tag, const char *line,

@@ -109,6 +109,7 @@ int	 irc_send_num(struct session *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	 irc_send_notice(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	 irc_send_line(struct session *, const char *, size_t);
 const char *irc_send_time_tag(char *, size_t);
 const char *irc_target(struct session *);
 void	 irc_label_begin(struct session *, const char *);

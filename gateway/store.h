@@ -104,6 +104,14 @@ int		 store_msg_add(struct store *, const char *account,
 		    struct store_stamp *out);
 
 /*
+ * Batch: store_msg_add() calls in between share one transaction. The
+ * caller commits before anything it stored is shown (a crash before the
+ * commit loses only what nobody saw).
+ */
+int		 store_batch_begin(struct store *);
+int		 store_batch_end(struct store *);
+
+/*
  * Run a parsed CHATHISTORY request (not TARGETS) for account on req's
  * target (a peer name): rows in ascending order through cb. Returns the
  * number of rows, or -1.

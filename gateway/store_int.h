@@ -55,6 +55,7 @@ struct store {
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 dummy[crypto_pwhash_STRBYTES];	/* for unknown names */
 	long long	 last_ms;	/* newest stored: never goes back */
+	int		 batch;		/* store_batch_begin(): one commit */
 	char		 err[STORE_ERR_MAX];
 };
 

@@ -42,7 +42,10 @@ static int	store_purge_cut(struct store *, long long, long long,
 static int	store_purge_step(struct store *, enum store_st, long long,
 		    long long, int *);
 
-/* Record one message in its own transaction. */
+/*
+ * Record one message: in its own transaction, or in the batch that
+ * store_batch_begin() opened (committed by store_batch_end()).
+ */
 int
 store_msg_add(struct store *st, const char *account, enum store_dir dir,
     const char *peer, const char *text, size_t text_len, long long time_ms,
@@ -59,7 +62,7 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
 	if (store_account_id(st, account, &acc) == -1 ||
-	    store_exec(st, ST_BEGIN) == -1)
+	    (!st->batch && store_exec(st, ST_BEGIN) == -1))
 		return -1;
 	s = store_stmt(st, ST_CONV_UPSERT);
 	sqlite3_bind_int64(s, 1, acc);
@@ -70,7 +73,7 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW) {
 		store_sqlfail(st, "add conversation");
-		return store_abort(st);
+		return st->batch ? -1 : store_abort(st);
 	}
 	s = store_stmt(st, ST_MSG_ADD);
 	sqlite3_bind_int64(s, 1, acc);
@@ -81,9 +84,11 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	id = sqlite3_last_insert_rowid(st->db);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
 		store_sqlfail(st, "add message");
-	if (rc != SQLITE_DONE || store_exec(st, ST_COMMIT) == -1)
+		return st->batch ? -1 : store_abort(st);
+	}
+	if (!st->batch && store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -506,4 +511,31 @@ store_purge(struct store *st, long long now_ms, long long max_age_s,
 	    &conv_left) == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return left <= 0 || conv_left <= 0;
+}
+
+/*
+ * Messages added from now on share one transaction, until
+ * store_batch_end(): a few microseconds each instead of a commit each.
+ */
+int
+store_batch_begin(struct store *st)
+{
+	if (st->batch)
+		return 0;
+	if (store_exec(st, ST_BEGIN) == -1)
+		return -1;
+	st->batch = 1;
+	return 0;
+}
+
+/* Commit the batch (nothing open: 0). */
+int
+store_batch_end(struct store *st)
+{
+	if (!st->batch)
+		return 0;
+	st->batch = 0;
+	if (store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	return 0;
 }

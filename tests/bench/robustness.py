@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Figures for docs/robustness.md (issue 10), printed, never pass/fail:
+
+  slow   a client that reads nothing while a chat user floods it (N SENDs
+         of 80 bytes): confirmed by the chat server, stored (with an
+         account), shown, and the gateway's peak memory
+  flap   a chat server that closes every login 0.2 s after accepting it:
+         logins and notices in 60 s at the default backoff
+
+usage: robustness.py [slow|slow-plain|flap] [N]   (binaries from build/)
+Loopback only."""
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import conftest                      # noqa: E402
+from gwlib import FakeUpstream, chat  # noqa: E402
+
+
+def vmhwm(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def slow(n, account=True):
+    p = conftest.Processes()
+    db = os.path.join(tempfile.mkdtemp(), "r.db")
+    d = p.chatd()
+    if account:
+        subprocess.run([conftest.CHATIRCD, "--db", db, "--add-user",
+                        "alice"], input="pw\n", text=True, check=True,
+                       capture_output=True)
+        g = p.chatircd(d, "--db", db)
+    else:
+        g = p.chatircd(d)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((g.host, g.port))
+    s.sendall(b"PASS alice@slow:pw\r\nNICK alice\r\nUSER u 0 * :x\r\n"
+              if account else b"NICK alice\r\nUSER u 0 * :x\r\n")
+    time.sleep(1)
+    bob = chat(p, d, "bob")
+    t0 = time.monotonic()
+    sent = [0]
+
+    def send():
+        for i in range(n):
+            bob.sock.sendall(b"SEND alice %07d %s\n" % (i, b"x" * 71))
+            sent[0] += 1
+    th = threading.Thread(target=send)
+    th.start()
+    ok = bad = 0
+    while ok + bad < n:
+        r = bob.expect(r"^(SEND-OK|UNKNOWN|BAD-DEST-USER)$", timeout=60)
+        if r.group(1) == "SEND-OK":
+            ok += 1
+        else:
+            bad += 1
+    th.join()
+    secs = time.monotonic() - t0
+    time.sleep(0.5)
+    peak = vmhwm(g.proc.pid)
+    stored = 0
+    if account:
+        con = sqlite3.connect(db)
+        stored = con.execute("SELECT count(*) FROM msg").fetchone()[0]
+        con.close()
+    closed = "SendQ exceeded" in g.stderr()
+    lost = "upstream lost" in g.stderr()
+    print("slow reader%s: %d SENDs of 80 bytes in %.1f s: %d confirmed, "
+          "%d refused; %s; client closed for SendQ: %s; chat server "
+          "dropped the gateway: %s; gateway peak RSS %d KiB%s" %
+          (" with an account" if account else "", n, secs, ok, bad,
+           "%d stored" % stored if account else "no store", closed, lost,
+           peak, "; unaccounted %d" % (ok - stored) if account else ""))
+    s.close()
+    p.teardown()
+
+
+class Breaking(FakeUpstream):
+    def _serve(self, c):
+        def shut():
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        threading.Timer(0.2, shut).start()
+        super()._serve(c)
+
+
+def flap(seconds=60):
+    p = conftest.Processes()
+    up = Breaking()
+    g = p.chatircd(up.addr)
+    a = p.client(g, eol=b"\r\n", name="alice")
+    a.send("NICK alice")
+    a.send("USER u 0 * :x")
+    a.expect(r" 001 ")
+    time.sleep(seconds)
+    logins = sum(1 for line in up.got if line.startswith("HELLO-FROM"))
+    notices = [l for l in a.drain(0.2) + a.lines if " NOTICE alice :" in l]
+    print("flapping server: %d logins in %d s (%.1f per minute) at the "
+          "default backoff; %d notices to the user" %
+          (logins, seconds, logins * 60.0 / seconds, len(set(notices))))
+    up.close()
+    p.teardown()
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "slow"
+    if what.startswith("slow"):
+        slow(int(sys.argv[2]) if len(sys.argv) > 2 else 200000,
+             what == "slow")
+    else:
+        flap(int(sys.argv[2]) if len(sys.argv) > 2 else 60)
