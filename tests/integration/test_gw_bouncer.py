@@ -129,6 +129,7 @@ def test_playback_without_server_time_has_the_time_in_text(procs, db):
     bob = chat(procs, d, "bob")
     bob.send("SEND alice hello later")
     bob.expect(r"^SEND-OK$")
+    time.sleep(0.5)         # the DELIVERY reaches the gateway (ASan: slow)
     a = attach(procs, g)
     a.expect(r"^:bob!bob@\S+ PRIVMSG alice :\[\d\d:\d\d\] hello later$")
 
