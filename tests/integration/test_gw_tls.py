@@ -179,6 +179,18 @@ def test_listen_lines_in_the_config_file(procs, tmp_path):
     register(TlsClient(got[2][1]), "alice").close()
 
 
+def test_tls_only(procs, tmp_path):
+    """--listen none: no plain listener, the TLS one alone."""
+    chatd = procs.chatd()
+    path, key, _ = make_cert(tmp_path)
+    gw = Daemon([CHATIRCD, "--listen", "none", "--tls-listen",
+                 "127.0.0.1:0", "--tls-cert", path, "--tls-key", key,
+                 "--upstream", "127.0.0.1:%d" % chatd.port], "chatircd")
+    procs.daemons.append(gw)
+    assert gw.listening_all(1) == [("127.0.0.1", gw.port, True)]
+    register(TlsClient(gw.port), "alice").close()
+
+
 def test_tls_1_1_refused(procs, tmp_path):
     chatd = procs.chatd()
     gw, tport, _, _, _ = tls_gateway(procs, tmp_path, chatd)
