@@ -208,7 +208,9 @@ def test_tls_1_1_refused(procs, tmp_path):
                             "127.0.0.1:%d" % tport, v],
                            stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=20)
-        assert re.search(r"Protocol *: TLSv1\.[23]", p.stdout), p.stdout
+        # "Protocol :" comes with the session, which a TLS 1.3 client
+        # closing at once may not wait for; "New, TLSv1.x" always
+        assert re.search(r"New, TLSv1\.%s," % v[-1], p.stdout), p.stdout
 
 
 def test_sighup_reloads_certificate_sessions_stay(procs, tmp_path):
