@@ -373,3 +373,53 @@ def test_sts_off_by_default_and_without_tls(procs, tmp_path):
     gw2 = procs.chatircd(chatd, "--sts-duration", "300")
     c = procs.client(gw2, eol=b"\r\n")
     assert not any(x.startswith("sts") for x in cap_ls(c))
+
+
+# ---- with the bouncer's accounts (--db) ----
+
+def add_user(db, name, password):
+    r = subprocess.run([CHATIRCD, "--db", db, "--add-user", name],
+                       input=password + "\n", text=True,
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_accounts_count_as_authentication(procs, tmp_path):
+    """--db without --allow-anonymous is enough beyond loopback (only
+    started, never connected to); with --allow-anonymous it is not."""
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice", "apw")
+    gw = procs.chatircd("127.0.0.1:1", "--db", db, listen="0.0.0.0:0")
+    assert gw.host == "0.0.0.0"
+    rc, err = start_fails("--listen", "0.0.0.0:0", "--db", db,
+                          "--allow-anonymous", "--upstream", "127.0.0.1:1")
+    assert rc == 1 and "--password-file" in err, err
+
+
+def test_gateway_password_with_accounts(procs, tmp_path):
+    """--db --allow-anonymous --password-file: an account logs in with
+    its own password, an anonymous client with the gateway's."""
+    chatd = procs.chatd()
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice", "apw")
+    gw = password_gateway(procs, tmp_path, chatd, "--db", db,
+                          "--allow-anonymous", pw="gatepw")
+    a = procs.client(gw, eol=b"\r\n", name="account")
+    a.send("PASS alice:apw")
+    register(a, "alice")
+    b = procs.client(gw, eol=b"\r\n", name="anonymous")
+    b.send("PASS gatepw")
+    register(b, "bob")
+    b.send("PRIVMSG echobot :anon")
+    b.expect(r"PRIVMSG bob :anon$")
+    c = procs.client(gw, eol=b"\r\n", name="nopass")
+    c.send("NICK carol")
+    c.send("USER u 0 * :C")
+    c.expect(r" 464 carol :Password required")
+    c.expect_closed()
+    d = procs.client(gw, eol=b"\r\n", name="wrong")
+    d.send("PASS alice:nope")
+    d.send("NICK dave")
+    d.send("USER u 0 * :D")
+    d.expect(r" 464 ")
+    d.expect_closed()
