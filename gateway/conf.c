@@ -14,7 +14,8 @@
 
 struct conf	conf;
 
-enum opt_type { OPT_STR, OPT_NUM, OPT_FLAG };
+/* OPT_LIST: given again, it adds (comma-separated) */
+enum opt_type { OPT_STR, OPT_NUM, OPT_LIST, OPT_FLAG };
 
 struct opt {
 	const char	*name;
@@ -27,11 +28,26 @@ struct opt {
 
 #define STR(f)	OPT_STR, offsetof(struct conf, f), 0, 0, 0
 #define NUM(f)	OPT_NUM, offsetof(struct conf, f)
+#define LIST(f)	OPT_LIST, offsetof(struct conf, f), 0, 0, 0
 #define FLAG(f)	OPT_FLAG, offsetof(struct conf, f), 0, 1, 0, NULL
 
 static const struct opt opts[] = {
-	{ "listen",		STR(listen), "127.0.0.1:6667",
-	    "ADDR:PORT for IRC clients (port 0: any free port)" },
+	{ "listen",		LIST(listen), "127.0.0.1:6667",
+	    "ADDR:PORT for IRC clients (port 0: any free port; again: "
+	    "one more)" },
+	{ "tls-listen",		LIST(tls_listen), NULL,
+	    "ADDR:PORT for IRC clients over TLS (again: one more)" },
+	{ "tls-cert",		STR(tls_cert), NULL,
+	    "PEM certificate (chain) for tls-listen, reread on SIGHUP" },
+	{ "tls-key",		STR(tls_key), NULL,
+	    "PEM private key for tls-cert, reread on SIGHUP" },
+	{ "password-file",	STR(password_file), NULL,
+	    "file whose first line is the password clients send with PASS" },
+	{ "insecure-listen",	FLAG(insecure_listen),
+	    "allow a non-loopback listen without a password (no value)" },
+	{ "sts-duration",	NUM(sts_duration), 0, 31536000, 0, NULL,
+	    "seconds of the IRCv3 STS policy offered with tls-listen "
+	    "(0: none)" },
 	{ "upstream",		STR(upstream), "127.0.0.1:5378",
 	    "HOST:PORT of the chat server" },
 	{ "server-name",	STR(server_name), "chatircd",
@@ -107,6 +123,8 @@ static const struct opt opts[] = {
 	    "messages kept per account (0: no count limit)" },
 };
 
+static unsigned char	 given[sizeof opts / sizeof opts[0]];
+
 static const struct opt	*conf_find(const char *);
 static int	 conf_set(const struct opt *, const char *, const char *,
 		    int);
@@ -130,8 +148,9 @@ static int
 conf_set(const struct opt *o, const char *value, const char *where,
     int line)
 {
-	char		*end, **sp;
+	char		*end, **sp, *old;
 	long long	 v;
+	size_t		 len;
 
 	if (o->type == OPT_FLAG) {	/* a file may say yes or no */
 		if (*value != '\0' && strcmp(value, "yes") != 0 &&
@@ -143,8 +162,17 @@ conf_set(const struct opt *o, const char *value, const char *where,
 		*(int *)((char *)&conf + o->off) = strcmp(value, "no") != 0;
 		return 0;
 	}
-	if (o->type == OPT_STR) {
-		sp = (char **)((char *)&conf + o->off);
+	sp = (char **)((char *)&conf + o->off);
+	if (o->type == OPT_LIST && given[o - opts] && *sp != NULL) {
+		old = *sp;
+		len = strlen(old) + 1 + strlen(value) + 1;
+		*sp = xmalloc(len);
+		snprintf(*sp, len, "%s,%s", old, value);
+		free(old);
+		return 0;
+	}
+	given[o - opts] = 1;
+	if (o->type == OPT_STR || o->type == OPT_LIST) {
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
@@ -221,7 +249,7 @@ conf_usage(FILE *out)
 		if (opts[i].type == OPT_FLAG)
 			fprintf(out, "  --%-18s %s\n", opts[i].name,
 			    opts[i].help);
-		else if (opts[i].type == OPT_STR)
+		else if (opts[i].type != OPT_NUM)
 			fprintf(out, "  --%-18s %s (default %s)\n",
 			    opts[i].name, opts[i].help,
 			    opts[i].sdef ? opts[i].sdef : "none");
@@ -287,6 +315,12 @@ conf_check(void)
 		    "sendq-soft + 2 * upstream-line-max (%lld)\n",
 		    conf.sendq_max,
 		    conf.sendq_soft + 2 * conf.upstream_line_max);
+		return -1;
+	}
+	if (conf.tls_listen != NULL && (conf.tls_cert == NULL ||
+	    conf.tls_key == NULL)) {
+		fprintf(stderr, "chatircd: tls-listen needs tls-cert and "
+		    "tls-key\n");
 		return -1;
 	}
 	if (*conf.server_name == '\0' || *conf.network == '\0' ||
@@ -368,7 +402,7 @@ conf_free(void)
 	char	**sp;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
-		if (opts[i].type == OPT_STR) {
+		if (opts[i].type == OPT_STR || opts[i].type == OPT_LIST) {
 			sp = (char **)((char *)&conf + opts[i].off);
 			free(*sp);
 			*sp = NULL;

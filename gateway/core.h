@@ -29,7 +29,13 @@
 
 /* conf.c: the options table fills this. */
 struct conf {
-	char		*listen;
+	char		*listen;	/* ADDR:PORT[,ADDR:PORT...] */
+	char		*tls_listen;	/* likewise, or NULL */
+	char		*tls_cert;
+	char		*tls_key;
+	char		*password_file;
+	int		 insecure_listen;
+	long long	 sts_duration;
 	char		*upstream;
 	char		*server_name;
 	char		*network;
@@ -83,6 +89,12 @@ void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 const char *log_escape(const char *, size_t);
 int	 log_debugging(void);
+
+/* auth.c: who may register; the gateway password. */
+int	 auth_init(void);
+void	 auth_free(void);
+int	 auth_configured(void);
+int	 auth_password_ok(const char *);
 
 /* xmalloc.c */
 void	*xmalloc(size_t);

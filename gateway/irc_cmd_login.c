@@ -38,6 +38,8 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 #define NCAPS	(sizeof caps / sizeof caps[0])
 
 static void	irc_login_maybe(struct session *);
+static int	irc_pass_check(struct session *, const char *);
+static void	irc_pass_refuse(struct session *, const char *);
 static void	irc_login_welcome(struct session *);
 static void	irc_motd_send(struct session *);
 static void	irc_cap_ls(struct session *, const char *);
@@ -115,17 +117,49 @@ irc_cmd_user(struct session *s, struct irc_msg *m)
 }
 
 /*
- * PASS: with --db the account's password (NAME[@CLIENT]:PASSWORD, or the
- * password of USER's name); else the chat protocol has none: unused.
+ * PASS: the gateway password (--password-file), judged at once (a wrong
+ * one gets 464 and the connection closes); with --db an account's
+ * password (NAME[@CLIENT]:PASSWORD, or the password of USER's name);
+ * else the chat protocol has none: unused.
  */
 void
 irc_cmd_pass(struct session *s, struct irc_msg *m)
 {
-	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN))
+	if (s->flags & (SESSION_REGISTERED | SESSION_LOGGING_IN)) {
 		irc_send_num(s, ERR_ALREADYREGISTRED,
 		    ":You may not reregister");
-	else if (account_enabled())
-		account_pass(s, m->params[0]);
+		return;
+	}
+	if (irc_pass_check(s, m->params[0]) == -1)
+		irc_pass_refuse(s, "Password incorrect");
+}
+
+/*
+ * The one place a PASS is judged: -1 refuses it now. The gateway password
+ * lets s in; with --db anything else is kept for account_register(),
+ * which judges it as NAME[@CLIENT]:PASSWORD once registration completes.
+ */
+static int
+irc_pass_check(struct session *s, const char *pass)
+{
+	if (conf.password_file != NULL && auth_password_ok(pass)) {
+		s->flags |= SESSION_AUTHED;
+		return 0;
+	}
+	if (account_enabled()) {
+		account_pass(s, pass);
+		return 0;
+	}
+	return conf.password_file != NULL ? -1 : 0;
+}
+
+/* 464, then the connection closes after a second (slows guessing). */
+static void
+irc_pass_refuse(struct session *s, const char *why)
+{
+	log_info("s%u from %s: %s", s->id, s->host, why);
+	irc_send_num(s, ERR_PASSWDMISMATCH, ":%s", why);
+	session_close_slow(s, why);
 }
 
 /* AUTHENTICATE: SASL PLAIN for an account (account.c). */
@@ -173,8 +207,9 @@ irc_cmd_cap(struct session *s, struct irc_msg *m)
 static void
 irc_cap_ls(struct session *s, const char *version)
 {
-	char	list[256] = "";
-	size_t	i;
+	char		list[256] = "", sts[48];
+	size_t		i;
+	unsigned	port;
 
 	if (version != NULL && atoi(version) >= 302) {
 		s->cap_version = 302;
@@ -190,6 +225,16 @@ irc_cap_ls(struct session *s, const char *version)
 			xstrlcat(list, "=", sizeof list);
 			xstrlcat(list, caps[i].value, sizeof list);
 		}
+	}
+	/* IRCv3 sts: a value, so only for 302; never requested (NAK) */
+	if (s->cap_version >= 302 && conf.sts_duration > 0 &&
+	    (port = listener_tls_port()) != 0) {
+		if (session_tls(s))
+			snprintf(sts, sizeof sts, " sts=duration=%lld",
+			    conf.sts_duration);
+		else
+			snprintf(sts, sizeof sts, " sts=port=%u", port);
+		xstrlcat(list, sts, sizeof list);
 	}
 	irc_send_raw(s, ":%s CAP %s LS :%s", conf.server_name,
 	    irc_target(s), list);
@@ -267,6 +312,10 @@ irc_login_maybe(struct session *s)
 		return;
 	if (account_register(s))
 		return;			/* an account's client, or refused */
+	if (conf.password_file != NULL && !(s->flags & SESSION_AUTHED)) {
+		irc_pass_refuse(s, "Password required");
+		return;	/* no login upstream before the password */
+	}
 	names_login_base(s->want, base, sizeof base);
 	if (!irc_nick_valid(s->want, NICKLEN) ||
 	    names_to_upstream(s->want, name, sizeof name) == -1)

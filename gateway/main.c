@@ -17,12 +17,13 @@
 #include "account_cli.h"
 #include "gw.h"
 
-static struct event	*ev_term, *ev_int, *ev_stop;
+static struct event	*ev_term, *ev_int, *ev_stop, *ev_hup;
 static int		 stopping;
 
 static void	main_raise_nofile(void);
 static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_stop_check(evutil_socket_t, short, void *);
+static void	main_on_hup(evutil_socket_t, short, void *);
 
 static void
 main_raise_nofile(void)
@@ -69,6 +70,17 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
 	    NULL);
 	event_add(ev_stop, &tv);
+}
+
+/* SIGHUP: the TLS certificate is read again (sessions keep theirs). */
+static void
+main_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_info("SIGHUP: reloading the TLS certificate");
+	listener_tls_reload();
 }
 
 /* Wait for the ERRORs to drain (each session lingers at most 5 s). */
@@ -150,7 +162,9 @@ main(int argc, char **argv)
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
-	if (listener_start(conf.listen) == -1)
+	ev_hup = evsignal_new(ev_base, SIGHUP, main_on_hup, NULL);
+	event_add(ev_hup, NULL);
+	if (auth_init() == -1 || listener_start() == -1)
 		return 1;
 
 	event_base_dispatch(ev_base);
@@ -163,6 +177,8 @@ main(int argc, char **argv)
 		event_free(ev_stop);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_hup);
+	auth_free();
 	core_free();
 	conf_free();
 	log_info("exiting");

@@ -13,6 +13,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <uthash.h>
 
 #include "casemap.h"
@@ -25,11 +28,14 @@ struct session_entry {
 	UT_hash_handle	 hh_id;
 	UT_hash_handle	 hh_nick;
 	int		 in_nick;
+	char		 slow_why[128];	/* session_close_slow()'s reason */
 };
 
 #define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
 #define SESSION_HALF_CLOSED	0x2000	/* ERROR sent, FIN sent */
+#define SESSION_CLOSE_SOON	0x4000	/* session_close_slow(): no input */
 #define LINGER_SECONDS		3
+#define SLOW_CLOSE_SECONDS	1
 #define IRC_INPUT_HELD		(16 * 1024)	/* unread socket input bound */
 
 struct addr_count {
@@ -107,10 +113,20 @@ session_addr_release(const char *host)
  * The ERROR is out: send FIN and read until the client closes, since
  * closing with unread input would reset the connection and lose the
  * ERROR on its way (RFC 1122 4.2.2.13). The linger timer still bounds it.
+ * Over TLS a close_notify goes first (RFC 8446 6.1), so the client
+ * knows the ERROR was all; its own close_notify or FIN ends the read.
  */
 static void
 session_half_close(struct session *s)
 {
+	SSL	*ssl = bufferevent_openssl_get_ssl(s->irc);
+
+	if (ssl != NULL && !stopping && !(s->flags & SESSION_HALF_CLOSED) &&
+	    SSL_shutdown(ssl) < 0) {
+		ERR_clear_error();
+		event_active(s->reaper, EV_TIMEOUT, 0);
+		return;
+	}
 	if (stopping || (s->flags & SESSION_HALF_CLOSED) ||
 	    shutdown(bufferevent_getfd(s->irc), SHUT_WR) == -1) {
 		event_active(s->reaper, EV_TIMEOUT, 0);
@@ -126,9 +142,12 @@ session_entry(struct session *s)
 	return (struct session_entry *)s;	/* s is the first member */
 }
 
-/* A new session on an accepted socket; NULL (socket closed) on failure. */
+/*
+ * A new session on an accepted connection: the listener made its
+ * bufferevent (plain or TLS, BEV_OPT_CLOSE_ON_FREE); the session owns it.
+ */
 struct session *
-session_new(int fd, const char *host)
+session_new(struct bufferevent *bev, const char *host)
 {
 	struct session_entry	*e;
 	struct session		*s;
@@ -138,13 +157,7 @@ session_new(int fd, const char *host)
 	s = &e->s;
 	s->id = ++next_id;
 	snprintf(s->host, sizeof s->host, "%s", host);
-	s->irc = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->irc == NULL) {
-		log_warnx("s%u: bufferevent_socket_new failed", s->id);
-		evutil_closesocket(fd);
-		free(e);
-		return NULL;
-	}
+	s->irc = bev;
 	s->reaper = event_new(ev_base, -1, 0, session_on_reap, s);
 	s->timer = event_new(ev_base, -1, 0, session_on_timer, s);
 	/* RFC 1459 2.3: 512 bytes with CR LF; IRCv3 tags come on top. */
@@ -163,9 +176,35 @@ session_new(int fd, const char *host)
 	event_add(s->timer, &tv);
 	HASH_ADD(hh_id, by_id, s.id, sizeof s->id, e);
 	nsessions++;
-	log_info("s%u: connected from %s (%u sessions)", s->id, host,
-	    nsessions);
+	log_info("s%u: connected from %s%s (%u sessions)", s->id, host,
+	    session_tls(s) ? " over TLS" : "", nsessions);
 	return s;
+}
+
+/* Did the client come over TLS? */
+int
+session_tls(struct session *s)
+{
+	return bufferevent_openssl_get_ssl(s->irc) != NULL;
+}
+
+/*
+ * Close s in a second, reading nothing more from it meanwhile: a wrong
+ * password costs the guesser time (the reply was queued before).
+ */
+void
+session_close_slow(struct session *s, const char *reason)
+{
+	struct session_entry	*e = session_entry(s);
+	struct timeval		 tv = { SLOW_CLOSE_SECONDS, 0 };
+
+	if (s->flags & (SESSION_DEAD | SESSION_CLOSE_SOON))
+		return;
+	s->flags |= SESSION_CLOSE_SOON;
+	snprintf(e->slow_why, sizeof e->slow_why, "%s", reason);
+	bufferevent_disable(s->irc, EV_READ);
+	event_del(s->timer);
+	event_add(s->timer, &tv);
 }
 
 /* Sessions that exist, closing ones included. */
@@ -274,6 +313,8 @@ session_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
 		event_active(s->reaper, EV_TIMEOUT, 0);
+	else if (s->flags & SESSION_CLOSE_SOON)
+		session_close(s, session_entry(s)->slow_why);
 	else if (s->flags & SESSION_REGISTERED)
 		session_ping(s);
 	else
@@ -486,6 +527,8 @@ session_on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	if (s->flags & SESSION_CLOSE_SOON)
+		return;
 	s->last_rx = core_now();
 	s->flags &= ~SESSION_PINGED;
 	/*
@@ -493,7 +536,8 @@ session_on_read(struct bufferevent *bev, void *arg)
 	 * socket): a PRIVMSG pipelined after NICK/USER is run once 001 is
 	 * out, as any IRC server that registers at once would.
 	 */
-	while (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN))) {
+	while (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN |
+	    SESSION_CLOSE_SOON))) {
 		if (hooks.ready != NULL && !hooks.ready(s)) {
 			s->flags |= SESSION_WAITING;	/* session_resume() */
 			break;
@@ -520,7 +564,7 @@ session_on_read(struct bufferevent *bev, void *arg)
 	}
 	/* complete lines may wait in the framer: free it only when empty */
 	if (!(s->flags & (SESSION_DEAD | SESSION_LOGGING_IN |
-	    SESSION_WAITING)) && !s->rx.skipping &&
+	    SESSION_WAITING | SESSION_CLOSE_SOON)) && !s->rx.skipping &&
 	    linebuf_pending(&s->rx) == 0) {
 		linebuf_free(&s->rx);	/* idle sessions hold no buffer */
 		linebuf_init(&s->rx, (size_t)conf.irc_line_max - 2 +
@@ -580,9 +624,14 @@ static void
 session_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
-	char		 why[128];
+	char		 why[128], tls[96];
+	unsigned long	 err;
 
-	(void)bev;
+	if (what == BEV_EVENT_CONNECTED) {	/* the TLS handshake is done */
+		log_debug("s%u: %s", s->id,
+		    SSL_get_version(bufferevent_openssl_get_ssl(bev)));
+		return;
+	}
 	s->flags |= SESSION_IRC_GONE;
 	if (s->flags & SESSION_DEAD) {
 		event_active(s->reaper, EV_TIMEOUT, 0);
@@ -590,7 +639,12 @@ session_on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof why, "Connection closed");
-	else
+	else if ((err = bufferevent_get_openssl_error(bev)) != 0) {
+		ERR_error_string_n(err, tls, sizeof tls);
+		snprintf(why, sizeof why, "TLS error: %s", tls);
+		while (bufferevent_get_openssl_error(bev) != 0)
+			;
+	} else
 		snprintf(why, sizeof why, "Connection error: %s",
 		    strerror(EVUTIL_SOCKET_ERROR()));
 	session_close(s, why);

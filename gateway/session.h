@@ -1,5 +1,5 @@
 /*
- * The IRC side: the listening socket, one session per IRC client (its
+ * The IRC side: the listening sockets, one session per IRC client (its
  * socket, framing, bounds, lifetime, pings) and the formatted replies.
  * It knows nothing of the chat server; what a line means goes up through
  * struct session_hooks, set once.
@@ -34,6 +34,7 @@
 #define SESSION_THROTTLED	0x40	/* output past sendq-soft (logged) */
 #define SESSION_AWAY		0x80
 #define SESSION_PINGED		0x200	/* PING sent to an idle client */
+#define SESSION_AUTHED		0x100	/* PASS held the gateway password */
 #define SESSION_WAITING		0x400	/* input waits: the layer above is busy */
 #define SESSION_SENDQ		0x800	/* closed past sendq-max: output lost */
 
@@ -78,8 +79,10 @@ struct session_hooks {
 };
 
 void		 session_set_hooks(const struct session_hooks *);
-struct session	*session_new(int, const char *);
+struct session	*session_new(struct bufferevent *, const char *);
 void		 session_close(struct session *, const char *);
+void		 session_close_slow(struct session *, const char *);
+int		 session_tls(struct session *);
 void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
@@ -96,8 +99,10 @@ int		 session_addr_acquire(const char *);
 void		 session_addr_release(const char *);
 
 /* listener.c */
-int	 listener_start(const char *);
-void	 listener_stop(void);
+int		 listener_start(void);
+int		 listener_tls_reload(void);
+unsigned	 listener_tls_port(void);
+void		 listener_stop(void);
 
 /* irc_send.c: replies, cut to the IRC bound on character boundaries. */
 int	 irc_send_fail(struct session *, const char *, const char *,

@@ -4,10 +4,10 @@
 set -euo pipefail
 
 build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev
-	libsqlite3-dev libsodium-dev"
+	libsqlite3-dev libsodium-dev libssl-dev"
 test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi valgrind
 	weechat-headless weechat-plugins ii netcat-openbsd procps iproute2
-	haproxy"
+	haproxy openssl"
 
 want=$build_pkgs
 [ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"

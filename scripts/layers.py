@@ -15,7 +15,7 @@ import sys
 # (layer, rank, files): a file may call its own layer and any lower rank.
 # Two layers of one rank are independent stacks: neither calls the other.
 LAYERS = [
-    ("core", 0, ["core", "conf", "log", "xmalloc", "names"]),
+    ("core", 0, ["core", "conf", "log", "xmalloc", "names", "auth"]),
     ("store", 0, ["store", "store_msg", "chathistory", "account_cli"]),
     ("irc-side", 1, ["session", "irc_send", "listener"]),
     ("chat-side", 1, ["upstream", "upbind"]),

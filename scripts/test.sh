@@ -54,7 +54,7 @@ echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
 # the fixtures report as a failed test.
 VALGRIND_TESTS=${VALGRIND_TESTS:-"test_chatd.py test_gw_register.py \
 test_gw_msg.py test_gw_query.py test_gw_chan.py test_gw_nick.py \
-test_gw_reconnect.py"}
+test_gw_reconnect.py test_gw_tls.py"}
 echo "=== valgrind: $VALGRIND_TESTS" >&2
 (
 	cd tests/integration

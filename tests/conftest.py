@@ -61,6 +61,7 @@ class Daemon:
                 buf += chunk
                 m = LISTEN_RE.search(buf)
                 if m:
+                    self.stdout_seen = buf      # for listening_all()
                     host = m.group(1).decode().strip("[]")
                     return host, int(m.group(2))
             if self.proc.poll() is not None:
@@ -68,6 +69,25 @@ class Daemon:
         self.proc.kill()
         raise AssertionError("%s did not start: stdout=%r stderr=%s" %
                              (self.name, buf, self.stderr()))
+
+    def listening_all(self, n, timeout=START_TIMEOUT):
+        """The first n 'listening on ADDR:PORT[ (tls)]' lines, as
+        (host, port, tls) tuples."""
+        rx = re.compile(rb"listening on \[?([^\s\]]+?)\]?:(\d+)( \(tls\))?\n")
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while len(rx.findall(self.stdout_seen)) < n:
+            left = deadline - time.monotonic()
+            r, _, _ = select.select([fd], [], [], max(left, 0))
+            chunk = os.read(fd, 4096) if r else b""
+            if not chunk:
+                raise AssertionError("%s: fewer than %d listening lines: "
+                                     "%r\n%s" % (self.name, n,
+                                                 self.stdout_seen,
+                                                 self.stderr()))
+            self.stdout_seen += chunk
+        return [(h.decode(), int(p), bool(t))
+                for h, p, t in rx.findall(self.stdout_seen)[:n]]
 
     def stderr(self):
         with open(self.errlog.name, "rb") as f:
@@ -265,3 +285,21 @@ def login(c, name):
     c.send("HELLO-FROM " + name)
     c.expect(r"^HELLO %s$" % re.escape(name))
     return c
+
+
+def make_cert(directory, name="gw"):
+    """A self-signed certificate for localhost and 127.0.0.1 (made with
+    the openssl command, as an operator would): returns (cert, key,
+    SHA-256 fingerprint of the DER certificate, lower-case hex)."""
+    cert = os.path.join(str(directory), name + "-cert.pem")
+    key = os.path.join(str(directory), name + "-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-subj", "/CN=localhost", "-days", "1",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True,
+                   capture_output=True, timeout=60)
+    out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint",
+                          "-sha256", "-in", cert], check=True,
+                         capture_output=True, text=True).stdout
+    fp = out.strip().split("=", 1)[1].replace(":", "").lower()
+    return cert, key, fp

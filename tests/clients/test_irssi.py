@@ -173,3 +173,29 @@ def test_survives_upstream_restart(procs, clients):
     assert irssi.alive()
     assert irssi.tap.connections() == 1, \
         "irssi had to reconnect\n" + irssi.report()
+
+
+# ---- issue 10: TLS ----
+
+def test_tls_msg_echobot_round_trip(procs, clients, tmp_path):
+    """`/connect -tls` with the test's certificate trusted (-tls_cafile)
+    and verified: irssi 1.4 matches only DNS names, so it connects to
+    localhost (-4: the tap listens on 127.0.0.1)."""
+    from types import SimpleNamespace
+    from conftest import make_cert
+    cert, key, _ = make_cert(tmp_path)
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--tls-listen", "127.0.0.1:0",
+                        "--tls-cert", cert, "--tls-key", key)
+    tport = gw.listening_all(2)[1][1]
+    irssi = clients.irssi(SimpleNamespace(host="127.0.0.1", port=tport))
+    irssi.type("/connect -4 -tls -tls_verify -tls_cafile %s localhost %d"
+               % (cert, irssi.tap.port))
+    irssi.wait_screen(r"End of MOTD|MOTD File is missing|No MOTD",
+                      "the end of the welcome (MOTD or 422)")
+    irssi.type("/msg echobot over tls")
+    irssi.window("echobot")
+    irssi.wait_screen(r"<.?alice> over tls\s*$", "own line in the query")
+    irssi.wait_screen(r"<.?echobot> over tls\s*$", "echobot's answer")
+    wait_until(lambda: "over TLS" in gw.stderr(), "a TLS session",
+               show=irssi.report)

@@ -176,3 +176,28 @@ def test_survives_upstream_restart(procs, clients):
     assert w.alive()
     assert w.tap.connections() == 1, \
         "weechat had to reconnect\n" + w.report()
+
+
+# ---- issue 10: TLS ----
+
+def test_tls_msg_echobot_round_trip(procs, clients, tmp_path):
+    """WeeChat 3.8: `-ssl` on the server, ssl_verify off (the test's
+    certificate is self-signed)."""
+    from types import SimpleNamespace
+    from conftest import make_cert
+    cert, key, _ = make_cert(tmp_path)
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--tls-listen", "127.0.0.1:0",
+                        "--tls-cert", cert, "--tls-key", key)
+    tport = gw.listening_all(2)[1][1]
+    w = clients.weechat(SimpleNamespace(host="127.0.0.1", port=tport))
+    w.command("/server add t %s/%d -ssl -nicks=alice" % (
+        w.tap.host, w.tap.port))
+    w.command("/set irc.server.t.ssl_verify off")
+    w.command("/connect t")
+    w.wait_log(SRV, r"End of MOTD|MOTD File is missing|No MOTD",
+               "the end of the welcome (MOTD or 422)")
+    w.in_buffer(SRV, "/msg echobot over tls")
+    w.wait_log("irc.t.echobot", r"\techobot\tover tls$", "echobot's answer")
+    wait_until(lambda: "over TLS" in gw.stderr(), "a TLS session",
+               show=w.report)

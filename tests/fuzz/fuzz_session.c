@@ -135,7 +135,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fuzz_nonblock(sv[0]);
 	fuzz_nonblock(sv[1]);
-	if (session_new(sv[0], "127.0.0.1") == NULL)
+	if (session_new(bufferevent_socket_new(ev_base, sv[0],
+	    BEV_OPT_CLOSE_ON_FREE), "127.0.0.1") == NULL)
 		abort();
 	for (i = 0; i < TURNS; i++) {
 		fuzz_feed_line(sv[1], &data, &irc_len);

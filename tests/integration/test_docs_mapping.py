@@ -15,7 +15,7 @@ ALIASES = {
     "chan": "test_gw_chan.py", "pres": "test_gw_presence.py",
     "mon": "test_gw_monitor.py", "repl": "test_gw_chan_replies.py",
     "safe": "test_gw_textsafe.py", "bouncer": "test_gw_bouncer.py",
-    "conform": "test_gw_conform.py",
+    "conform": "test_gw_conform.py", "tls": "test_gw_tls.py",
 }
 
 

@@ -84,7 +84,8 @@ pair(int *peer)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	assert_int_equal(session_addr_acquire("127.0.0.1"), 0);
-	s = session_new(sv[0], "127.0.0.1");
+	s = session_new(bufferevent_socket_new(ev_base, sv[0],
+	    BEV_OPT_CLOSE_ON_FREE), "127.0.0.1");
 	assert_non_null(s);
 	*peer = sv[1];
 	return s;
