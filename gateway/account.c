@@ -22,7 +22,6 @@
 #include "numeric.h"
 #include "store.h"
 
-#define AUTH_DELAY_MS	1000	/* before a refused client is closed */
 #define PURGE_EVERY_MS	60000	/* retention, a batch at a time */
 #define PURGE_SOON_MS	100	/* the next batch, while more is due */
 #define PURGE_BATCH	500
@@ -44,8 +43,7 @@ struct account_sess {
 	char		 user[STORE_NAME_MAX + STORE_CLIENT_MAX + 2];
 	char		 client[STORE_CLIENT_MAX + 1];
 	char		 last[STORE_MSGID_SIZE];	/* newest one shown */
-	struct event	*refuse;	/* closes a refused client */
-	char		 why[64];
+	int		 refused;	/* closing in a moment */
 	int		 sasl;		/* AUTHENTICATE PLAIN under way */
 	int		 told;		/* 900 sent (SASL) */
 	int		 checking;	/* a password check is out */
@@ -74,7 +72,6 @@ static void	account_on_auth(evutil_socket_t, short, void *);
 static void	account_auth_start(void);
 static void	account_auth_stop(void);
 static void	account_refuse(struct session *, int, const char *);
-static void	account_on_refuse(evutil_socket_t, short, void *);
 static void	account_on_purge(evutil_socket_t, short, void *);
 static void	account_on_commit(evutil_socket_t, short, void *);
 static void	account_attach(struct session *);
@@ -212,8 +209,6 @@ account_free(struct session *s)
 
 	if (as == NULL)
 		return;
-	if (as->refuse != NULL)
-		event_free(as->refuse);
 	if (as->pass != NULL)
 		sodium_memzero(as->pass, strlen(as->pass));
 	free(as->pass);
@@ -465,31 +460,20 @@ account_checked(struct session *s, struct auth_job *j)
 }
 
 /*
- * A client that may not in: the numeric now, the close a moment later
- * (guessing costs time); its input waits meanwhile.
+ * A client that may not in: the numeric now, the close a second later
+ * (guessing costs time; session_close_slow), reading nothing meanwhile.
  */
 static void
 account_refuse(struct session *s, int num, const char *text)
 {
 	struct account_sess	*as = account_sess(s);
 
-	if (as->refuse != NULL)
+	if (as->refused)
 		return;
+	as->refused = 1;
 	irc_send_num(s, num, ":%s", text);
-	snprintf(as->why, sizeof as->why, "%s", text);
 	s->flags |= SESSION_LOGGING_IN;
-	as->refuse = event_new(ev_base, -1, 0, account_on_refuse, s);
-	core_timer_ms(as->refuse, AUTH_DELAY_MS);
-}
-
-static void
-account_on_refuse(evutil_socket_t fd, short what, void *arg)
-{
-	struct session	*s = arg;
-
-	(void)fd;
-	(void)what;
-	session_close(s, s->acct->why);
+	session_close_slow(s, text);
 }
 
 /*
@@ -506,7 +490,7 @@ account_register(struct session *s)
 	if (st == NULL)
 		return 0;
 	as = account_sess(s);
-	if (as->refuse != NULL || as->checking)
+	if (as->refused || as->checking)
 		return 1;		/* its check goes on when answered */
 	if (as->acct == NULL && as->pass != NULL) {
 		colon = strchr(as->pass, ':');
