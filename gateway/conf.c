@@ -111,6 +111,8 @@ static const struct opt opts[] = {
 	{ "db",			STR(db), NULL,
 	    "SQLite file of the bouncer: accounts and their history "
 	    "(none: no accounts)" },
+	{ "debug",		FLAG(debug),
+	    "debug lines in the log (as -d)" },
 	{ "allow-anonymous",	FLAG(allow_anonymous),
 	    "with db: let clients without an account in (as without db)" },
 	{ "max-attach",		NUM(max_attach), 1, 1000, 10, NULL,
@@ -129,6 +131,19 @@ static const struct opt	*conf_find(const char *);
 static int	 conf_set(const struct opt *, const char *, const char *,
 		    int);
 static int	 conf_read_file(const char *);
+static int	 conf_reload_one(const struct opt *, const char *,
+		    const char *, int);
+static const char	*conf_path;	/* -f, for SIGHUP */
+static int		 conf_reloading;
+
+/* What SIGHUP may change: these apply from the next use on. */
+static const char *const conf_live[] = {
+	"motd-file", "max-clients", "per-address", "reg-timeout",
+	"ping-interval", "ping-timeout", "sendq-soft", "sendq-max",
+	"hold-max", "max-attach", "playback-max", "history-max-age",
+	"history-max", "channel-large", "upstream-timeout", "keepalive",
+	"reconnect-min", "reconnect-max", "debug",
+};
 static void	 conf_usage(FILE *);
 static void	 conf_defaults(void);
 static int	 conf_check(void);
@@ -231,7 +246,8 @@ conf_read_file(const char *path)
 			fprintf(stderr, "chatircd: %s:%d: unknown option "
 			    "\"%s\"\n", path, n, name);
 			rc = -1;
-		} else if (conf_set(o, value, path, n) == -1)
+		} else if ((conf_reloading ? conf_reload_one(o, value, path,
+		    n) : conf_set(o, value, path, n)) == -1)
 			rc = -1;
 	}
 	fclose(f);
@@ -355,6 +371,8 @@ conf_parse_args(int argc, char **argv)
 			conf_usage(stdout);	/* asked for: not an error */
 			exit(0);
 		} else if (strcmp(a, "-f") == 0) {
+			if (i + 1 < argc)
+				conf_path = argv[i + 1];
 			if (++i == argc || conf_read_file(argv[i]) == -1) {
 				if (i == argc)
 					conf_usage(stderr);
@@ -392,6 +410,86 @@ conf_log(void)
 		if (opts[i].type == OPT_NUM)
 			log_info("limit %s %lld", opts[i].name,
 			    *(long long *)((char *)&conf + opts[i].off));
+}
+
+/* The value of o now, as text (numbers in decimal), for comparing. */
+static void
+conf_value(const struct opt *o, char *buf, size_t size)
+{
+	const char	*str;
+
+	if (o->type == OPT_STR) {
+		str = *(char **)((char *)&conf + o->off);
+		snprintf(buf, size, "%s", str != NULL ? str : "");
+	} else if (o->type == OPT_FLAG)
+		snprintf(buf, size, "%s", *(int *)((char *)&conf + o->off) ?
+		    "yes" : "no");
+	else
+		snprintf(buf, size, "%lld",
+		    *(long long *)((char *)&conf + o->off));
+}
+
+/* One line of the file at SIGHUP: applied if it may be, else named. */
+static int
+conf_reload_one(const struct opt *o, const char *value, const char *where,
+    int line)
+{
+	char	before[512], after[512];
+	size_t	i;
+	int	live = 0;
+
+	for (i = 0; i < sizeof conf_live / sizeof conf_live[0]; i++)
+		live |= strcmp(conf_live[i], o->name) == 0;
+	conf_value(o, before, sizeof before);
+	if (o->type == OPT_FLAG && *value == '\0')
+		value = "yes";
+	if (strcmp(before, value) == 0)
+		return 0;
+	if (!live) {
+		log_warnx("reload: %s is %s in %s but stays %s until a restart",
+		    o->name, value, where, before);
+		return 0;
+	}
+	if (conf_set(o, value, where, line) == -1)
+		return -1;
+	conf_value(o, after, sizeof after);
+	log_info("reload: %s %s -> %s", o->name, before, after);
+	return 0;
+}
+
+/*
+ * SIGHUP: read the -f file again. What may change from the next use on
+ * (limits for new sessions, the MOTD, debug lines, retention...) does,
+ * each change logged; the rest is named as needing a restart. A file
+ * that does not check keeps every number as it was. -1: nothing read.
+ */
+int
+conf_reload(void)
+{
+	long long	saved[sizeof opts / sizeof opts[0]];
+	size_t		i;
+	int		rc;
+
+	if (conf_path == NULL) {
+		log_info("reload: no -f file; nothing to read");
+		return -1;
+	}
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (opts[i].type == OPT_NUM)
+			saved[i] = *(long long *)((char *)&conf + opts[i].off);
+	conf_reloading = 1;
+	rc = conf_read_file(conf_path);
+	conf_reloading = 0;
+	if (rc == 0 && conf_check() == 0) {
+		log_init(conf.debug);
+		return 0;
+	}
+	log_warnx("reload: %s has errors (see above): the limits stay as "
+	    "they were", conf_path);
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (opts[i].type == OPT_NUM)
+			*(long long *)((char *)&conf + opts[i].off) = saved[i];
+	return -1;
 }
 
 /* Free the strings the table holds. */

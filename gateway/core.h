@@ -74,6 +74,7 @@ struct conf {
 extern struct conf	 conf;
 
 int	 conf_parse_args(int, char **);
+int	 conf_reload(void);
 void	 conf_free(void);
 void	 conf_log(void);
 

@@ -79,7 +79,9 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	(void)arg;
-	log_info("SIGHUP: reloading the TLS certificate");
+	log_info("SIGHUP: reloading the configuration file and the TLS "
+	    "certificate");
+	conf_reload();
 	listener_tls_reload();
 }
 
