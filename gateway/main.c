@@ -39,8 +39,9 @@ main_raise_nofile(void)
 			log_warn("setrlimit");
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		log_info("limit open-files %llu",
+		log_debug("limit open-files %llu",
 		    (unsigned long long)rl.rlim_cur);
+		/* the sum conf.c sizes the default max-clients by */
 		if ((unsigned long long)conf.max_clients * 2 + 16 >
 		    (unsigned long long)rl.rlim_cur)
 			log_warnx("max-clients %lld needs %lld descriptors, "
@@ -152,6 +153,9 @@ main(int argc, char **argv)
 	event_add(ev_int, NULL);
 	if (listener_start(conf.listen) == -1)
 		return 1;
+	log_info("chatircd %s: IRC clients on %s, chat server %s (dialect "
+	    "%s), max-clients %lld", CHATIRCD_RELEASE, conf.listen,
+	    conf.upstream, conf.dialect, conf.max_clients);
 
 	event_base_dispatch(ev_base);
 
