@@ -1,9 +1,10 @@
 // The Lounge (pinned in package-lock.json), private mode on 127.0.0.1,
 // driven in Debian's Chromium through puppeteer-core against chatd +
 // chatircd: sign in, &chat lists echobot, /msg echobot round trip, a raw
-// chat user's message, /msg nobody's 401, and the gateway's notice when
-// chatd restarts landing in the server window. A screenshot per step goes
-// to build/web-artifacts/ (WEB_ARTIFACTS overrides).
+// chat user's message, /msg nobody's 401, /join #test's 403, and the
+// gateway's notice when chatd restarts landing in the server window. A
+// screenshot per step goes to build/web-artifacts/ (WEB_ARTIFACTS
+// overrides).
 "use strict";
 const { execFileSync, spawn } = require("node:child_process");
 const fs = require("node:fs");
@@ -197,10 +198,20 @@ async function run(tally) {
 			await waitText(page,
 			    "User nobody hasn't logged in or does not exist.");
 		});
+		await step("/join #test: JOIN &#test, the 403 in the server " +
+		    "window", "join-test", async () => {
+			await say(page, "/join #test");
+			await openLobby(page);
+			await waitText(page, "No such channel (the only " +
+			    "channel on this network is &chat)");
+			if (!(await chatText(page)).includes("&#test"))
+				throw new Error("no &#test in the 403");
+		});
 		await step("the gateway's notice (chatd restarted) lands in " +
 		    "the server window, not in the open query", "server-notice",
 		    async () => {
 			const port = d.port;
+			await openChannel(page, "carol");
 			carol.close();
 			d.stopped = true;
 			const code = await lib.stop(d);
