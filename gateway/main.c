@@ -151,11 +151,12 @@ main(int argc, char **argv)
 	ev_int = evsignal_new(ev_base, SIGINT, main_on_signal, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
-	if (listener_start(conf.listen) == -1)
-		return 1;
+	/* before "listening on", which tells scripts the start is over */
 	log_info("chatircd %s: IRC clients on %s, chat server %s (dialect "
 	    "%s), max-clients %lld", CHATIRCD_RELEASE, conf.listen,
 	    conf.upstream, conf.dialect, conf.max_clients);
+	if (listener_start(conf.listen) == -1)
+		return 1;
 
 	event_base_dispatch(ev_base);
 
