@@ -3,6 +3,8 @@
  * help), read from the command line or from a -f file of "name value"
  * lines. Checking values is here; using them is everyone else's.
  */
+#include <sys/resource.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -50,7 +52,9 @@ static const struct opt opts[] = {
 	    "(0: none)" },
 	{ "upstream",		STR(upstream), "127.0.0.1:5378",
 	    "HOST:PORT of the chat server" },
-	{ "server-name",	STR(server_name), "chatircd",
+	/* a dot, so clients (irc-framework) see a server, not a user;
+	 * .invalid (RFC 6761) never resolves to a real host */
+	{ "server-name",	STR(server_name), "chatircd.invalid",
 	    "name the gateway gives itself in IRC replies" },
 	{ "network",		STR(network), "chat",
 	    "ISUPPORT NETWORK name" },
@@ -73,7 +77,8 @@ static const struct opt opts[] = {
 	{ "max-pending",	NUM(max_pending), 1, 4096, 64, NULL,
 	    "upstream requests awaiting a reply, per session" },
 	{ "max-clients",	NUM(max_clients), 1, 1000000, 10000, NULL,
-	    "IRC sessions in all" },
+	    "IRC sessions in all (a default above what the descriptor "
+	    "limit holds, 2 each + 16, is lowered)" },
 	{ "per-address",	NUM(per_address), 1, 1000000, 256, NULL,
 	    "IRC sessions per client address" },
 	{ "reg-timeout",	NUM(reg_timeout), 1, 3600, 60, NULL,
@@ -128,6 +133,7 @@ static const struct opt opts[] = {
 static unsigned char	 given[sizeof opts / sizeof opts[0]];
 
 static const struct opt	*conf_find(const char *);
+static long long conf_default(const struct opt *);
 static int	 conf_set(const struct opt *, const char *, const char *,
 		    int);
 static int	 conf_read_file(const char *);
@@ -157,6 +163,24 @@ conf_find(const char *name)
 		if (strcmp(opts[i].name, name) == 0)
 			return &opts[i];
 	return NULL;
+}
+
+/*
+ * A row's default; max-clients' is lowered to what the descriptor hard
+ * limit (main.c raises to it) holds, so that a default never warns.
+ */
+static long long
+conf_default(const struct opt *o)
+{
+	struct rlimit	rl;
+	long long	fit;
+
+	if (o->off != offsetof(struct conf, max_clients) ||
+	    getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_max >= (rlim_t)o->def * 2 + 16)
+		return o->def;
+	fit = ((long long)rl.rlim_max - 16) / 2;
+	return fit < o->min ? o->min : fit;
 }
 
 static int
@@ -260,7 +284,8 @@ conf_usage(FILE *out)
 	size_t	i;
 
 	fprintf(out, "usage: chatircd [-dnv] [-f config] [--option value]"
-	    "...\noptions (also \"name value\" lines in the -f file):\n");
+	    "...\n       chatircd --version\n"
+	    "options (also \"name value\" lines in the -f file):\n");
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		if (opts[i].type == OPT_FLAG)
 			fprintf(out, "  --%-18s %s\n", opts[i].name,
@@ -272,7 +297,7 @@ conf_usage(FILE *out)
 		else
 			fprintf(out, "  --%-18s %s (%lld..%lld, default "
 			    "%lld)\n", opts[i].name, opts[i].help,
-			    opts[i].min, opts[i].max, opts[i].def);
+			    opts[i].min, opts[i].max, conf_default(&opts[i]));
 	}
 }
 
@@ -284,7 +309,7 @@ conf_defaults(void)
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		if (opts[i].type == OPT_NUM)
 			*(long long *)((char *)&conf + opts[i].off) =
-			    opts[i].def;
+			    conf_default(&opts[i]);
 		else if (opts[i].sdef != NULL)
 			*(char **)((char *)&conf + opts[i].off) =
 			    xstrdup(opts[i].sdef);
@@ -370,6 +395,9 @@ conf_parse_args(int argc, char **argv)
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			conf_usage(stdout);	/* asked for: not an error */
 			exit(0);
+		} else if (strcmp(a, "--version") == 0) {
+			printf("chatircd %s\n", CHATIRCD_RELEASE);
+			exit(0);
 		} else if (strcmp(a, "-f") == 0) {
 			if (i + 1 < argc)
 				conf_path = argv[i + 1];
@@ -400,7 +428,7 @@ conf_parse_args(int argc, char **argv)
 	return conf_check();
 }
 
-/* One log line per bound, so a log shows what the process enforces. */
+/* One line per bound at -v, so a log shows what the process enforces. */
 void
 conf_log(void)
 {
@@ -408,7 +436,7 @@ conf_log(void)
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (opts[i].type == OPT_NUM)
-			log_info("limit %s %lld", opts[i].name,
+			log_debug("limit %s %lld", opts[i].name,
 			    *(long long *)((char *)&conf + opts[i].off));
 }
 

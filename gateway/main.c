@@ -40,8 +40,9 @@ main_raise_nofile(void)
 			log_warn("setrlimit");
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		log_info("limit open-files %llu",
+		log_debug("limit open-files %llu",
 		    (unsigned long long)rl.rlim_cur);
+		/* the sum conf.c sizes the default max-clients by */
 		if ((unsigned long long)conf.max_clients * 2 + 16 >
 		    (unsigned long long)rl.rlim_cur)
 			log_warnx("max-clients %lld needs %lld descriptors, "
@@ -166,6 +167,12 @@ main(int argc, char **argv)
 	event_add(ev_int, NULL);
 	ev_hup = evsignal_new(ev_base, SIGHUP, main_on_hup, NULL);
 	event_add(ev_hup, NULL);
+	/* before "listening on", which tells scripts the start is over */
+	log_info("chatircd %s: IRC clients on %s%s%s, chat server %s "
+	    "(dialect %s), max-clients %lld", CHATIRCD_RELEASE, conf.listen,
+	    conf.tls_listen != NULL ? ", TLS on " : "",
+	    conf.tls_listen != NULL ? conf.tls_listen : "", conf.upstream,
+	    conf.dialect, conf.max_clients);
 	if (auth_init() == -1 || listener_start() == -1)
 		return 1;
 

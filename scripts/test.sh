@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: a normal build and an ASan+UBSan build, each with
 # unit and integration tests (real chatd, chatircd and IRC clients on
-# loopback), then every libFuzzer target for a bounded time, then the
-# protocol-level integration tests again with both daemons under valgrind.
+# loopback); after the normal build the Debian package (built, installed,
+# run, purged) and the Node clients (The Lounge in Chromium, irc-framework);
+# then every libFuzzer target for a bounded time, then the protocol-level
+# integration tests again with both daemons under valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
@@ -20,6 +22,10 @@ run_tree() {
 }
 
 run_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "=== build-pkg: the Debian package, installed, run and purged" >&2
+bash scripts/test_package.sh || status=1
+echo "=== tests/web: The Lounge in Chromium, irc-framework" >&2
+bash tests/web/run.sh || status=1
 run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DCHATIRCD_SANITIZE=ON
 
 echo "=== build-fuzz: libFuzzer, ${FUZZ_SECONDS}s per target" >&2

@@ -19,7 +19,7 @@
 enum opt_id {
 	OPT_BIND = 256, OPT_PORT, OPT_MAX_CLIENTS, OPT_PER_ADDRESS,
 	OPT_DIALECT, OPT_ONLY_DIALECT, OPT_NO_BOTS, OPT_DELAYBOT_PAUSE,
-	OPT_HANDSHAKE_TIMEOUT, OPT_LINE_MAX, OPT_SENDQ_MAX
+	OPT_HANDSHAKE_TIMEOUT, OPT_LINE_MAX, OPT_SENDQ_MAX, OPT_VERSION
 };
 
 /* Numeric options: one row each, bounds checked by opt_number(). */
@@ -54,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "sendq-max",		required_argument, NULL, OPT_SENDQ_MAX },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -90,7 +91,8 @@ usage(FILE *f, int status)
 	    " [--only-dialect original|newer]\n"
 	    "             [--no-bots] [--delaybot-pause MS]"
 	    " [--handshake-timeout SEC]\n"
-	    "             [--line-max BYTES] [--sendq-max BYTES] [-v] [-h]\n");
+	    "             [--line-max BYTES] [--sendq-max BYTES] [-v] [-h]"
+	    " [--version]\n");
 	exit(status);
 }
 
@@ -231,6 +233,10 @@ opt_parse(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, 0);
+		case OPT_VERSION:
+			/* CHATIRCD_RELEASE: project(VERSION) in CMakeLists.txt */
+			printf("chatd %s\n", CHATIRCD_RELEASE);
+			exit(0);
 		default:
 			usage(stderr, 2);
 		}

@@ -174,14 +174,16 @@ def test_admin_answered(procs):
     d = procs.chatd()
     g = procs.chatircd(d)
     a = irc(procs, g, "alice")
-    for target in ("", " chatircd", " alice", " echobot"):
+    for target in ("", " chatircd.invalid", " alice", " echobot"):
         a.send("ADMIN" + target)
-        a.expect(r"^:chatircd 256 alice chatircd :Administrative info")
-        a.expect(r"^:chatircd 257 alice :.+$")
-        a.expect(r"^:chatircd 258 alice :.+$")
-        a.expect(r"^:chatircd 259 alice :.+$")
+        a.expect(r"^:chatircd\.invalid 256 alice chatircd\.invalid :"
+                 r"Administrative info")
+        a.expect(r"^:chatircd\.invalid 257 alice :.+$")
+        a.expect(r"^:chatircd\.invalid 258 alice :.+$")
+        a.expect(r"^:chatircd\.invalid 259 alice :.+$")
     a.send("ADMIN elsewhere.example")
-    a.expect(r"^:chatircd 402 alice elsewhere.example :No such server$")
+    a.expect(r"^:chatircd\.invalid 402 alice elsewhere.example :No such "
+             r"server$")
 
 
 def ipv6_loopback():
@@ -200,11 +202,12 @@ def test_ipv6_upstream_host_never_starts_a_parameter(procs):
     a.expect(r"^:alice!alice@0::1 JOIN &chat$")
     a.expect(r" 353 alice = &chat :.*\becho" r"bot!echobot@0::1\b")
     a.send("WHO echobot")
-    a.expect(r" 352 alice \* echobot 0::1 chatircd echobot H :0 echobot$")
+    a.expect(r" 352 alice \* echobot 0::1 chatircd\.invalid echobot H :0 "
+             r"echobot$")
     a.send("WHOIS echobot")
     a.expect(r" 311 alice echobot echobot 0::1 \* :echobot$")
     a.send("WHO &chat")
-    a.expect(r" 352 alice &chat echobot 0::1 chatircd echobot H :0 "
+    a.expect(r" 352 alice &chat echobot 0::1 chatircd\.invalid echobot H :0 "
              r"echobot$")
     a.send("USERHOST echobot")
     a.expect(r" 302 alice :echobot=\+echobot@0::1$")

@@ -76,7 +76,7 @@ def test_upstream_bind_spreads_sessions(procs):
 
 def test_upstream_per_address_refuses_past_limit(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--upstream-per-address", "2")
+    g = procs.chatircd(d, "-v", "--upstream-per-address", "2")
     assert register(procs, g, "one")[1] == "ok"
     assert register(procs, g, "two")[1] == "ok"
     c, state = register(procs, g, "three")

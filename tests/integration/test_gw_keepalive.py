@@ -25,7 +25,7 @@ def test_hung_server_every_session_told(procs):
     try:
         # poll every 2 s, timeout 2 s, keepalive left at its default
         # (600 s): only the poll and the probes it triggers can notice
-        g = procs.chatircd(up.addr, "--poll-interval", "2",
+        g = procs.chatircd(up.addr, "-v", "--poll-interval", "2",
                            "--upstream-timeout", "2", *FAST)
         users = [irc(procs, g, "user%d" % i) for i in range(8)]
         time.sleep(0.5)
@@ -94,7 +94,7 @@ def test_backstop_keepalive_only_for_silent_sessions(procs):
         # presence polls every 60 s (rarely here), keepalive 2 s: every
         # idle upstream gets its own WHO, but one that just received a
         # DELIVERY is left alone
-        g = procs.chatircd(up.addr, "--poll-interval", "60",
+        g = procs.chatircd(up.addr, "-v", "--poll-interval", "60",
                            "--keepalive", "2")
         a = irc(procs, g, "alice")
         time.sleep(0.3)

@@ -13,12 +13,27 @@ from gwlib import CHATIRCD, FakeUpstream, chat, irc
 
 def test_limits_are_logged(procs):
     d = procs.chatd()
-    g = procs.chatircd(d)
+    g = procs.chatircd(d, "-v")
     log = g.stderr()
     for name in ("irc-line-max 512", "upstream-line-max 1048576",
                  "sendq-soft 65536", "sendq-max 4194304", "max-pending 64",
-                 "max-clients 10000", "per-address 256", "reg-timeout 60"):
+                 "per-address 256", "reg-timeout 60"):
         assert "limit " + name in log
+    # the default max-clients fits the descriptors: 2 each + 16
+    fds = int(re.search(r"limit open-files (\d+)", log).group(1))
+    n = int(re.search(r"limit max-clients (\d+)", log).group(1))
+    assert n == min(10000, (fds - 16) // 2), (n, fds)
+    assert "warning" not in log, log
+
+
+def test_start_is_one_line_without_v(procs):
+    d = procs.chatd()
+    g = procs.chatircd(d)
+    log = g.stderr()
+    assert "limit " not in log and "warning" not in log, log
+    assert re.search(r"IRC clients on 127\.0\.0\.1:0, chat server "
+                     r"127\.0\.0\.1:%d \(dialect auto\), max-clients \d+$"
+                     % d.port, log, re.M), log
 
 
 def test_irc_line_max_option_and_tags(procs):
@@ -190,7 +205,8 @@ def test_out_of_descriptors(procs):
     d = procs.chatd()
     g = conftest.Daemon(["prlimit", "--nofile=24", CHATIRCD, "--listen",
                          "127.0.0.1:0", "--upstream",
-                         "127.0.0.1:%d" % d.port], "chatircd")
+                         "127.0.0.1:%d" % d.port,
+                         "--max-clients", "1000"], "chatircd")
     procs.daemons.append(g)
     clients, refused = [], 0
     for i in range(14):

@@ -7,9 +7,10 @@ from gwlib import irc
 
 def test_silent_client_dropped_with_ping_timeout(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--ping-interval", "1", "--ping-timeout", "1")
+    g = procs.chatircd(d, "-v", "--ping-interval", "1", "--ping-timeout",
+                       "1")
     a = irc(procs, g, "alice")
-    a.expect(r"^PING :chatircd$", timeout=4)
+    a.expect(r"^PING :chatircd\.invalid$", timeout=4)
     a.expect(r"^ERROR :Closing link: alice\[127\.0\.0\.1\] \(Ping timeout: "
              r"\d seconds\)$", timeout=4)
     a.expect_closed()
@@ -22,8 +23,8 @@ def test_client_answering_ping_stays(procs):
     g = procs.chatircd(d, "--ping-interval", "1", "--ping-timeout", "1")
     a = irc(procs, g, "alice")
     for _ in range(3):
-        a.expect(r"^PING :chatircd$", timeout=4)
-        a.send("PONG :chatircd")
+        a.expect(r"^PING :chatircd\.invalid$", timeout=4)
+        a.send("PONG :chatircd.invalid")
     a.send("PRIVMSG echobot :still here")
     a.expect(r"^:echobot!\S+ PRIVMSG alice :still here$")
 

@@ -48,7 +48,7 @@ def test_every_session_sees_changes(procs):
 
 def test_poll_interval_logged(procs):
     chatd = procs.chatd()
-    gw = procs.chatircd(chatd, "--poll-interval", "7")
+    gw = procs.chatircd(chatd, "-v", "--poll-interval", "7")
     irc(procs, gw, "alice").expect(r" 366 alice &chat ")
     assert "limit poll-interval 7" in gw.stderr()
     assert "one shared poll every 7 s" in gw.stderr()

@@ -167,7 +167,7 @@ def test_silent_upstream_is_noticed(procs):
     up = FakeUpstream()
     up.answer_who = False           # logs in, then never answers again
     try:
-        g = procs.chatircd(up.addr, "--keepalive", "1",
+        g = procs.chatircd(up.addr, "-v", "--keepalive", "1",
                            "--upstream-timeout", "2", *FAST)
         a = irc(procs, g, "alice")
         a.expect(r"NOTICE alice :The connection to the chat server was lost "
@@ -183,7 +183,7 @@ def test_silent_upstream_is_noticed(procs):
 
 def test_backoff_grows_while_server_down(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--reconnect-min", "100", "--reconnect-max",
+    g = procs.chatircd(d, "-v", "--reconnect-min", "100", "--reconnect-max",
                        "400")
     a = irc(procs, g, "alice")
     d.kill()

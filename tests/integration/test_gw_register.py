@@ -43,7 +43,7 @@ def test_irssi_connect_sequence(procs, gw):
     c.expect(r" 311 alice alice alice ")
     c.expect(r" 318 alice alice ")
     c.send("PING chatircd")
-    c.expect(r"PONG chatircd :chatircd")
+    c.expect(r"PONG chatircd\.invalid :chatircd")
 
 
 def test_weechat_pipelined_caps(procs, gw):
@@ -180,7 +180,7 @@ def test_busy_upstream(procs):
 
 def test_registration_timeout(procs):
     d = procs.chatd()
-    g = procs.chatircd(d, "--reg-timeout", "1")
+    g = procs.chatircd(d, "-v", "--reg-timeout", "1")
     c = procs.client(g, eol=b"\r\n")
     c.send("NICK slow")
     c.expect(r"^ERROR :.*Registration timed out", timeout=4)

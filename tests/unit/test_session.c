@@ -171,7 +171,8 @@ test_replies_are_cut_on_characters(void **state)
 	crlf = strstr(buf, "\r\n");
 	assert_non_null(crlf);
 	assert_true(crlf - buf <= IRC_LINE_MAX - 2);
-	assert_int_equal(strncmp(buf, ":chatircd NOTICE * :\xc3\xa9", 22), 0);
+	assert_int_equal(strncmp(buf, ":chatircd.invalid NOTICE * :\xc3\xa9",
+	    30), 0);
 	/* no half character before CR LF */
 	assert_int_equal((unsigned char)crlf[-1], 0xa9);
 	session_close(s, "bye");
