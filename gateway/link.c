@@ -3,9 +3,9 @@
  * sessions. It owns the connection, the one login loop (the first login
  * is a re-login before registration: a refused name tries the next one,
  * a lost connection retries with backoff and jitter), the messages held
- * while the connection is away, NICK as a second login that replaces the
- * first (make before break), eviction handling with upbind.c, and the
- * shared presence poll. An ephemeral link closes when its last session
+ * while the connection is away (link_send.c), NICK as a second login
+ * that replaces the first (link_nick.c), eviction handling with upbind.c,
+ * and the shared presence poll. An ephemeral link closes when its last session
  * goes; an account's link (link_new_fixed) stays logged in without any,
  * keeps its one name (no candidates) and is closed by link_close_all().
  */
@@ -16,63 +16,13 @@
 #include <event2/event.h>
 #include <utlist.h>
 
-#include "link.h"
+#include "link_int.h"
 #include "numeric.h"
-
-#define LINK_DEAD	0x01	/* closing; the reaper frees */
-#define LINK_LOGGED_IN	0x02	/* the first login is done */
-#define LINK_AWAY	0x04	/* upstream lost, logging in again */
-#define LINK_FIXED	0x08	/* an account: its name only, stays up */
-#define LINK_TAKEN	0x10	/* FIXED: told that its name is in use */
-#define LINK_FLAPPING	0x20	/* logins do not last: told once */
 
 #define EVICT_JUDGE_MS	300	/* then see whether the others survived */
 #define EVICT_MAX	3	/* evictions before timers stop retrying */
-#define EXCERPT		40	/* bytes of text named in a report */
-#define NICK_GRACE_MS	1000	/* the old login stays after its replies */
 #define STABLE_MS	30000	/* a login that lasts this resets backoff */
 #define SNAP_STACK	8	/* sessions iterated without allocating */
-
-struct held {
-	char		*name;
-	char		*text;
-	up_done_fn	*done;
-	void		*ctx;
-	struct held	*next;
-};
-
-struct link {
-	unsigned	 id;		/* its first session's: logs */
-	int		 flags;
-	struct event	*reaper;
-	struct event	*retry;
-	struct event	*grace;		/* then closes old_up */
-	struct event	*stable;	/* the login lasted: backoff resets */
-	struct upstream	*up;		/* NULL between connections */
-	struct upstream	*nick_up;	/* NICK: the new login */
-	struct upstream	*old_up;	/* NICK: the old one, draining */
-	int		 draining;	/* old_up: its last replies awaited */
-	char		 name[CHAT_NAME_MAX + 1];	/* logged in as */
-	char		 base[CHAT_NAME_MAX + 1];	/* candidates' stem */
-	char		 refused[CHAT_NAME_MAX + 1];	/* first taken */
-	int		 refused_why;	/* CHAT_IN_USE, BAD_RQST_BODY */
-	int		 attempt;	/* name candidate in this round */
-	int		 tries;		/* failed rounds: the backoff */
-	int		 waiting;	/* for a free login slot */
-	int		 evictions;
-	int		 suspect;	/* closed just after another login */
-	int		 suspect_ix;
-	unsigned	 suspect_seq;
-	char		 why[128];	/* of the loss, for the notice */
-	struct held	*held;
-	unsigned	 nheld;
-	char		 nick_want[NICK_MAX + 1];
-	unsigned	 nick_sid;	/* the session that asked */
-	struct session	**sess;
-	unsigned	 nsess, cap;
-	void		*data;		/* the layer above's */
-	struct link	*prev, *next;	/* every live link */
-};
 
 /* Survivors of a suspected eviction, counted over all links. */
 struct link_census {
@@ -95,15 +45,13 @@ static void	link_on_list(void *, struct upstream *, const char *);
 static void	link_on_answered(void *, struct upstream *);
 static void	link_on_lost(void *, struct upstream *, const char *);
 
-static const struct upstream_hooks link_up_hooks = {
+const struct upstream_hooks link_up_hooks = {
 	link_on_hello, link_on_refused, link_on_delivery, link_on_list,
 	link_on_answered, link_on_lost
 };
 
 static void	link_close(struct link *);
 static void	link_fail(struct link *, const char *);
-static void	link_notice(struct link *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	link_try(struct link *);
 static void	link_connected(struct link *, struct upstream *);
 static void	link_welcome(struct link *);
@@ -117,16 +65,7 @@ static void	link_backoff(struct link *);
 static void	link_judge(struct link *);
 static void	link_tell_lost(struct link *);
 static void	link_rename(struct link *, const char *);
-static void	link_flush(struct link *);
-static void	link_held_free(struct held *, enum up_result);
-static void	link_nick_reply(struct link *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	link_nick_swap(struct link *, struct upstream *,
-		    const char *);
-static void	link_drained(struct link *);
-static void	link_old_close(struct link *, const char *);
 static void	link_on_retry(evutil_socket_t, short, void *);
-static void	link_on_grace(evutil_socket_t, short, void *);
 static void	link_on_stable(evutil_socket_t, short, void *);
 static void	link_on_reap(evutil_socket_t, short, void *);
 static void	link_on_poll(evutil_socket_t, short, void *);
@@ -392,7 +331,7 @@ link_notice_one(struct session *s, void *text)
 }
 
 /* A NOTICE from the gateway to every session of l. */
-static void
+void
 link_notice(struct link *l, const char *fmt, ...)
 {
 	char	buf[IRC_LINE_MAX];
@@ -841,96 +780,12 @@ link_judge(struct link *l)
 	    "%lld).", limit, conf.hold_max);
 }
 
-static void
-link_held_free(struct held *h, enum up_result res)
+/* The layer above hears of a new name (NICK, saved for an account). */
+void
+link_renamed(struct link *l, const char *name)
 {
-	char	empty[1] = "";
-
-	if (h->done != NULL)
-		h->done(h->ctx, res, empty);
-	free(h->name);
-	free(h->text);
-	free(h);
-}
-
-/* Send held messages while the upstream takes them, oldest first. */
-static void
-link_flush(struct link *l)
-{
-	struct held	*h;
-
-	if (l->flags & (LINK_AWAY | LINK_DEAD))
-		return;
-	while ((h = l->held) != NULL && upstream_can_queue(l->up)) {
-		LL_DELETE(l->held, h);
-		l->nheld--;
-		upstream_send(l->up, h->name, h->text, strlen(h->text),
-		    h->done, h->ctx);
-		free(h->name);
-		free(h->text);
-		free(h);
-	}
-}
-
-/*
- * SEND name text; done hears the answer. While the upstream is away, or
- * max-pending requests await replies, or older messages still wait, it
- * is held, in order. 0, or LINK_HOLD_FULL past hold-max (away) or
- * LINK_BUSY (max-pending and hold-max): done is not called then.
- */
-int
-link_send(struct link *l, const char *name, const char *text, size_t len,
-    up_done_fn *done, void *ctx)
-{
-	struct held	*h;
-
-	if (!(l->flags & LINK_AWAY) && l->held == NULL &&
-	    upstream_send(l->up, name, text, len, done, ctx) == 0)
-		return 0;
-	if (l->nheld >= (unsigned)conf.hold_max) {
-		log_info("s%u: hold-max %lld reached", l->id, conf.hold_max);
-		return (l->flags & LINK_AWAY) ? LINK_HOLD_FULL : LINK_BUSY;
-	}
-	h = xcalloc(1, sizeof *h);
-	h->name = xstrdup(name);
-	h->text = xstrndup(text, len);
-	h->done = done;
-	h->ctx = ctx;
-	LL_APPEND(l->held, h);
-	l->nheld++;
-	link_flush(l);		/* upstream back, older ones drained */
-	return 0;
-}
-
-/* Ask for the user list; done hears it. -1 if it cannot go now. */
-int
-link_who(struct link *l, up_done_fn *done, void *ctx)
-{
-	if (l == NULL || l->up == NULL)
-		return -1;
-	return upstream_who(l->up, 0, done, ctx);
-}
-
-/*
- * 1 if a session of l may send another line now: not while max-pending
- * requests await replies (backpressure: its input waits in its socket
- * and is read again when a reply comes), nor while held messages wait
- * for room. While the upstream is away, lines are taken (and held or
- * refused past hold-max), since a reconnect may take minutes.
- */
-int
-link_ready(struct link *l)
-{
-	if (l->flags & (LINK_AWAY | LINK_DEAD))
-		return 1;
-	return l->held == NULL && upstream_can_queue(l->up);
-}
-
-static void
-link_resume_one(struct session *s, void *arg)
-{
-	(void)arg;
-	session_resume(s);
+	if (hooks.renamed != NULL)
+		hooks.renamed(l, name);
 }
 
 static void
@@ -963,155 +818,7 @@ link_on_answered(void *arg, struct upstream *u)
 		return;
 	}
 	link_flush(l);
-	if (!(l->flags & LINK_DEAD) && link_ready(l))
-		link_sessions(l, link_resume_one, NULL);
-}
-
-/* A numeric (or with num 0 a NOTICE) to the session that asked NICK. */
-static void
-link_nick_reply(struct link *l, int num, const char *fmt, ...)
-{
-	struct session	*s = session_find_id(l->nick_sid);
-	char		 buf[IRC_LINE_MAX];
-	va_list		 ap;
-
-	if (s == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (num == 0)
-		irc_send_notice(s, "%s", buf);
-	else
-		irc_send_num(s, num, "%s", buf);
-}
-
-/*
- * NICK after login: log in as the new name on a second connection; the
- * old one stays until that worked, so nothing sent to either is lost.
- */
-void
-link_nick(struct link *l, struct session *s, const char *nick,
-    const char *name)
-{
-	if ((l->flags & LINK_AWAY) || l->up == NULL) {
-		irc_send_num(s, RPL_TRYAGAIN, "NICK :The chat server is not "
-		    "connected; please wait a while and try again.");
-		return;
-	}
-	if (l->nick_up != NULL) {
-		irc_send_num(s, RPL_TRYAGAIN, "NICK :A nick change is under "
-		    "way; please wait a while and try again.");
-		return;
-	}
-	if (upbind_pick() == -1) {
-		irc_send_num(s, RPL_TRYAGAIN, "NICK :The gateway has no free "
-		    "chat server login slot for a second login now; please "
-		    "wait a while and try again.");
-		return;
-	}
-	snprintf(l->nick_want, sizeof l->nick_want, "%s", nick);
-	l->nick_sid = s->id;
-	log_info("s%u: nick change to %s: logging in as %s", l->id,
-	    log_escape(nick, strlen(nick)), name);
-	l->nick_up = upstream_connect(name, l->id, &link_up_hooks, l);
-	if (l->nick_up == NULL)
-		irc_send_num(s, RPL_TRYAGAIN, "NICK :Cannot reach the chat "
-		    "server now; please wait a while and try again.");
-}
-
-struct link_nick {
-	const char	*was_name;
-	const char	*nick;
-};
-
-static void
-link_nick_one(struct session *s, void *arg)
-{
-	struct link_nick	*n = arg;
-	char			 was[NICK_MAX + 1];
-
-	snprintf(was, sizeof was, "%s", s->nick);
-	session_set_nick(s, n->nick);
-	irc_send_raw(s, ":%s!%s@%s NICK :%s", was, n->was_name, s->host,
-	    n->nick);
-}
-
-/*
- * The new login is in: it becomes l->up, the clients are told, and the
- * old connection closes once its replies are in (a WHO at its tail marks
- * the point after which nothing more can be sent to the old name).
- */
-static void
-link_nick_swap(struct link *l, struct upstream *u, const char *name)
-{
-	struct upstream		*old = l->up;
-	struct link_nick	 n;
-	char			 nick[NICK_MAX + 1];
-	char			 was_name[CHAT_NAME_MAX + 1];
-
-	l->nick_up = NULL;
-	l->up = u;
-	upstream_set_keepalive(u, 1);
-	link_old_close(l, "the connection of an earlier nick closed");
-	if (l->flags & LINK_DEAD)
-		return;
-	if (old != NULL) {
-		upstream_set_keepalive(old, 0);
-		l->old_up = old;
-		l->draining = 1;
-	}
-	snprintf(nick, sizeof nick, "%s", l->nick_want);
-	snprintf(was_name, sizeof was_name, "%s", l->name);
-	log_info("s%u: nick %s -> %s (chat name %s)", l->id,
-	    log_escape(l->name, strlen(l->name)), nick, name);
-	snprintf(l->name, sizeof l->name, "%s", name);
-	names_login_base(nick, l->base, sizeof l->base);
-	n.was_name = was_name;
-	n.nick = nick;
-	if (hooks.renamed != NULL)
-		hooks.renamed(l, name);
-	link_sessions(l, link_nick_one, &n);
-	if ((l->flags & LINK_DEAD) || old == NULL)
-		return;
-	upstream_who(old, 1, NULL, NULL);
-	if (upstream_npending(old) == 0)
-		link_drained(l);
-}
-
-/*
- * The replaced connection answered everything: it closes a moment later,
- * since a DELIVERY the server confirmed to its sender may still be on
- * its way to the old name.
- */
-static void
-link_drained(struct link *l)
-{
-	l->draining = 0;
-	log_debug("s%u: old upstream drained, closing soon", l->id);
-	core_timer_ms(l->grace, NICK_GRACE_MS);
-}
-
-static void
-link_on_grace(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	link_old_close(arg, "the connection of your old nick closed");
-}
-
-/* Close the old login now; what it still waited for is named. */
-static void
-link_old_close(struct link *l, const char *why)
-{
-	struct upstream	*old = l->old_up;
-
-	event_del(l->grace);
-	if (old == NULL)
-		return;
-	l->old_up = NULL;
-	l->draining = 0;
-	upstream_close(old, why);
+	link_resume(l);
 }
 
 /* A link that may ask for everyone: logged in, free to send. */

@@ -19,7 +19,7 @@ LAYERS = [
     ("store", 0, ["store", "store_msg", "chathistory", "account_cli"]),
     ("irc-side", 1, ["session", "irc_send", "listener"]),
     ("chat-side", 1, ["upstream", "upbind"]),
-    ("link", 2, ["link", "presence"]),
+    ("link", 2, ["link", "link_nick", "link_send", "presence"]),
     ("irc-meaning", 3, ["gw", "account", "irc_cmd", "irc_cmd_history",
                         "irc_cmd_login", "irc_cmd_msg",
                         "irc_cmd_query", "irc_cmd_chan", "irc_cmd_help",
