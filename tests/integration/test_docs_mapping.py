@@ -15,7 +15,10 @@ ALIASES = {
     "chan": "test_gw_chan.py", "pres": "test_gw_presence.py",
     "mon": "test_gw_monitor.py", "repl": "test_gw_chan_replies.py",
     "safe": "test_gw_textsafe.py", "bouncer": "test_gw_bouncer.py",
-    "conform": "test_gw_conform.py", "tls": "test_gw_tls.py",
+    "conform": "test_gw_conform.py", "scale": "test_gw_scale.py",
+    "backoff": "test_gw_backoff.py", "reload": "test_gw_reload.py",
+    "haproxy": "test_gw_haproxy.py", "nodelay": "test_nodelay.py",
+    "tls": "test_gw_tls.py",
 }
 
 
