@@ -67,8 +67,8 @@ static const struct control_cmd control_cmds[] = {	/* typed in &chat */
 
 static const char *const control_help_lines[] = {	/* help, HELP &chat */
 	"!who - list the online users",
-	"@user message - send a message to user (or /msg user message, "
-	    "which opens a window for the talk)",
+	("@user message - send a message to user (or /msg user message, "
+	    "which opens a window for the talk)"),
 	"!quit - leave (like /quit)",
 	"help - these lines",
 };
