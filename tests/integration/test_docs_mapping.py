@@ -1,4 +1,5 @@
-"""docs/mapping.md names a test for every row: each named test exists."""
+"""docs/mapping.md names a test for every row: each named test exists;
+and its CAP LS and 005 rows say what the binary sends."""
 import os
 import re
 
@@ -52,3 +53,47 @@ def test_every_named_test_exists():
             missing.append("%s::%s" % (alias, name))
     assert not missing, "mapping.md names tests that do not exist: %s" % (
         ", ".join(sorted(set(missing))))
+
+
+def mapping_row(start):
+    with open(os.path.join(ROOT, "docs", "mapping.md")) as f:
+        for line in f:
+            if line.startswith(start):
+                return line
+    raise AssertionError("mapping.md has no row starting %r" % start)
+
+
+def test_isupport_and_cap_rows_match_the_binary(procs, tmp_path):
+    """The CAP LS and 005 rows say what the binary sends (issue 11)."""
+    import subprocess
+    from gwlib import CHATIRCD
+    db = str(tmp_path / "m.db")
+    subprocess.run([CHATIRCD, "--db", db, "--add-user", "alice"],
+                   input="pw\n", text=True, check=True, capture_output=True)
+    d = procs.chatd()
+    for nick, args in (("m", ()), ("n", ("--db", db, "--allow-anonymous"))):
+        g = procs.chatircd(d, "--network", "chat", *args)
+        c = procs.client(g, eol=b"\r\n", name="m")
+        c.send("CAP LS")
+        caps = c.expect(r" CAP \* LS :(.*)$").group(1).split()
+        row = mapping_row("| `CAP LS [302]` |")
+        doc = re.search(r"`CAP \* LS :([^`]*)`", row).group(1).split()
+        bouncer = ["draft/chathistory", "draft/read-marker", "sasl"]
+        want = doc if args else [x for x in doc if x not in bouncer]
+        assert caps == want, (caps, want)
+        c.send("NICK " + nick)
+        c.send("USER u 0 * :x")
+        c.send("CAP END")
+        c.expect(r" 001 %s " % nick)
+        got = []
+        while True:
+            line = c.expect(r" (005|422|376) %s (.*)$" % nick)
+            if line.group(1) != "005":
+                break
+            got += line.group(2).split(" :are supported")[0].split()
+        row = mapping_row("| upstream `HELLO n` |")
+        tokens = re.findall(r"`([A-Z]+=[^`]*)`", row)
+        doc = tokens[0].replace("<network>", "chat").split()
+        if args:
+            doc += tokens[1].replace("<playback-max>", "500").split()
+        assert got == doc, (got, doc)
