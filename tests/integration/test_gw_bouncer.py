@@ -362,3 +362,51 @@ def test_slow_reader_keeps_its_messages_for_the_next_attach(procs, db):
     slow = attach(procs, g, who="alice@slow")
     slow.expect(r"PRIVMSG alice :\[\d\d:\d\d\] 0\d\d\d w")   # replayed
     slow.expect(r"NOTICE alice :\d+ newer messages were not replayed yet")
+
+
+def test_user_names_the_account_and_client(procs, db):
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    c = procs.client(g, eol=b"\r\n", name="userpass")
+    c.send("PASS :" + PW)                   # the password alone
+    c.send("NICK alice")
+    c.send("USER alice@tablet 0 * :x")      # who, and which device
+    c.expect(r" 900 \S+ \S+ alice :You are now logged in as alice")
+    c.expect(r" 001 alice ")
+    assert "client tablet" in g.stderr()
+
+
+def test_max_attach(procs, db):
+    d = procs.chatd()
+    g = bouncer(procs, d, db, "--max-attach", "2")
+    attach(procs, g, who="alice@one")
+    attach(procs, g, who="alice@two")
+    c = procs.client(g, eol=b"\r\n", name="three")
+    c.send("PASS :alice@three:" + PW)
+    c.send("NICK alice")
+    c.send("USER u 0 * :x")
+    c.expect(r" 464 \S+ :Too many clients attached to this account")
+    assert c.expect_closed(timeout=5)
+
+
+def test_chathistory_around(procs, db):
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    a = attach(procs, g, caps="draft/chathistory batch message-tags "
+               "server-time")
+    bob = chat(procs, d, "bob")
+    ids = []
+    for i in range(7):
+        bob.send("SEND alice r%d" % i)
+        bob.expect(r"^SEND-OK$")
+        ids.append(a.expect(r"^@msgid=(\d+);time=\S+ :bob!\S+ PRIVMSG "
+                            r"alice :r%d$" % i).group(1))
+    a.send("CHATHISTORY AROUND bob msgid=%s 3" % ids[3])
+    got = []
+    while True:
+        line = a.expect(r"(PRIVMSG alice :r\d$| BATCH -)").group(1)
+        if "BATCH" in line:
+            break
+        got.append(line[-2:])
+    # limit/2 before the selector, the rest from it on, in order
+    assert got == ["r2", "r3", "r4"], got
