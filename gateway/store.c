@@ -211,7 +211,7 @@ store_pragmas(struct store *st)
 static int
 store_version_ok(struct store *st)
 {
-	long long	v, n;
+	long long	v = 0, n = 0;	/* -O3 cannot see the -1 path */
 
 	if (store_int_query(st, "PRAGMA user_version", &v) == -1 ||
 	    store_int_query(st, "SELECT count(*) FROM sqlite_schema", &n) == -1)
