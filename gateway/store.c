@@ -789,18 +789,26 @@ store_marker_read(struct store *st, long long acc, const char *target,
     long long *time_ms)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_MARKER_GET);
-	int		 rc;
 
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+	return store_step_int(st, s, time_ms, "marker");
+}
+
+int
+store_step_int(struct store *st, sqlite3_stmt *s, long long *out,
+    const char *what)
+{
+	int	rc;
+
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*time_ms = sqlite3_column_int64(s, 0);
+		*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return store_sqlfail(st, "marker");
+	return store_sqlfail(st, what);
 }
 
 /* The read marker of (account, target). */

@@ -67,6 +67,13 @@ int		 store_fail(struct store *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 int		 store_sqlfail(struct store *, const char *what);
 
+/*
+ * Run a bound statement that yields at most one integer: 1 and *out,
+ * 0 for no row, -1 (what names it in the error).
+ */
+int		 store_step_int(struct store *, sqlite3_stmt *, long long *,
+		    const char *what);
+
 /* One statement without rows (BEGIN, COMMIT...): 0 or -1. */
 int		 store_exec(struct store *, enum store_st);
 /* ROLLBACK after a failure, keeping the first error; returns -1. */

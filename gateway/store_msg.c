@@ -238,18 +238,10 @@ store_conv_find(struct store *st, long long acc, const char *peer,
     long long *conv)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_CONV_FIND);
-	int		 rc;
 
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*conv = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_sqlfail(st, "conversation");
+	return store_step_int(st, s, conv, "conversation");
 }
 
 /*
@@ -452,18 +444,10 @@ store_purge_cut(struct store *st, long long acc, long long max,
     long long *id)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_PURGE_CUT);
-	int		 rc;
 
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_int64(s, 2, max);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_sqlfail(st, "purge");
+	return store_step_int(st, s, id, "purge");
 }
 
 /* Each account: delete past its newest max rows, while budget lasts. */
