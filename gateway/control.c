@@ -21,6 +21,7 @@
 
 struct control {
 	int		 joined;		/* in &chat */
+	int		 waiting;		/* in join_wait: once only */
 	char		*away;
 	unsigned	 nmon;
 	char		 (*mon)[NICK_MAX + 1];	/* folded nicks */
@@ -161,8 +162,8 @@ control_join(struct session *s, int ask)
 	struct control	*c = control_get(s);
 	long long	 now = core_now_ms();
 
-	if (c->joined)
-		return;
+	if (c->joined || c->waiting)
+		return;			/* a JOIN repeated while it waits */
 	if (!ask && presence_fresh()) {
 		control_join_list(s);
 		return;
@@ -182,6 +183,7 @@ control_join(struct session *s, int ask)
 			fatal("control_join");
 	}
 	join_wait[njoin_wait++] = s->id;
+	c->waiting = 1;
 }
 
 /* The join WHO is answered (or failed): every waiting session joins. */
@@ -207,8 +209,10 @@ control_join_flush(void)
 	join_wait = NULL;
 	njoin_wait = join_wait_cap = 0;
 	for (i = 0; i < n; i++)
-		if ((s = session_find_id(ids[i])) != NULL)
+		if ((s = session_find_id(ids[i])) != NULL) {
+			control_get(s)->waiting = 0;
 			control_join_list(s);
+		}
 	free(ids);
 }
 
