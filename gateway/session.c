@@ -189,8 +189,9 @@ session_tls(struct session *s)
 }
 
 /*
- * Close s in a second, reading nothing more from it meanwhile: a wrong
- * password costs the guesser time (the reply was queued before).
+ * Close s in a second, its input discarded meanwhile (a hang-up still
+ * closes it at once): a wrong password costs the guesser time (the reply
+ * was queued before).
  */
 void
 session_close_slow(struct session *s, const char *reason)
@@ -202,7 +203,7 @@ session_close_slow(struct session *s, const char *reason)
 		return;
 	s->flags |= SESSION_CLOSE_SOON;
 	snprintf(e->slow_why, sizeof e->slow_why, "%s", reason);
-	bufferevent_disable(s->irc, EV_READ);
+	/* still read (and discard): a client that hangs up is gone now */
 	event_del(s->timer);
 	event_add(s->timer, &tv);
 }
@@ -523,12 +524,11 @@ session_on_read(struct bufferevent *bev, void *arg)
 	char			*line;
 	size_t			 len, taken;
 
-	if (s->flags & SESSION_DEAD) {		/* lingering: discard */
+	/* lingering, or refused and closing soon: read and discard */
+	if (s->flags & (SESSION_DEAD | SESSION_CLOSE_SOON)) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	if (s->flags & SESSION_CLOSE_SOON)
-		return;
 	s->last_rx = core_now();
 	s->flags &= ~SESSION_PINGED;
 	/*
