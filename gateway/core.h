@@ -19,7 +19,7 @@
 #include "irc.h"
 #include "linebuf.h"
 
-#define CHATIRCD_VERSION	"chatircd-0.1.0"
+#define CHATIRCD_VERSION	"chatircd-" CHATIRCD_RELEASE	/* CMakeLists.txt */
 /* ISUPPORT NICKLEN: the longest mapped name (64 capitals: 128) */
 #define NICKLEN			CASEMAP_NICK_MAX
 #define NICK_MAX		(CASEMAP_NICK_MAX + 1)	/* with room to spare */

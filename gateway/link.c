@@ -88,7 +88,7 @@ link_init(void)
 	upbind_set_freed(link_slot_freed);
 	poll_ev = event_new(ev_base, -1, EV_PERSIST, link_on_poll, NULL);
 	core_timer_ms(poll_ev, conf.poll_interval * 1000);
-	log_info("presence: one shared poll every %lld s", conf.poll_interval);
+	log_debug("presence: one shared poll every %lld s", conf.poll_interval);
 }
 
 /* Stop the poll (shutdown; the links go with their sessions). */

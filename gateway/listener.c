@@ -174,7 +174,7 @@ listener_open(const char *spec, int tls)
 	    "%s:%u", host, l->port);
 	printf("listening on %s%s\n", out, tls ? " (tls)" : "");
 	fflush(stdout);
-	log_info("listening on %s%s", out, tls ? " (tls)" : "");
+	log_debug("listening on %s%s", out, tls ? " (tls)" : "");
 	return 0;
 }
 

@@ -166,7 +166,7 @@ upstream_init(const char *spec, const char *dialect)
 		up_dialect = CHAT_DIALECT_NEWER;
 		up_dialect_forced = 1;
 	}
-	log_info("upstream %s port %u, dialect %s", up_host, up_port,
+	log_debug("upstream %s port %u, dialect %s", up_host, up_port,
 	    dialect);
 	sweep = event_new(ev_base, -1, EV_PERSIST, up_on_sweep, NULL);
 	core_timer_ms(sweep, 1000);

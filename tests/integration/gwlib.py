@@ -80,13 +80,17 @@ class FakeUpstream:
                 line, buf = buf.split(b"\n", 1)
                 line = line.decode(errors="replace")
                 self.got.append(line)
-                if line.startswith("HELLO-FROM "):
-                    c.sendall(("HELLO %s\n" % line[11:]).encode())
-                elif line in ("WHO", "LIST") and self.answer_who:
-                    c.sendall(("%s-OK %s\n" % (line, ",".join(
-                        self.users))).encode())
-                elif line.startswith("SEND ") and self.answer_send:
-                    c.sendall(b"SEND-OK\n")
+                self.answer(c, line)
+
+    def answer(self, c, line):
+        """What the scripted server says to one line from connection c."""
+        if line.startswith("HELLO-FROM "):
+            c.sendall(("HELLO %s\n" % line[11:]).encode())
+        elif line in ("WHO", "LIST") and self.answer_who:
+            c.sendall(("%s-OK %s\n" % (line, ",".join(
+                self.users))).encode())
+        elif line.startswith("SEND ") and self.answer_send:
+            c.sendall(b"SEND-OK\n")
 
     def push(self, data):
         if isinstance(data, str):
