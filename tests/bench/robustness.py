@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import conftest                      # noqa: E402
-from gwlib import FakeUpstream, chat  # noqa: E402
+from gwlib import BreakingUpstream, chat  # noqa: E402
 
 
 def vmhwm(pid):
@@ -88,20 +88,9 @@ def slow(n, account=True):
     p.teardown()
 
 
-class Breaking(FakeUpstream):
-    def _serve(self, c):
-        def shut():
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        threading.Timer(0.2, shut).start()
-        super()._serve(c)
-
-
 def flap(seconds=60):
     p = conftest.Processes()
-    up = Breaking()
+    up = BreakingUpstream()
     g = p.chatircd(up.addr)
     a = p.client(g, eol=b"\r\n", name="alice")
     a.send("NICK alice")

@@ -102,3 +102,19 @@ class FakeUpstream:
         self.sock.close()
         for c in self.conns:
             c.close()
+
+
+class BreakingUpstream(FakeUpstream):
+    """Logs everyone in, then closes each connection 0.2 s later."""
+
+    def _serve(self, c):
+        import socket
+        import threading
+
+        def shut():
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        threading.Timer(0.2, shut).start()
+        super()._serve(c)

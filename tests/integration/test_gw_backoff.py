@@ -5,23 +5,7 @@ and a user list longer than the old 64 KiB line bound (a server with
 ~8,000 users) no longer drops the connection."""
 import time
 
-from gwlib import FakeUpstream, irc
-
-
-class BreakingUpstream(FakeUpstream):
-    """Logs everyone in, then closes each connection 0.2 s later."""
-
-    def _serve(self, c):
-        import socket
-        import threading
-
-        def shut():
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        threading.Timer(0.2, shut).start()
-        super()._serve(c)
+from gwlib import BreakingUpstream, FakeUpstream, irc
 
 
 def test_logins_that_do_not_last_back_off_and_are_told_once(procs):
