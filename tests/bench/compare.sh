@@ -67,20 +67,6 @@ ulimit -n "$(ulimit -Hn)"
 TMP=$(mktemp -d /tmp/compare.XXXXXX)
 PIDS=()
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	PIDS=()
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # Stop the servers of one row (the next row starts fresh ones).
 stop_all() {
 	local p
@@ -92,6 +78,13 @@ stop_all() {
 	done
 	PIDS=()
 }
+
+cleanup() {
+	stop_all
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # A loopback port nobody listens on now.
 free_port() {
