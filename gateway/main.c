@@ -14,8 +14,8 @@
 
 #include <event2/event.h>
 
-#include "account_cli.h"
-#include "gw.h"
+#include "store/store.h"
+#include "commands/gw.h"
 
 static struct event	*ev_term, *ev_int, *ev_stop, *ev_hup;
 static int		 stopping;

@@ -1,40 +1,56 @@
 #!/usr/bin/python3
-"""The gateway's layering check: reads the compiled objects with nm and
-fails on a call (any symbol reference) that goes up a layer or across to
-a neighbour stack, on an object no layer declares, and on a circle of
-more than MAX_CIRCLE files that call each other. Prints the figures:
-call edges, the largest circle, file-scope mutable variables.
+"""The gateway's layering check. A file's folder under gateway/ is its
+layer (main.c alone sits at the top); RANKS below is the one table of
+their order. Reads the compiled objects with nm and fails on a call (any
+symbol reference) that goes up a layer or across to a neighbour stack, on
+a folder with no rank, on a source other than main.c at the top, and on a
+circle of more than MAX_CIRCLE files that call each other. Prints the
+figures: call edges, the largest circle, file-scope mutable variables.
 
-usage: layers.py BUILD_DIR [--quiet]
+usage: layers.py BUILD_DIR [--quiet] [--vars]
 """
 import glob
 import os
 import subprocess
 import sys
 
-# (layer, rank, files): a file may call its own layer and any lower rank.
-# Two layers of one rank are independent stacks: neither calls the other.
-LAYERS = [
-    ("core", 0, ["core", "conf", "log", "xmalloc", "names", "auth"]),
-    ("store", 0, ["store", "store_msg", "chathistory", "account_cli"]),
-    ("irc-side", 1, ["session", "irc_send", "listener"]),
-    ("chat-side", 1, ["upstream", "upbind"]),
-    ("link", 2, ["link", "link_nick", "link_send", "presence"]),
-    ("irc-meaning", 3, ["gw", "account", "irc_cmd", "irc_cmd_history",
-                        "irc_cmd_login", "irc_cmd_msg",
-                        "irc_cmd_query", "irc_cmd_chan", "irc_cmd_help",
-                        "control"]),
-    ("main", 4, ["main"]),
-]
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                   "gateway")
+# folder -> rank: a file may call its own folder and any lower rank. Two
+# folders of one rank are independent stacks: neither calls the other.
+RANKS = {
+    "core": 0, "store": 0,          # base: the loop and log; the database
+    "irc": 1, "chat": 1,            # the two sides: IRC clients; upstream
+    "link": 2,                      # one chat identity each; presence
+    "control": 3, "bouncer": 3,     # &chat, MONITOR, AWAY; the accounts
+    "commands": 4,                  # the command table and handlers
+    ".": 5,                         # main.c: start-up and wiring
+}
 MAX_CIRCLE = 3
 
 
-def objects(build):
+def sources():
+    """name -> layer folder, from the tree itself."""
+    where = {}
+    for path in glob.glob(os.path.join(SRC, "**", "*.c"), recursive=True):
+        rel = os.path.relpath(path, SRC)
+        layer = os.path.dirname(rel) or "."
+        where[os.path.splitext(os.path.basename(rel))[0]] = layer
+    return where
+
+
+def objects(build, where):
+    """name -> object file, for the sources that exist now (a stale
+    object of a moved file is left out)."""
     found = {}
-    for path in glob.glob(os.path.join(build, "gateway", "CMakeFiles",
-                                       "*", "*.o")):
-        name = os.path.basename(path).split(".")[0]
-        found[name] = path
+    top = os.path.join(build, "gateway", "CMakeFiles")
+    for path in glob.glob(os.path.join(top, "*", "**", "*.o"),
+                          recursive=True):
+        rel = os.path.relpath(path, top).split(os.sep, 1)[1]
+        layer = os.path.dirname(rel) or "."
+        name = os.path.basename(rel).split(".")[0]
+        if where.get(name) == layer:
+            found[name] = path
     return found
 
 
@@ -100,14 +116,21 @@ def largest_circle(nodes, edges):
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     quiet = "--quiet" in sys.argv
-    objs = objects(build)
+    layer_of = sources()
+    objs = objects(build, layer_of)
     if not objs:
         print("layers: no gateway objects under %s" % build)
         return 1
-    where = {}
-    for layer, rank, files in LAYERS:
-        for f in files:
-            where[f] = (layer, rank)
+    where, bad = {}, []
+    for name, layer in sorted(layer_of.items()):
+        if layer == "." and name != "main":
+            bad.append("gateway/%s.c: only main.c sits at the top; put it "
+                       "in its layer's folder" % name)
+        elif layer not in RANKS:
+            bad.append("gateway/%s/ has no rank (add it to RANKS in %s)" %
+                       (layer, sys.argv[0]))
+        else:
+            where[name] = (layer, RANKS[layer])
     owner, refs, mutable = {}, {}, {}
     for name, path in objs.items():
         d, u, m = symbols(path)
@@ -115,7 +138,7 @@ def main():
             owner[sym] = name
         refs[name] = u
         mutable[name] = m
-    edges, bad = {}, []
+    edges = {}
     for a in sorted(objs):
         for sym in sorted(refs[a]):
             b = owner.get(sym)
@@ -124,8 +147,6 @@ def main():
             edges.setdefault(a, set()).add(b)
     for a in sorted(objs):
         if a not in where:
-            bad.append("%s.o is in no layer (declare it in %s)" %
-                       (a, sys.argv[0]))
             continue
         for b in sorted(edges.get(a, ())):
             if b not in where:

@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define BENCH_ACCOUNTS	4
 #define BENCH_PEERS	20

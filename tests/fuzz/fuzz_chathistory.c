@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chathistory.h"
+#include "store/store.h"
 
 #define FUZZ_CHECK(x)	do { if (!(x)) abort(); } while (0)
 #define FUZZ_ARGS	8

@@ -24,8 +24,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "gw.h"
-#include "store.h"
+#include "commands/gw.h"
 
 #define UP_MAX		16	/* upstream connections kept per input */
 #define TURNS		64	/* loop turns while the client talks */

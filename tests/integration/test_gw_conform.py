@@ -40,8 +40,8 @@ def help_lines(c, subject):
 
 
 def table_commands():
-    """The commands in the dispatcher's table (gateway/irc_cmd.c)."""
-    with open(os.path.join(ROOT, "gateway", "irc_cmd.c")) as f:
+    """The commands in the dispatcher's table (gateway/commands/irc_cmd.c)."""
+    with open(os.path.join(ROOT, "gateway", "commands", "irc_cmd.c")) as f:
         return re.findall(r'^\t\{ "([A-Z]+)",', f.read(), re.M)
 
 

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "session.h"
+#include "irc/session.h"
 
 struct seen {
 	int	 lines, closing, freeing;

@@ -22,9 +22,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "account_cli.h"
-#include "chathistory.h"
-#include "store.h"
+#include "store/store.h"
 
 #define ROWS_MAX	64
 #define SEC		1000LL

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "upstream.h"
+#include "chat/upstream.h"
 
 struct seen {
 	int		 hello, refused, lost, answered, lists, deliveries;

@@ -1,0 +1,782 @@
+/*
+ * The bouncer (--db): accounts from the store, each a link that stays
+ * logged in upstream whether or not an IRC client is attached; who a
+ * client is (PASS NAME[@CLIENT]:PASSWORD, USER NAME@CLIENT, SASL PLAIN);
+ * attaching a client to its account's link; and the store's part of
+ * every message: written before any client sees it, replayed on attach.
+ * Without --db none of this runs and chatircd is a plain gateway.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uthash.h>
+
+#include "bouncer/account.h"
+#include "irc/numeric.h"
+#include "store/store.h"
+
+#define PURGE_EVERY_MS	60000	/* retention, a batch at a time */
+#define PURGE_SOON_MS	100	/* the next batch, while more is due */
+#define PURGE_BATCH	500
+#define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
+#define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
+
+struct auth_job;
+
+struct account {
+	char		 name[STORE_NAME_MAX + 1];
+	struct link	*link;
+	UT_hash_handle	 hh;
+};
+
+/* A client's credentials and its place in the history. */
+struct account_sess {
+	struct account	*acct;		/* once authenticated */
+	char		*pass;		/* PASS, until registration */
+	char		 user[STORE_NAME_MAX + STORE_CLIENT_MAX + 2];
+	char		 client[STORE_CLIENT_MAX + 1];
+	char		 last[STORE_MSGID_SIZE];	/* newest one shown */
+	int		 refused;	/* closing in a moment */
+	int		 sasl;		/* AUTHENTICATE PLAIN under way */
+	int		 told;		/* 900 sent (SASL) */
+	int		 checking;	/* a password check is out */
+	char		*sasl_buf;	/* base64 so far */
+	size_t		 sasl_len;
+};
+
+struct playback {
+	struct session	*s;
+	int		 n;
+	long long	 cut;		/* not sent: the queue was full */
+};
+
+static struct store	*st;
+static struct account	*accounts;
+static struct event	*purge_ev;
+static struct event	*commit_ev;	/* ends the batch of this turn */
+static const struct account_hooks *hooks;
+
+static struct account_sess *account_sess(struct session *);
+static struct account	*account_find(const char *);
+static void	account_add(void *, const char *, const char *);
+static int	account_check(struct session *, const char *, const char *,
+		    int);
+static void	account_checked(struct session *, struct auth_job *);
+static void	account_on_auth(evutil_socket_t, short, void *);
+static void	account_auth_start(void);
+static void	account_auth_stop(void);
+static void	account_refuse(struct session *, int, const char *);
+static void	account_on_purge(evutil_socket_t, short, void *);
+static void	account_on_commit(evutil_socket_t, short, void *);
+static void	account_attach(struct session *);
+static void	account_playback(struct session *);
+static void	account_replay_one(void *, const struct store_msg *);
+static int	account_split(const char *, char *, size_t, char *, size_t);
+static void	account_sasl_done(struct session *);
+
+/* 1 when chatircd runs as a bouncer (--db). */
+/* Set once, before account_init(). */
+void
+account_set_hooks(const struct account_hooks *h)
+{
+	hooks = h;
+}
+
+int
+account_enabled(void)
+{
+	return st != NULL;
+}
+
+/* The store, for the history commands (NULL without --db). */
+struct store *
+account_store(void)
+{
+	return st;
+}
+
+/* Open the store and log every account in upstream. */
+void
+account_init(void)
+{
+	char		 err[256];
+
+	if (conf.db == NULL)
+		return;
+	if (sodium_init() == -1)
+		fatalx("libsodium cannot start");
+	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
+		fatalx("db %s: %s", conf.db, err);
+	if (store_user_list(st, account_add, NULL) == -1)
+		fatalx("db %s: %s", conf.db, store_error(st));
+	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
+	    conf.db);
+	account_auth_start();
+	commit_ev = event_new(ev_base, -1, 0, account_on_commit, NULL);
+	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
+	core_timer_ms(purge_ev, PURGE_SOON_MS);
+}
+
+/* Close the store (after every link closed). */
+void
+account_shutdown(void)
+{
+	struct account	*a, *tmp;
+
+	account_auth_stop();
+	HASH_ITER(hh, accounts, a, tmp) {
+		HASH_DEL(accounts, a);
+		free(a);
+	}
+	if (purge_ev != NULL)
+		event_free(purge_ev);
+	purge_ev = NULL;
+	if (commit_ev != NULL) {
+		event_free(commit_ev);
+		commit_ev = NULL;
+		if (store_batch_end(st) == -1)
+			log_warnx("messages not stored: %s", store_error(st));
+	}
+	if (st != NULL)
+		store_close(st);
+	st = NULL;
+}
+
+static void
+account_add(void *ctx, const char *name, const char *chat_name)
+{
+	struct account	*a = xcalloc(1, sizeof *a);
+	static unsigned	 id = 1000000;	/* apart from session ids */
+
+	(void)ctx;
+	snprintf(a->name, sizeof a->name, "%s", name);
+	HASH_ADD_STR(accounts, name, a);
+	a->link = link_new_fixed(chat_name, ++id, a);
+}
+
+static struct account *
+account_find(const char *name)
+{
+	struct account	*a;
+
+	HASH_FIND_STR(accounts, name, a);
+	return a;
+}
+
+/* The account behind a link, or NULL for a plain gateway session. */
+const char *
+account_of(struct link *l)
+{
+	struct account	*a;
+
+	if (st == NULL || l == NULL || (a = link_data(l)) == NULL)
+		return NULL;
+	return a->name;
+}
+
+static struct account_sess *
+account_sess(struct session *s)
+{
+	if (s->acct == NULL)
+		s->acct = xcalloc(1, sizeof *s->acct);
+	return s->acct;
+}
+
+/* The session is closing: its place in the history is kept now. */
+void
+account_detach(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+
+	if (as == NULL || as->acct == NULL || as->last[0] == '\0')
+		return;
+	account_store_sync();
+	if (s->flags & SESSION_SENDQ) {		/* queued, never received */
+		log_info("s%u: closed past sendq-max: its playback position "
+		    "stays where it was", s->id);
+		return;
+	}
+	if (store_seen(st, as->acct->name, as->client, as->last) == -1)
+		log_warnx("s%u: playback position: %s", s->id,
+		    store_error(st));
+	as->last[0] = '\0';
+}
+
+/* The session is freed: so is what it kept here. */
+void
+account_free(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+
+	if (as == NULL)
+		return;
+	if (as->pass != NULL)
+		sodium_memzero(as->pass, strlen(as->pass));
+	free(as->pass);
+	free(as->sasl_buf);
+	free(as);
+	s->acct = NULL;
+}
+
+/* PASS: kept until registration decides (a gateway without --db: no use). */
+void
+account_pass(struct session *s, const char *pass)
+{
+	struct account_sess	*as = account_sess(s);
+
+	if (as->pass != NULL) {
+		sodium_memzero(as->pass, strlen(as->pass));
+		free(as->pass);
+	}
+	as->pass = xstrndup(pass, strnlen(pass, STORE_NAME_MAX +
+	    STORE_CLIENT_MAX + STORE_PASS_MAX + 3));
+}
+
+/* USER NAME[@CLIENT]: who, when PASS holds only the password. */
+void
+account_user(struct session *s, const char *user)
+{
+	snprintf(account_sess(s)->user, sizeof account_sess(s)->user, "%s",
+	    user);
+}
+
+/* "NAME@CLIENT" into its parts; -1 if either is not allowed. */
+static int
+account_split(const char *who, char *name, size_t nsize, char *client,
+    size_t csize)
+{
+	size_t		 n = strcspn(who, "@");
+	const char	*c = who[n] == '@' ? who + n + 1 : "";
+
+	if (n == 0 || n >= nsize || strlen(c) >= csize ||
+	    c[strspn(c, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-")] != '\0')
+		return -1;
+	memcpy(name, who, n);
+	name[n] = '\0';
+	snprintf(client, csize, "%s", c);
+	return 0;
+}
+
+/*
+ * Password checks run in one thread of their own (argon2id costs ~65 ms
+ * and 64 MiB each; the loop must not wait): the loop looks the hash up
+ * and queues a job, the thread checks it and hands it back through a
+ * pipe, the loop finds the session again by id and goes on.
+ */
+struct auth_job {
+	unsigned	 sid;
+	int		 sasl;		/* answer 903/904, not attach */
+	char		 name[STORE_NAME_MAX + 1];
+	char		 client[STORE_CLIENT_MAX + 1];
+	char		 hash[STORE_HASH_SIZE];
+	int		 found;
+	char		 pass[STORE_PASS_MAX + 1];
+	int		 ok;		/* the thread's answer */
+	struct auth_job	*next;
+};
+
+#define AUTH_JOBS_MAX	64	/* checks queued at once */
+
+static pthread_t	 auth_thread;
+static int		 auth_started;
+static pthread_mutex_t	 auth_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 auth_cv = PTHREAD_COND_INITIALIZER;
+static struct auth_job	*auth_todo, *auth_done;	/* LIFO: order is moot */
+static int		 auth_stop;
+static unsigned		 auth_njobs;		/* queued, checked, unread */
+static int		 auth_pipe[2] = { -1, -1 };
+static struct event	*auth_ev;
+
+static void *
+account_auth_main(void *arg)
+{
+	struct auth_job	*j;
+	char		 c = 'x';
+
+	(void)arg;
+	pthread_mutex_lock(&auth_mu);
+	for (;;) {
+		while (auth_todo == NULL && !auth_stop)
+			pthread_cond_wait(&auth_cv, &auth_mu);
+		if (auth_stop)
+			break;
+		j = auth_todo;
+		auth_todo = j->next;
+		pthread_mutex_unlock(&auth_mu);
+		j->ok = store_hash_verify(j->hash, j->pass) && j->found;
+		sodium_memzero(j->pass, sizeof j->pass);
+		pthread_mutex_lock(&auth_mu);
+		j->next = auth_done;
+		auth_done = j;
+		/* a full pipe already holds a wakeup: nothing lost */
+		if (write(auth_pipe[1], &c, 1) == -1 && errno != EAGAIN)
+			log_warn("password check thread: wakeup");
+	}
+	pthread_mutex_unlock(&auth_mu);
+	return NULL;
+}
+
+static void
+account_auth_start(void)
+{
+	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	auth_ev = event_new(ev_base, auth_pipe[0], EV_READ | EV_PERSIST,
+	    account_on_auth, NULL);
+	event_add(auth_ev, NULL);
+	if (pthread_create(&auth_thread, NULL, account_auth_main, NULL) != 0)
+		fatalx("cannot start the password check thread");
+	auth_started = 1;
+}
+
+static void
+account_auth_free_list(struct auth_job *j)
+{
+	struct auth_job	*next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		sodium_memzero(j, sizeof *j);
+		free(j);
+	}
+}
+
+static void
+account_auth_stop(void)
+{
+	if (!auth_started)
+		return;
+	pthread_mutex_lock(&auth_mu);
+	auth_stop = 1;
+	pthread_cond_broadcast(&auth_cv);
+	pthread_mutex_unlock(&auth_mu);
+	pthread_join(auth_thread, NULL);
+	auth_started = 0;
+	account_auth_free_list(auth_todo);
+	account_auth_free_list(auth_done);
+	auth_todo = auth_done = NULL;
+	event_free(auth_ev);
+	close(auth_pipe[0]);
+	close(auth_pipe[1]);
+}
+
+/* Checked jobs are back: each goes on with its session, if it lives. */
+static void
+account_on_auth(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_job	*list, *j;
+	char		 buf[64];
+	struct session	*s;
+
+	(void)what;
+	(void)arg;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&auth_mu);
+	list = auth_done;
+	auth_done = NULL;
+	pthread_mutex_unlock(&auth_mu);
+	while ((j = list) != NULL) {
+		list = j->next;
+		auth_njobs--;
+		if ((s = session_find_id(j->sid)) != NULL)
+			account_checked(s, j);
+		sodium_memzero(j, sizeof *j);
+		free(j);
+	}
+}
+
+/*
+ * Check who ("NAME[@CLIENT]") and password in the thread; the session's
+ * input waits meanwhile. -1: refused at once (bad name, busy, error).
+ */
+static int
+account_check(struct session *s, const char *who, const char *password,
+    int sasl)
+{
+	struct auth_job	*j;
+	int		 found;
+
+	if (auth_njobs >= AUTH_JOBS_MAX) {
+		log_warnx("s%u: %u password checks already queued: refused",
+		    s->id, auth_njobs);
+		return -1;
+	}
+	j = xcalloc(1, sizeof *j);
+	if (account_split(who, j->name, sizeof j->name, j->client,
+	    sizeof j->client) == -1 || strlen(password) > STORE_PASS_MAX ||
+	    (found = store_user_hash(st, j->name, j->hash)) == -1) {
+		log_info("s%u: login refused: bad account or client name, or "
+		    "%s", s->id, store_error(st));
+		free(j);
+		return -1;
+	}
+	j->sid = s->id;
+	j->sasl = sasl;
+	j->found = found;
+	snprintf(j->pass, sizeof j->pass, "%s", password);
+	auth_njobs++;
+	s->acct->checking = 1;
+	s->flags |= SESSION_LOGGING_IN | SESSION_WAITING;
+	pthread_mutex_lock(&auth_mu);
+	j->next = auth_todo;
+	auth_todo = j;
+	pthread_cond_signal(&auth_cv);
+	pthread_mutex_unlock(&auth_mu);
+	return 0;
+}
+
+/* The thread has checked s's password: go on, or refuse. */
+static void
+account_checked(struct session *s, struct auth_job *j)
+{
+	struct account_sess	*as = account_sess(s);
+	struct account		*a = NULL;
+
+	as->checking = 0;
+	if (!j->ok || (a = account_find(j->name)) == NULL) {
+		log_info("s%u: login as %s refused: %s", s->id,
+		    log_escape(j->name, strlen(j->name)),
+		    j->found ? "wrong password" : "no such account");
+		account_refuse(s, j->sasl ? ERR_SASLFAIL : ERR_PASSWDMISMATCH,
+		    j->sasl ? "SASL authentication failed" :
+		    "Password incorrect");
+		return;
+	}
+	as->acct = a;
+	snprintf(as->client, sizeof as->client, "%s", j->client);
+	log_info("s%u: account %s%s%s", s->id, a->name,
+	    j->client[0] != '\0' ? ", client " : "", j->client);
+	if (!j->sasl) {
+		account_attach(s);		/* registration was waiting */
+		return;
+	}
+	irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now logged in "
+	    "as %s", s->nick, a->name, s->host, a->name, a->name);
+	irc_send_num(s, RPL_SASLSUCCESS, ":SASL authentication successful");
+	as->told = 1;
+	s->flags &= ~SESSION_LOGGING_IN;	/* CAP END and the rest */
+	session_resume(s);
+}
+
+/*
+ * A client that may not in: the numeric now, the close a second later
+ * (guessing costs time; session_close_slow), reading nothing meanwhile.
+ */
+static void
+account_refuse(struct session *s, int num, const char *text)
+{
+	struct account_sess	*as = account_sess(s);
+
+	if (as->refused)
+		return;
+	as->refused = 1;
+	irc_send_num(s, num, ":%s", text);
+	s->flags |= SESSION_LOGGING_IN;
+	session_close_slow(s, text);
+}
+
+/*
+ * NICK, USER and CAP END are in. 0: no account here, log in as a plain
+ * gateway session. 1: handled (attached to the account, or refused).
+ */
+int
+account_register(struct session *s)
+{
+	struct account_sess	*as;
+	char			*colon;
+	int			 ok;
+
+	if (st == NULL)
+		return 0;
+	as = account_sess(s);
+	if (as->refused || as->checking)
+		return 1;		/* its check goes on when answered */
+	if (as->acct == NULL && as->pass != NULL) {
+		colon = strchr(as->pass, ':');
+		if (colon != NULL) {
+			*colon = '\0';
+			ok = account_check(s, as->pass, colon + 1, 0) == 0;
+		} else
+			ok = account_check(s, as->user, as->pass, 0) == 0;
+		sodium_memzero(as->pass, strlen(as->pass) + (colon ? 1 : 0));
+		if (colon != NULL)
+			sodium_memzero(colon + 1, strlen(colon + 1));
+		free(as->pass);
+		as->pass = NULL;
+		if (!ok)
+			account_refuse(s, ERR_PASSWDMISMATCH,
+			    "Password incorrect");
+		return 1;		/* account_checked() attaches */
+	}
+	if (as->acct != NULL) {
+		account_attach(s);
+		return 1;
+	}
+	if (conf.allow_anonymous)
+		return 0;
+	account_refuse(s, ERR_PASSWDMISMATCH, "Password required: PASS "
+	    "account:password, or SASL PLAIN (this gateway has accounts)");
+	return 1;
+}
+
+/* Registration done for an account: the client joins its link. */
+static void
+account_attach(struct session *s)
+{
+	struct account	*a = s->acct->acct;
+	const char	*trouble;
+
+	if (link_nsessions(a->link) >= (unsigned)conf.max_attach) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "Too many clients "
+		    "attached to this account (max-attach)");
+		return;
+	}
+	link_attach(a->link, s);
+	if (!s->acct->told)
+		irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now "
+		    "logged in as %s", s->want, SNAME(s), s->host, a->name,
+		    a->name);
+	s->flags |= SESSION_LOGGING_IN;		/* as a login would */
+	hooks->welcome(s);
+	if (s->flags & SESSION_DEAD)
+		return;
+	trouble = link_trouble(a->link);
+	if (trouble[0] != '\0')
+		irc_send_notice(s, "Not connected to the chat server now (%s). "
+		    "Messages you send are held (up to %lld) and sent once it "
+		    "is back.", trouble, conf.hold_max);
+	log_info("s%u: attached to account %s (%u clients)", s->id, a->name,
+	    link_nsessions(a->link));
+	account_playback(s);
+}
+
+/*
+ * What came while this client was away, unless it asks for history
+ * itself (draft/chathistory): oldest first, at most playback-max.
+ */
+static void
+account_playback(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+	struct playback		 pb = { s, 0, 0 };
+	long long		 left = 0;
+
+	if (s->caps & CAP_CHATHISTORY)
+		return;
+	if (store_unseen(st, as->acct->name, as->client,
+	    (int)conf.playback_max, account_replay_one, &pb, &left) == -1) {
+		log_warnx("s%u: playback: %s", s->id, store_error(st));
+		return;
+	}
+	if (left > 0 && !(s->flags & SESSION_DEAD))
+		irc_send_notice(s, "%lld older messages were not replayed "
+		    "(playback-max %lld).", left, conf.playback_max);
+	if (pb.cut > 0 && !(s->flags & SESSION_DEAD))
+		irc_send_notice(s, "%lld newer messages were not replayed yet "
+		    "(more than half of sendq-max %lld bytes at once): they "
+		    "come at the next attach, or ask with CHATHISTORY.", pb.cut,
+		    conf.sendq_max);
+	if (pb.n > 0 && !(s->flags & SESSION_DEAD))
+		log_info("s%u: replayed %d messages", s->id, pb.n);
+}
+
+static void
+account_replay_one(void *ctx, const struct store_msg *m)
+{
+	struct playback	*pb = ctx;
+
+	if (pb->s->flags & SESSION_DEAD)
+		return;
+	if (pb->cut > 0 ||
+	    session_queued(pb->s) > (size_t)conf.sendq_max / 2) {
+		pb->cut++;	/* its position stays before this one */
+		return;
+	}
+	hooks->show(pb->s, m, 1, NULL);
+	pb->n++;
+}
+
+/* A message was shown to s: its place in the history moves there. */
+void
+account_shown(struct session *s, const char *msgid)
+{
+	if (s->acct != NULL && s->acct->acct != NULL)
+		snprintf(s->acct->last, sizeof s->acct->last, "%s", msgid);
+}
+
+/*
+ * Store a message of link l before anyone sees it: 0 and *out, or -1
+ * (not an account's link, or the store failed: logged).
+ */
+int
+account_store_msg(struct link *l, enum store_dir dir, const char *peer,
+    const char *text, size_t len, struct store_msg *out)
+{
+	const char		*name = account_of(l);
+	struct store_stamp	 stamp;
+
+	if (name == NULL)
+		return -1;
+	/*
+	 * One transaction per loop turn: committed (account_on_commit) before
+	 * the loop waits again, so before any client socket is written
+	 */
+	if (store_batch_begin(st) == 0)
+		event_active(commit_ev, EV_TIMEOUT, 0);
+	if (store_msg_add(st, name, dir, peer, text, len, core_wall_ms(),
+	    &stamp) == -1) {
+		log_warnx("account %s: message not stored: %s", name,
+		    store_error(st));
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(out->msgid, stamp.msgid, sizeof out->msgid);
+	out->time_ms = stamp.time_ms;
+	out->dir = dir;
+	out->peer = peer;
+	out->text = text;
+	out->text_len = len;
+	return 0;
+}
+
+/* The turn's messages are stored for good. */
+static void
+account_on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	account_store_sync();
+}
+
+/* Commit the open batch now (before another kind of write). */
+void
+account_store_sync(void)
+{
+	if (st != NULL && store_batch_end(st) == -1)
+		log_warnx("messages not stored: %s", store_error(st));
+}
+
+/* NICK on an account's link: its chat name from now on. */
+void
+account_renamed(struct link *l, const char *name)
+{
+	const char	*a = account_of(l);
+
+	account_store_sync();
+	if (a != NULL && store_user_set_chat_name(st, a, name) == -1)
+		log_warnx("account %s: chat name not saved: %s", a,
+		    store_error(st));
+}
+
+/*
+ * Retention: one bounded batch per turn (about a millisecond), the next
+ * soon while more is due, else a minute later; the loop never stalls.
+ */
+static void
+account_on_purge(evutil_socket_t fd, short what, void *arg)
+{
+	int	more;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	account_store_sync();
+	more = store_purge(st, core_wall_ms(), conf.history_max_age * 86400,
+	    conf.history_max, PURGE_BATCH);
+	if (more == -1)
+		log_warnx("retention purge: %s", store_error(st));
+	core_timer_ms(purge_ev, more == 1 ? PURGE_SOON_MS : PURGE_EVERY_MS);
+}
+
+/* AUTHENTICATE (IRCv3 sasl, PLAIN only). */
+void
+account_authenticate(struct session *s, const char *arg)
+{
+	struct account_sess	*as = account_sess(s);
+	size_t			 n = strlen(arg);
+
+	if (st == NULL || (s->flags & SESSION_REGISTERED) || as->checking ||
+	    as->acct != NULL) {
+		irc_send_num(s, ERR_SASLFAIL, ":SASL authentication failed");
+		return;
+	}
+	if (strcmp(arg, "*") == 0) {
+		as->sasl = 0;
+		irc_send_num(s, ERR_SASLABORTED, ":SASL authentication "
+		    "aborted");
+		return;
+	}
+	if (!as->sasl) {
+		if (strcasecmp(arg, "PLAIN") != 0) {
+			irc_send_num(s, RPL_SASLMECHS, "PLAIN :are available "
+			    "SASL mechanisms");
+			irc_send_num(s, ERR_SASLFAIL, ":SASL authentication "
+			    "failed");
+			return;
+		}
+		as->sasl = 1;
+		as->sasl_len = 0;
+		irc_send_raw(s, "AUTHENTICATE +");
+		return;
+	}
+	if (strcmp(arg, "+") != 0) {
+		if (as->sasl_len + n > SASL_MAX * 4 / 3 + 4) {
+			as->sasl = 0;
+			irc_send_num(s, ERR_SASLTOOLONG, ":SASL message too "
+			    "long");
+			return;
+		}
+		as->sasl_buf = realloc(as->sasl_buf, as->sasl_len + n + 1);
+		if (as->sasl_buf == NULL)
+			fatal("account_authenticate");
+		memcpy(as->sasl_buf + as->sasl_len, arg, n + 1);
+		as->sasl_len += n;
+	}
+	if (n == SASL_CHUNK)
+		return;			/* more follows */
+	account_sasl_done(s);
+}
+
+/* The whole PLAIN message is in: authzid NUL authcid NUL password. */
+static void
+account_sasl_done(struct session *s)
+{
+	struct account_sess	*as = s->acct;
+	unsigned char		 msg[SASL_MAX + 1];
+	size_t			 len = 0, a, b;
+	const char		*who;
+	int			 ok = 0;
+
+	as->sasl = 0;
+	if (as->sasl_len > 0 && sodium_base642bin(msg, SASL_MAX,
+	    as->sasl_buf, as->sasl_len, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0) {
+		msg[len] = '\0';
+		a = strnlen((char *)msg, len);
+		b = a < len ? strnlen((char *)msg + a + 1, len - a - 1) : 0;
+		if (a < len && a + 1 + b < len) {
+			who = (char *)msg + a + 1;	/* authcid */
+			if (*who == '\0')
+				who = (char *)msg;
+			ok = account_check(s, who, (char *)msg + a + b + 2,
+			    1) == 0;
+		}
+	}
+	sodium_memzero(msg, sizeof msg);
+	if (as->sasl_buf != NULL)
+		sodium_memzero(as->sasl_buf, as->sasl_len);
+	as->sasl_len = 0;
+	if (!ok)
+		account_refuse(s, ERR_SASLFAIL, "SASL authentication failed");
+	/* else account_checked() answers */
+}

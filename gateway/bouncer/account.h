@@ -1,0 +1,42 @@
+/*
+ * bouncer: the accounts of --db (account.c). Each account is a link of
+ * link_new_fixed() that stays logged in upstream while no client is
+ * attached; PASS, USER NAME@CLIENT and SASL PLAIN choose it; attach,
+ * playback and positions; every message stored before it is shown. The
+ * only owner of the store in the daemon. It calls the link layer, the
+ * IRC side, the store and core; what an attach means to IRC (the welcome,
+ * a message shown) goes up through struct account_hooks, set once.
+ */
+#ifndef ACCOUNT_H
+#define ACCOUNT_H
+
+#include "link/link.h"
+#include "store/store.h"
+
+struct account_hooks {
+	/* registration done: the welcome burst to an attached session */
+	void	(*welcome)(struct session *);
+	/* one message to a session, live or replayed (1), in a batch */
+	void	(*show)(struct session *, const struct store_msg *, int,
+		    const char *);
+};
+
+void		 account_set_hooks(const struct account_hooks *);
+void		 account_init(void);
+void		 account_shutdown(void);
+int		 account_enabled(void);
+struct store	*account_store(void);
+const char	*account_of(struct link *);
+void		 account_pass(struct session *, const char *);
+void		 account_user(struct session *, const char *);
+void		 account_authenticate(struct session *, const char *);
+int		 account_register(struct session *);
+void		 account_detach(struct session *);
+void		 account_free(struct session *);
+void		 account_shown(struct session *, const char *);
+int		 account_store_msg(struct link *, enum store_dir, const char *,
+		    const char *, size_t, struct store_msg *);
+void		 account_renamed(struct link *, const char *);
+void		 account_store_sync(void);
+
+#endif

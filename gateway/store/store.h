@@ -1,0 +1,162 @@
+/*
+ * store: the bouncer's SQLite database (issue 8): accounts with argon2id
+ * password hashes, every message an account sent or received, playback
+ * positions per client, read markers, IRCv3 chathistory queries and a
+ * retention purge. Synchronous and self-contained: no libevent, no
+ * logging; every function fails with -1 (or NULL) and store_error() says
+ * why. Sessions, IRC replies and timers are the caller's.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+
+#include "chathistory.h"
+#include "account_cli.h"
+
+#define STORE_VERSION		2	/* PRAGMA user_version we write */
+#define STORE_NAME_MAX		64	/* account, chat, peer names */
+#define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
+#define STORE_PASS_MAX		512	/* password bytes */
+#define STORE_TEXT_MAX		65536	/* message bytes */
+#define STORE_TARGET_MAX	CHATHISTORY_TARGET_MAX	/* read markers */
+#define STORE_MSGID_SIZE	(CHATHISTORY_MSGID_MAX + 1)
+#define STORE_LIMIT_MAX		1000	/* rows per query */
+#define STORE_AGE_MAX		(400LL * 366 * 86400)	/* retention, s */
+
+struct store;
+
+enum store_dir {
+	STORE_IN = 0,		/* DELIVERY: peer -> account */
+	STORE_OUT = 1		/* SEND confirmed: account -> peer */
+};
+
+/* A message as queries deliver it; pointers live until the callback ends. */
+struct store_msg {
+	char		 msgid[STORE_MSGID_SIZE];
+	long long	 time_ms;	/* when it reached the gateway */
+	enum store_dir	 dir;
+	const char	*peer;
+	const char	*text;
+	size_t		 text_len;
+};
+
+/* What store_msg_add() gave the message. */
+struct store_stamp {
+	char		 msgid[STORE_MSGID_SIZE];
+	long long	 time_ms;
+};
+
+enum store_check {
+	STORE_CHECK_ERROR = -1,
+	STORE_CHECK_OK = 0,
+	STORE_CHECK_BAD_PASSWORD,
+	STORE_CHECK_NO_USER
+};
+
+typedef void	store_msg_cb(void *ctx, const struct store_msg *);
+typedef void	store_target_cb(void *ctx, const char *peer,
+		    long long last_ms);
+typedef void	store_user_cb(void *ctx, const char *name,
+		    const char *chat_name);
+
+/*
+ * Open (creating with mode 0600, or fixing the mode) and migrate to
+ * STORE_VERSION. NULL with the reason in err if the file cannot be used,
+ * is not ours, or is newer than this binary.
+ */
+struct store	*store_open(const char *path, char *err, size_t errlen);
+void		 store_close(struct store *);
+
+/* Why the last call failed ("no such user", or SQLite's message). */
+const char	*store_error(const struct store *);
+
+/* Tests: 1 makes new hashes use libsodium's minimum cost (fast, weak). */
+void		 store_pwhash_weak(int);
+
+/* Accounts. Names follow the chat protocol's rule, 1..STORE_NAME_MAX. */
+int		 store_user_add(struct store *, const char *name,
+		    const char *password);
+int		 store_user_del(struct store *, const char *name);
+int		 store_user_passwd(struct store *, const char *name,
+		    const char *password);
+int		 store_user_list(struct store *, store_user_cb *, void *ctx);
+enum store_check store_user_check(struct store *, const char *name,
+		    const char *password);
+/* Checking a password off the event loop: the hash, then the check. */
+#define STORE_HASH_SIZE	128	/* >= crypto_pwhash_STRBYTES */
+int		 store_user_hash(struct store *, const char *name, char *buf);
+int		 store_hash_verify(const char *hash, const char *password);
+
+/* The chat name an account logs in with (its NAME unless set). */
+int		 store_user_chat_name(struct store *, const char *name,
+		    char *buf, size_t size);
+int		 store_user_set_chat_name(struct store *, const char *name,
+		    const char *chat_name);
+
+/*
+ * Record a message before any client sees it. time_ms is now; it is
+ * raised to the newest stored time if the clock went back, so time and
+ * msgid order agree. out (may be NULL) gets the msgid and stored time.
+ */
+int		 store_msg_add(struct store *, const char *account,
+		    enum store_dir, const char *peer, const char *text,
+		    size_t text_len, long long time_ms,
+		    struct store_stamp *out);
+
+/*
+ * Batch: store_msg_add() calls in between share one transaction. The
+ * caller commits before anything it stored is shown (a crash before the
+ * commit loses only what nobody saw).
+ */
+int		 store_batch_begin(struct store *);
+int		 store_batch_end(struct store *);
+
+/*
+ * Run a parsed CHATHISTORY request (not TARGETS) for account on req's
+ * target (a peer name): rows in ascending order through cb. Returns the
+ * number of rows, or -1.
+ */
+int		 store_history(struct store *, const char *account,
+		    const struct chathistory_req *, store_msg_cb *, void *ctx);
+
+/* CHATHISTORY TARGETS: peers by the time of their latest message. */
+int		 store_targets(struct store *, const char *account,
+		    const struct chathistory_req *, store_target_cb *,
+		    void *ctx);
+
+/*
+ * Playback on attach: the newest `limit` messages past the position of
+ * (account, client), client NULL or "" for the account's own position,
+ * in ascending order; *left_out gets how many older unseen ones were not
+ * delivered. Returns the number delivered, or -1.
+ */
+int		 store_unseen(struct store *, const char *account,
+		    const char *client, int limit, store_msg_cb *, void *ctx,
+		    long long *left_out);
+
+/* A client has seen msgid and all before it; positions never go back. */
+int		 store_seen(struct store *, const char *account,
+		    const char *client, const char *msgid);
+
+/*
+ * draft/read-marker, one per (account, target), shared by the account's
+ * clients. get: 1 and *time_ms if set, 0 if not. set: the marker only
+ * increases; *stored gets the value now stored; returns 1 if it moved.
+ */
+int		 store_marker_get(struct store *, const char *account,
+		    const char *target, long long *time_ms);
+int		 store_marker_set(struct store *, const char *account,
+		    const char *target, long long time_ms, long long *stored);
+
+/*
+ * Retention: delete messages older than max_age_s (0: no age bound) and
+ * past the newest max_per_account of each account (0: no count bound),
+ * at most budget rows per call. Returns 1 if more may remain (call again
+ * later), 0 when done, -1 on error.
+ */
+int		 store_purge(struct store *, long long now_ms,
+		    long long max_age_s, long long max_per_account,
+		    int budget);
+
+#endif
