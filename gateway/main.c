@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 #include "commands/gw.h"
+#include "http/http.h"
 
 static struct event	*ev_term, *ev_int, *ev_stop, *ev_hup;
 static int		 stopping;
@@ -66,6 +67,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	listener_stop();
+	http_stop();
 	session_close_all("Server shutting down");
 	gw_stop();
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
@@ -173,13 +175,14 @@ main(int argc, char **argv)
 	    conf.tls_listen != NULL ? ", TLS on " : "",
 	    conf.tls_listen != NULL ? conf.tls_listen : "", conf.upstream,
 	    conf.dialect, conf.max_clients);
-	if (auth_init() == -1 || listener_start() == -1)
+	if (auth_init() == -1 || listener_start() == -1 || http_start() == -1)
 		return 1;
 
 	event_base_dispatch(ev_base);
 
 	session_reap_all();
 	listener_stop();
+	http_free();
 	gw_shutdown();
 	event_base_loop(ev_base, EVLOOP_NONBLOCK);
 	if (ev_stop != NULL)

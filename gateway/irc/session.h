@@ -100,6 +100,10 @@ void		 session_addr_release(const char *);
 
 /* listener.c */
 int		 listener_start(void);
+int		 listener_check(const char *, const char *);
+struct sockaddr_storage;
+int		 listener_parse(const char *, struct sockaddr_storage *, int *);
+struct bufferevent *listener_tls_bev(int);
 int		 listener_tls_reload(void);
 unsigned	 listener_tls_port(void);
 void		 listener_stop(void);
