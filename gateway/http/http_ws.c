@@ -514,7 +514,10 @@ ws_on_sock_event(struct bufferevent *bev, short what, void *arg)
 		ws_free(arg);
 }
 
-/* The session's lines: one message each, while the client keeps up. */
+/*
+ * The session's lines: one message each, while the client keeps up; the
+ * frames go out once per batch (WS_OUT_HIGH bytes of lines at most).
+ */
 static void
 ws_on_pair_read(struct bufferevent *bev, void *arg)
 {
@@ -522,11 +525,11 @@ ws_on_pair_read(struct bufferevent *bev, void *arg)
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	struct evbuffer		*out = bufferevent_get_output(ws->sock);
 	struct evbuffer_ptr	 eol;
-	size_t			 eol_len;
+	size_t			 eol_len, batch = 0;
 	char			*line;
 
 	while (!(ws->flags & WS_ENDING) &&
-	    evbuffer_get_length(out) < WS_OUT_HIGH) {
+	    evbuffer_get_length(out) + batch < WS_OUT_HIGH) {
 		eol = evbuffer_search_eol(in, NULL, &eol_len,
 		    EVBUFFER_EOL_CRLF);
 		if (eol.pos < 0)
@@ -534,10 +537,10 @@ ws_on_pair_read(struct bufferevent *bev, void *arg)
 		line = (char *)evbuffer_pullup(in, eol.pos + (ev_ssize_t)eol_len);
 		ws_send_line(ws, line, (size_t)eol.pos);
 		evbuffer_drain(in, (size_t)eol.pos + eol_len);
-		/* out now, so the loop sees how much the client holds */
-		if (wslay_event_send(ws->ctx) != 0)
-			log_debug("http: WebSocket frames not sent");
+		batch += (size_t)eol.pos + 4;
 	}
+	if (batch > 0 && wslay_event_send(ws->ctx) != 0)
+		log_debug("http: WebSocket frames not sent");
 }
 
 /* The session took our lines: read the client again. */
