@@ -26,7 +26,7 @@ struct http_req {
 	char	connection[HTTP_FIELD_MAX];
 	char	ws_key[HTTP_FIELD_MAX];
 	char	ws_version[HTTP_FIELD_MAX];
-	char	ws_protocol[HTTP_FIELD_MAX];	/* every one, comma-joined */
+	char	ws_protocol[HTTP_FIELD_MAX];	/* all, comma-joined */
 };
 
 enum http_parse {
@@ -58,8 +58,8 @@ unsigned	 http_conn_count(void);
 void		 http_conn_free_all(void);
 struct bufferevent *http_conn_take(struct http_conn *);
 const char	*http_conn_host(struct http_conn *);
-void		 http_conn_head(struct http_conn *, int, const char *, size_t,
-		    const char *);
+void		 http_conn_head(struct http_conn *, int, const char *,
+		    size_t, const char *);
 void		 http_conn_body(struct http_conn *, const void *, size_t);
 void		 http_conn_done(struct http_conn *);
 void		 http_conn_reply(struct http_conn *, int, const char *,
@@ -72,7 +72,8 @@ void		 http_file_serve(struct http_conn *, const char *);
 int		 http_file_init(void);
 void		 http_file_free(void);
 void		 http_metrics_serve(struct http_conn *);
-void		 http_ws_upgrade(struct http_conn *, const struct http_req *);
+void		 http_ws_upgrade(struct http_conn *,
+		    const struct http_req *);
 void		 http_ws_close_all(void);
 size_t		 http_ws_utf8_fix(const char *, size_t, char *, size_t);
 

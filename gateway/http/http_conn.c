@@ -21,7 +21,7 @@ struct http_conn {
 	struct event		*timer;
 	http_route_fn		*route;
 	void			*arg;
-	int			 done;		/* reply queued: close after */
+	int			 done;		/* reply queued */
 	int			 head;		/* HEAD: no body */
 	char			 host[HOST_MAX];
 	struct http_conn	*prev, *next;

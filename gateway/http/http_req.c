@@ -115,8 +115,10 @@ http_req_field(struct http_req *r, const char *p, size_t len,
 		have = strlen(dst);
 		if (have + 2 + (size_t)(e - v) >= HTTP_FIELD_MAX)
 			return "header value too long";
-		if (seen[i])
-			memcpy(dst + have, ", ", 2), have += 2;
+		if (seen[i]) {
+			memcpy(dst + have, ", ", 2);
+			have += 2;
+		}
 		memcpy(dst + have, v, (size_t)(e - v));
 		dst[have + (size_t)(e - v)] = '\0';
 		seen[i] = 1;

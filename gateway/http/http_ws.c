@@ -25,28 +25,29 @@
 #include "utf8.h"
 #include "utlist.h"
 
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"	/* 6455 */
-#define WS_HELD		(16 * 1024)	/* toward the session, then pause */
-#define WS_OUT_HIGH	(64 * 1024)	/* toward the client, then pause */
+/* RFC 6455 1.3 */
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_HELD		(16 * 1024)	/* to the session: pause */
+#define WS_OUT_HIGH	(64 * 1024)	/* to the client, then pause */
 #define WS_LINGER	5		/* seconds to get our close out */
 
 #define WS_PAIR_GONE	0x01		/* the session let go */
 #define WS_ENDING	0x02		/* close sent or received */
 #define WS_IN_FULL	0x04		/* client input paused */
-#define WS_HALF		0x08		/* FIN sent, reading to EOF */
+#define WS_HALF		0x08		/* FIN sent, read to EOF */
 
 enum ws_mode { WS_AUTO, WS_BINARY, WS_TEXT };
 
 struct http_ws {
-	struct bufferevent	*sock;		/* the client's connection */
-	struct bufferevent	*pair;		/* ours; the session has the other */
+	struct bufferevent	*sock;		/* the client's */
+	struct bufferevent	*pair;		/* our end of a pair */
 	wslay_event_context_ptr	 ctx;
 	struct event		*timer;
 	enum ws_mode		 mode;
-	int			 last_op;	/* the client's, for WS_AUTO */
+	int			 last_op;	/* client's, for WS_AUTO */
 	int			 flags;
-	int			 close_code;	/* to queue after the ERROR */
-	char			 close_why[124];	/* RFC 6455 5.5: 123 */
+	int			 close_code;	/* queued after ERROR */
+	char			 close_why[124];	/* 6455 5.5 */
 	struct http_ws		*prev, *next;
 };
 
@@ -63,8 +64,8 @@ static void	 ws_end(struct http_ws *, int, const char *);
 static void	 ws_flush(struct http_ws *);
 static void	 ws_send_line(struct http_ws *, const char *, size_t);
 static void	 ws_take_line(struct http_ws *, const uint8_t *, size_t);
-static ssize_t	 ws_on_recv(wslay_event_context_ptr, uint8_t *, size_t, int,
-		    void *);
+static ssize_t	 ws_on_recv(wslay_event_context_ptr, uint8_t *, size_t,
+		    int, void *);
 static ssize_t	 ws_on_send(wslay_event_context_ptr, const uint8_t *,
 		    size_t, int, void *);
 static void	 ws_on_msg(wslay_event_context_ptr,
@@ -534,7 +535,8 @@ ws_on_pair_read(struct bufferevent *bev, void *arg)
 		    EVBUFFER_EOL_CRLF);
 		if (eol.pos < 0)
 			break;
-		line = (char *)evbuffer_pullup(in, eol.pos + (ev_ssize_t)eol_len);
+		line = (char *)evbuffer_pullup(in,
+		    eol.pos + (ev_ssize_t)eol_len);
 		ws_send_line(ws, line, (size_t)eol.pos);
 		evbuffer_drain(in, (size_t)eol.pos + eol_len);
 		batch += (size_t)eol.pos + 4;
