@@ -403,13 +403,14 @@ ws_take_line(struct http_ws *ws, const uint8_t *msg, size_t len)
 
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
+	/* an empty message (msg may be NULL) is an empty line: ignored */
+	if (len == 0 || (ws->flags & (WS_PAIR_GONE | WS_ENDING)))
+		return;
 	if (memchr(msg, '\n', len) != NULL || memchr(msg, '\r', len) !=
 	    NULL) {
 		ws_end(ws, 1007, "one IRC line per WebSocket message");
 		return;
 	}
-	if (len == 0 || (ws->flags & (WS_PAIR_GONE | WS_ENDING)))
-		return;
 	out = bufferevent_get_output(ws->pair);
 	evbuffer_add(out, msg, len);
 	evbuffer_add(out, "\r\n", 2);

@@ -82,6 +82,13 @@ def register(kind, port, nick):
     return s, re.search(rb" 001 (\S+) ", buf).group(1).decode()
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of pid so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -90,7 +97,7 @@ def rss_kib(pid):
     return 0
 
 
-def relay(kind, tag, port, pairs, messages, window):
+def relay(kind, tag, port, pairs, messages, window, pid):
     senders, receivers = [], []
     for i in range(pairs):
         a, _ = register(kind, port, "%ss%d" % (tag, i))
@@ -105,6 +112,7 @@ def relay(kind, tag, port, pairs, messages, window):
     idx = {b: i for i, b in enumerate(receivers)}
     total, done, text = pairs * messages, 0, "x" * 80
     t0 = time.monotonic()
+    c0 = cpu_s(pid)
     while done < total:
         for i, (a, bn) in enumerate(senders):
             burst = []
@@ -123,9 +131,10 @@ def relay(kind, tag, port, pairs, messages, window):
         if time.monotonic() - t0 > 120:
             sys.exit("timed out: %d of %d" % (done, total))
     elapsed = time.monotonic() - t0
+    cpu = cpu_s(pid) - c0
     for s in [a for a, _ in senders] + receivers:
         s.close()
-    return total / elapsed
+    return total / elapsed, cpu * 1e6 / total
 
 
 def idle(kind, tag, pid, port, n):
@@ -164,14 +173,20 @@ def main():
         tcps, wss = [], []
         for r in range(args.rounds):
             tcps.append(relay(Tcp(), "t%d" % r, gport, args.pairs,
-                              args.messages, args.window))
+                              args.messages, args.window, g.pid))
             wss.append(relay(Ws(), "w%d" % r, hport, args.pairs,
-                             args.messages, args.window))
-        tcp, ws = sorted(tcps)[len(tcps) // 2], sorted(wss)[len(wss) // 2]
+                             args.messages, args.window, g.pid))
+        mid = len(tcps) // 2
+        tcp, ws = sorted(tcps)[mid], sorted(wss)[mid]
+        tcpu = sorted(c for _, c in tcps)[mid]
+        wcpu = sorted(c for _, c in wss)[mid]
         print("relay: %d pairs x %d messages, median of %d rounds: TCP "
               "%.0f msgs/s, WebSocket %.0f msgs/s: %.2fx (goal >= 0.8x)" % (
-                  args.pairs, args.messages, args.rounds, tcp, ws,
-                  ws / tcp))
+                  args.pairs, args.messages, args.rounds, tcp[0], ws[0],
+                  ws[0] / tcp[0]))
+        print("gateway CPU per message relayed: TCP %.1f us, WebSocket "
+              "%.1f us: %.2fx as many messages per CPU second" % (
+                  tcpu, wcpu, tcpu / wcpu))
         if args.idle:
             t = idle(Tcp(), "t", g.pid, gport, args.idle)
             w = idle(Ws(), "w", g.pid, hport, args.idle)

@@ -176,6 +176,17 @@ def test_ws_oversized_message_closes_1009(procs):
     assert c.expect_close() == 1009
 
 
+def test_ws_empty_message_ignored(procs):
+    """An empty message (fuzz_websocket found it) is an empty line:
+    ignored, the session goes on."""
+    chatd, gw, port = gateway(procs)
+    c = WSClient(port, protocols=["binary.ircv3.net"]).register("empty")
+    c.send("", op=BINARY)
+    c.send("", op=TEXT)
+    c.send("PING :after")
+    c.expect(r"PONG \S+ :after")
+
+
 def test_ws_line_break_in_message_closes(procs):
     """One IRC line per message: a message with a line break inside is
     refused with a close saying so."""
