@@ -412,8 +412,15 @@ ws_take_line(struct http_ws *ws, const uint8_t *msg, size_t len)
 		return;
 	}
 	out = bufferevent_get_output(ws->pair);
-	evbuffer_add(out, msg, len);
-	evbuffer_add(out, "\r\n", 2);
+	/* one add: each one moves data across the pair */
+	if (len + 2 <= sizeof ws_scratch) {
+		memcpy(ws_scratch, msg, len);
+		memcpy(ws_scratch + len, "\r\n", 2);
+		evbuffer_add(out, ws_scratch, len + 2);
+	} else {
+		evbuffer_add(out, msg, len);
+		evbuffer_add(out, "\r\n", 2);
+	}
 	if (evbuffer_get_length(out) > WS_HELD)
 		ws->flags |= WS_IN_FULL;	/* the session is busy */
 }
