@@ -47,7 +47,8 @@
 			if (state.password)
 				send("PASS", state.want + ":" + state.password);
 			send("NICK", state.want);
-			send("USER", state.want, "0", "*", "chatircd web client");
+			send("USER", state.want, "0", "*",
+			    "chatircd web client");
 		};
 		ws.onmessage = (ev) => {
 			if (ws === state.ws && typeof ev.data === "string")
@@ -63,7 +64,8 @@
 		state.ws = null;
 		if (state.probing) {
 			$("login-note").textContent =
-			    "The gateway is not answering; reload to try again.";
+			    "The gateway is not answering; reload to try "
+			    + "again.";
 			return;
 		}
 		if (!state.loggedIn) {
@@ -120,10 +122,11 @@
 			if (state.probing) {
 				showLoginForm();
 				send("QUIT", "probe");
-				state.ws = null;	/* its close is expected */
+				state.ws = null;	/* closing */
 				return;
 			}
-			const req = WANT_CAPS.filter((c) => state.offered.has(c));
+			const req = WANT_CAPS.filter((c) =>
+			    state.offered.has(c));
 			if (req.length)
 				send("CAP", "REQ", req.join(" "));
 			else
@@ -132,7 +135,8 @@
 			if (sub === "ACK")
 				for (const c of (m.params[2] || "").split(" "))
 					if (c)
-						state.caps.add(c.replace(/^-/, ""));
+						state.caps.add(
+						    c.replace(/^-/, ""));
 			send("CAP", "END");
 		}
 	}
@@ -151,14 +155,15 @@
 		if (!first)
 			status("Reconnected as " + state.nick + ".");
 		else if (state.nick !== state.want)
-			status("Logged in as " + state.nick + " (" + state.want +
-			    " was taken).");
+			status("Logged in as " + state.nick + " (" +
+			    state.want + " was taken).");
 		state.online.clear();
 		renderOnline();
 		if (bouncer())
 			send("CHATHISTORY", "TARGETS", "timestamp=" +
 			    new Date(0).toISOString(), "timestamp=" +
-			    new Date(Date.now() + 86400000).toISOString(), "50");
+			    new Date(Date.now() + 86400000).toISOString(),
+			    "50");
 		if (state.current) {
 			catchUp(state.current);
 			renderConv();
@@ -232,7 +237,8 @@
 		return {
 			peer, mine, fromServer,
 			id: m.tags.msgid || "",
-			time: m.tags.time ? Date.parse(m.tags.time) : Date.now(),
+			time: m.tags.time ? Date.parse(m.tags.time) :
+			    Date.now(),
 			from: m.nick, text: m.params[1] || "",
 			kind: m.command === "NOTICE" ? "notice" : "msg",
 			target,
@@ -508,13 +514,15 @@
 		const list = [...state.convs.values()].sort((a, b) =>
 		    b.last - a.last);
 		for (const c of list) {
-			const li = el("li", c === state.current ? "current" : "");
+			const li = el("li", c === state.current ? "current" :
+			    "");
 			li.dataset.nick = c.peer;
 			const name = el("span", state.online.has(c.key) ? "" :
 			    "offline", c.peer);
 			li.append(name);
 			if (c.unread > 0)
-				li.append(el("span", "unread", String(c.unread)));
+				li.append(el("span", "unread",
+				    String(c.unread)));
 			li.addEventListener("click", () => open(c.peer));
 			ul.append(li);
 		}
@@ -544,12 +552,14 @@
 		for (const m of c.msgs) {
 			if (bouncer() && c.markerAt && !marked &&
 			    m.time > c.markerAt && !m.mine) {
-				log.append(el("div", "marker", "new since you last read"));
+				log.append(el("div", "marker",
+				    "new since you last read"));
 				marked = true;
 			}
+			const kind = m.kind === "error" ? "error" :
+			    m.kind === "notice" ? "info" : "";
 			const row = el("div", "msg " + (m.mine ? "mine " : "") +
-			    (m.kind === "error" ? "error" : m.kind === "notice" ?
-			    "info" : ""));
+			    kind);
 			const time = el("time", "", clock(m.time));
 			time.dateTime = new Date(m.time).toISOString();
 			time.title = new Date(m.time).toLocaleString();

@@ -119,9 +119,11 @@ async function run(tally) {
 				throw new Error("reply " + JSON.stringify(m));
 			const t = w.connection.transport;
 			if (proto[0] === "b" && !t.binarySeen)
-				throw new Error("binary.ircv3.net answered in text");
+				throw new Error("binary.ircv3.net answered "
+				    + "in text");
 			if (t.socket.protocol !== proto)
-				throw new Error("subprotocol " + t.socket.protocol);
+				throw new Error("subprotocol " +
+				    t.socket.protocol);
 		});
 	}
 	for (const c of clients)

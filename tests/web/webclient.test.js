@@ -118,8 +118,10 @@ async function run(tally) {
 		    async () => {
 			await login(page, url, "alice");
 			await page.waitForSelector(
-			    '#online li[data-nick="echobot"]', { timeout: WAIT });
-			const me = await page.$eval("#me", (e) => e.textContent);
+			    '#online li[data-nick="echobot"]',
+			    { timeout: WAIT });
+			const me = await page.$eval("#me",
+			    (e) => e.textContent);
 			if (me !== "alice")
 				throw new Error("logged in as " + me);
 		});
@@ -127,7 +129,8 @@ async function run(tally) {
 			await openConv(page, "online", "echobot");
 			await say(page, "hello from the web client");
 			await waitText(page, "alicehello from the web client");
-			await waitText(page, "echobothello from the web client");
+			await waitText(page,
+			    "echobothello from the web client");
 			const t = await page.$eval("#log .msg time",
 			    (e) => e.textContent);
 			if (!/^\d\d:\d\d$/.test(t))
@@ -147,7 +150,8 @@ async function run(tally) {
 			}, { timeout: WAIT });
 			await openConv(page, "convs", "carol");
 			await waitText(page, "hi from a raw chat client");
-			if (await page.$('#convs li[data-nick="carol"] .unread'))
+			if (await page.$(
+			    '#convs li[data-nick="carol"] .unread'))
 				throw new Error("still unread once open");
 		});
 		await step("an HTML-looking message is shown as text",
@@ -161,11 +165,13 @@ async function run(tally) {
 			if (n !== 0)
 				throw new Error(n + " elements made from text");
 		});
-		await step("a missing user's error", "no-such-user", async () => {
+		await step("a missing user's error", "no-such-user",
+		    async () => {
 			await page.type("#talk", "nobody");
 			await page.keyboard.press("Enter");
-			await page.waitForFunction(() => document.getElementById(
-			    "peer").textContent === "nobody", { timeout: WAIT });
+			await page.waitForFunction(() =>
+			    document.getElementById("peer").textContent ===
+			    "nobody", { timeout: WAIT });
 			await say(page, "anyone there?");
 			await waitText(page, "No such nick");
 		});
@@ -175,14 +181,15 @@ async function run(tally) {
 			const code = await lib.stop(g);
 			if (code !== 0)
 				throw new Error("chatircd exited " + code);
-			await page.waitForFunction(() => /disconnected|reconnect/
-			    .test(document.getElementById("state").textContent),
+			await page.waitForFunction(() =>
+			    /disconnected|reconnect/.test(
+			    document.getElementById("state").textContent),
 			    { timeout: WAIT });
 			g = await lib.chatircd(d.port, "--http-listen",
 			    "127.0.0.1:" + httpPort);
-			await page.waitForFunction(() => document.getElementById(
-			    "state").textContent === "connected",
-			    { timeout: 20000 });
+			await page.waitForFunction(() =>
+			    document.getElementById("state").textContent ===
+			    "connected", { timeout: 20000 });
 			await openConv(page, "online", "echobot");
 			await say(page, "after the restart");
 			await waitText(page, "echobotafter the restart");
@@ -190,12 +197,12 @@ async function run(tally) {
 		await step("with --db: password, history, read marker",
 		    "bouncer", async () => {
 			const db = path.join(dir, "gw.db");
-			execFileSync(CHATIRCD, ["--db", db, "--add-user", "dora"],
-			    { input: "pw-dora\npw-dora\n", stdio: ["pipe",
-			    "ignore", "inherit"] });
+			execFileSync(CHATIRCD, ["--db", db, "--add-user",
+			    "dora"], { input: "pw-dora\npw-dora\n",
+			    stdio: ["pipe", "ignore", "inherit"] });
 			const port2 = await lib.freePort();
-			await lib.chatircd(d.port, "--http-listen", "127.0.0.1:" +
-			    port2, "--db", db);
+			await lib.chatircd(d.port, "--http-listen",
+			    "127.0.0.1:" + port2, "--db", db);
 			const url2 = "http://127.0.0.1:" + port2 + "/";
 			const erin = new lib.ChatClient(d.port);
 			erin.send("HELLO-FROM erin");
@@ -220,7 +227,7 @@ async function run(tally) {
 			});
 			await waitText(p2, "stored 1\n");
 			page = p2;
-			/* read up to 60; one more comes while no page is open */
+			/* read up to 60; one more comes while none is open */
 			await p2.close();
 			await new Promise((r) => setTimeout(r, 300));
 			erin.send("SEND dora new after reading");
@@ -235,8 +242,8 @@ async function run(tally) {
 			    e.textContent));
 			if (!/^marker:/.test(order[0]) ||
 			    !/new after reading/.test(order[1]))
-				throw new Error("no read marker before the new " +
-				    "message: " + JSON.stringify(order));
+				throw new Error("no read marker before the " +
+				    "new message: " + JSON.stringify(order));
 			erin.close();
 		});
 		tally.check("no script error or CSP violation in the page",
