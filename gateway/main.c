@@ -88,14 +88,17 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	listener_tls_reload();
 }
 
-/* Wait for the ERRORs to drain (each session lingers at most 5 s). */
+/*
+ * Wait for the ERRORs to drain (each session lingers at most 5 s), and
+ * for WebSockets to send their close frames (as long at most).
+ */
 static void
 main_on_stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (session_count() == 0)
+	if (session_count() == 0 && counters.ws_sessions == 0)
 		event_base_loopbreak(ev_base);
 }
 

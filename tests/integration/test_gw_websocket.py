@@ -272,6 +272,21 @@ def test_ws_bounds_per_address_and_registration(procs):
     a.expect("PONG")
 
 
+def test_ws_shutdown_closes_cleanly(procs):
+    """SIGTERM: a WebSocket client reads the ERROR and a close frame
+    (1000) before the gateway exits 0."""
+    chatd, gw, port = gateway(procs)
+    c = WSClient(port, protocols=["text.ircv3.net"]).register("bye")
+    t0 = time.time()
+    gw.signal(15)
+    c.expect(r"^ERROR :Closing link: bye\[127.0.0.1\] \(Server shutting "
+             r"down\)")
+    assert c.expect_close() == 1000
+    c.close()
+    assert gw.proc.wait(10) == 0
+    assert time.time() - t0 < 5
+
+
 def test_ws_thousand_sessions(procs):
     """1,000 WebSocket sessions at once, each registered; then each
     gets a message from a chat user."""
