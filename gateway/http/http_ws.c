@@ -229,7 +229,7 @@ http_ws_upgrade(struct http_conn *c, const struct http_req *r)
 	bufferevent_setwatermark(ws->pair, EV_READ, 0, WS_OUT_HIGH);
 	bufferevent_enable(ws->pair, EV_READ | EV_WRITE);
 	counters.ws_sessions++;
-	session_new(ends[0], host);
+	session_new(ends[0], host)->flags |= SESSION_WEBSOCKET;
 	ws_on_sock_read(ws->sock, ws);	/* frames sent with the upgrade */
 }
 

@@ -102,6 +102,23 @@ def test_wss_over_https_listen(procs, tmp_path):
     bob.expect(r"^DELIVERY secure over wss$")
 
 
+def test_ws_no_sts(procs, tmp_path):
+    """STS names a port of IRC over TLS: offered over TCP, never over
+    WebSocket."""
+    cert, key = make_cert(tmp_path)[:2]
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--http-listen", "127.0.0.1:0",
+                        "--tls-listen", "127.0.0.1:0", "--tls-cert", cert,
+                        "--tls-key", key, "--sts-duration", "600")
+    t = procs.client(gw, eol=b"\r\n", name="tcp")
+    t.send("CAP LS 302")
+    t.expect(r"CAP \* LS :.*sts=port=\d+")
+    w = WSClient(http_port(gw), protocols=["text.ircv3.net"])
+    w.send("CAP LS 302")
+    m = w.expect(r"CAP \* LS :")
+    assert "sts=" not in m.string
+
+
 def test_ws_no_subprotocol_answers_in_kind(procs):
     """Without a subprotocol the gateway answers in the type the client
     used; an unknown one is not chosen."""
