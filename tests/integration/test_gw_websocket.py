@@ -289,6 +289,19 @@ def test_ws_bounds_per_address_and_registration(procs):
     a.expect("PONG")
 
 
+def test_ws_max_clients(procs):
+    """max-clients counts WebSocket and TCP sessions together; the one
+    past it reads why before the close frame (1008)."""
+    chatd, gw, port = gateway(procs, "--max-clients", "1")
+    a = irc(procs, gw, "first")
+    w = WSClient(port, protocols=["text.ircv3.net"])
+    w.expect(r"^ERROR :Closing link: Server full: 1 clients "
+             r"\(max-clients\)")
+    assert w.expect_close() == 1008
+    a.send("PING :ok")
+    a.expect("PONG")
+
+
 def test_ws_shutdown_closes_cleanly(procs):
     """SIGTERM: a WebSocket client reads the ERROR and a close frame
     (1000) before the gateway exits 0."""
