@@ -638,6 +638,7 @@ account_store_msg(struct link *l, enum store_dir dir, const char *peer,
 		    store_error(st));
 		return -1;
 	}
+	counters.store_writes++;
 	memset(out, 0, sizeof *out);
 	memcpy(out->msgid, stamp.msgid, sizeof out->msgid);
 	out->time_ms = stamp.time_ms;

@@ -283,6 +283,8 @@ upstream_close(struct upstream *u, const char *why)
 	if (u->closed)
 		return;
 	u->closed = 1;
+	if (u->connected)
+		counters.upstreams--;
 	DL_DELETE(conns, u);
 	upbind_gone(u->bind_ix);
 	u->bind_ix = -1;
@@ -330,6 +332,7 @@ up_fail(struct upstream *u, const char *why)
 	if (u->closed)
 		return;
 	log_info("s%u: upstream lost: %s", u->id, why);
+	counters.upstream_errors++;
 	u->hooks->lost(u->owner, u, why);
 	upstream_close(u, why);
 }
@@ -633,6 +636,7 @@ up_on_send_ok(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)u;
 	(void)m;
+	counters.messages_sent++;
 	if (req->done != NULL)
 		req->done(req->ctx, UP_OK, NULL);
 	return 0;
@@ -665,6 +669,7 @@ static int
 up_on_delivery(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)req;
+	counters.messages_delivered++;
 	u->hooks->delivery(u->owner, u, m->name, m->text, m->text_len);
 	return 0;
 }
@@ -718,6 +723,7 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		u->connected = 1;
+		counters.upstreams++;
 		up_keepalive(u);
 		log_debug("s%u: upstream connected", u->id);
 		return;

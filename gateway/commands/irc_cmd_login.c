@@ -226,8 +226,12 @@ irc_cap_ls(struct session *s, const char *version)
 			xstrlcat(list, caps[i].value, sizeof list);
 		}
 	}
-	/* IRCv3 sts: a value, so only for 302; never requested (NAK) */
+	/*
+	 * IRCv3 sts: a value, so only for 302; never requested (NAK); not
+	 * over WebSocket, whose page a port of IRC over TLS does not serve
+	 */
 	if (s->cap_version >= 302 && conf.sts_duration > 0 &&
+	    !(s->flags & SESSION_WEBSOCKET) &&
 	    (port = listener_tls_port()) != 0) {
 		if (session_tls(s))
 			snprintf(sts, sizeof sts, " sts=duration=%lld",

@@ -288,6 +288,9 @@ session_reap(struct session *s)
 		hooks.freeing(s);
 	HASH_DELETE(hh_id, by_id, e);
 	session_nick_remove(e);
+	/* a WebSocket's end of its pair (http/): the other end hears EOF */
+	if (bufferevent_pair_get_partner(s->irc) != NULL)
+		bufferevent_flush(s->irc, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(s->irc);
 	event_free(s->reaper);
 	event_free(s->timer);
@@ -429,6 +432,7 @@ session_write(struct session *s, const char *line, size_t len)
 		    conf.sendq_max, queued);
 		evbuffer_drain(out, queued);
 		s->flags |= SESSION_SENDQ;
+		counters.sendq_closes++;
 		session_close(s, "SendQ exceeded");
 		return -1;
 	}

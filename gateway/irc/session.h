@@ -37,6 +37,7 @@
 #define SESSION_AUTHED		0x100	/* PASS held the gateway password */
 #define SESSION_WAITING		0x400	/* input waits: the layer above is busy */
 #define SESSION_SENDQ		0x800	/* closed past sendq-max: output lost */
+#define SESSION_WEBSOCKET	0x8000	/* over WebSocket (http/): no STS */
 
 #define USERLEN			32	/* bytes of USER's user name kept */
 #define REALNAME_MAX		128	/* bytes of its realname kept */
@@ -100,6 +101,10 @@ void		 session_addr_release(const char *);
 
 /* listener.c */
 int		 listener_start(void);
+int		 listener_check(const char *, const char *);
+struct sockaddr_storage;
+int		 listener_parse(const char *, struct sockaddr_storage *, int *);
+struct bufferevent *listener_tls_bev(int);
 int		 listener_tls_reload(void);
 unsigned	 listener_tls_port(void);
 void		 listener_stop(void);

@@ -123,6 +123,7 @@ link_new(struct session *s, const char *base, const char *refused, int why)
 	l->sess[l->nsess++] = s;
 	s->link = l;
 	DL_APPEND(links, l);
+	counters.links++;
 	link_try(l);
 	return l;
 }
@@ -149,6 +150,7 @@ link_new_fixed(const char *name, unsigned id, void *data)
 	snprintf(l->base, sizeof l->base, "%s", name);
 	snprintf(l->why, sizeof l->why, "not logged in yet");
 	DL_APPEND(links, l);
+	counters.links++;
 	link_try(l);
 	return l;
 }
@@ -274,6 +276,7 @@ link_close(struct link *l)
 		return;
 	l->flags |= LINK_DEAD;
 	DL_DELETE(links, l);
+	counters.links--;
 	if (l->waiting)
 		nwaiting--;
 	event_del(l->retry);
