@@ -26,6 +26,7 @@
 #define KA_IDLE		60	/* seconds idle before the first probe */
 #define KA_INTVL	10	/* seconds between probes */
 #define KA_CNT		3	/* unanswered probes: the connection fails */
+#define UP_LOG_LINE	201	/* log_escape() shows 200, then "..." */
 
 enum req_kind {
 	REQ_NONE = 0,	/* unsolicited (DELIVERY) */
@@ -550,14 +551,16 @@ up_line(struct upstream *u, char *line, size_t len)
 	struct chat_msg		 m;
 	const struct up_reply	*row = NULL;
 	struct up_req		*head = u->pending;
-	size_t			 i;
+	char			 seen[UP_LOG_LINE];
+	size_t			 i, nseen = len < sizeof seen ? len : sizeof seen;
 
 	if (log_debugging())
 		log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
 	u->last_rx = core_now();
+	memcpy(seen, line, nseen);	/* the parser cuts the line in place */
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
 		log_warnx("s%u: unparsable line from upstream: %s", u->id,
-		    log_escape(line, len));
+		    log_escape(seen, nseen));
 		up_fail(u, "the chat server sent a message the gateway does "
 		    "not understand");
 		return;
