@@ -32,3 +32,32 @@ def test_log_is_terminal_safe_and_shows_the_line_as_it_arrived(procs,
     line = (rb"unparsable line from upstream: DELIVERY \x9b31m\xc2\x9b"
             rb"\xff\x1b]0;x\x07\x7f" + "é".encode())
     assert line + b"\n" in log, log
+
+
+@pytest.mark.parametrize("length", [65, 100])
+def test_long_nick_cut_to_what_the_chat_server_takes_and_said_why(
+        procs, length):
+    d = procs.chatd()
+    g = procs.chatircd(d)
+    isupport = irc(procs, g, "probe")
+    nicklen = int(re.search(r"\bNICKLEN=(\d+)", " ".join(
+        l for l in isupport.lines if " 005 " in l)).group(1))
+    assert length <= nicklen
+    want = "n" * length
+    c = procs.client(g, eol=b"\r\n", name="long")
+    c.send("NICK " + want)
+    c.send("USER u 0 * :Real Name")
+    got = c.expect(r" 001 (\S+) ").group(1)
+    assert got == "n" * 64
+    n = c.expect(r"NOTICE \S+ :Cannot log in as (n+)\. (.*)")
+    assert n.group(1) == want
+    assert n.group(2).startswith(
+        "That name is too long for the chat server: %d characters, and "
+        "it takes at most 64. Successfully logged in as %s!" %
+        (length, "n" * 64)), n.group(0)
+    assert "disallowed" not in n.group(0)
+    # and after login, NICK says the same reason
+    c.send("NICK " + "m" * length)
+    c.expect(r" 432 %s %s :Erroneous nickname: too long for the chat "
+             r"server \(a chat name of %d characters; it takes at most "
+             r"64\)$" % (got, "m" * length, length))
