@@ -99,6 +99,7 @@ int		 session_addr_acquire(const char *);
 void		 session_addr_release(const char *);
 
 /* listener.c */
+int		 listener_check_all(void);
 int		 listener_start(void);
 int		 listener_tls_reload(void);
 unsigned	 listener_tls_port(void);

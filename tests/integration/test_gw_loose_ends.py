@@ -1,10 +1,11 @@
 """Loose ends found by trying to break chatircd (issue 17): the log is
 terminal-safe, long nicks, --insecure-listen, shutdown, the dialect."""
 import re
+import subprocess
 
 import pytest
 
-from gwlib import FakeUpstream, irc
+from gwlib import CHATIRCD, FakeUpstream, irc
 
 
 @pytest.fixture
@@ -61,3 +62,31 @@ def test_long_nick_cut_to_what_the_chat_server_takes_and_said_why(
     c.expect(r" 432 %s %s :Erroneous nickname: too long for the chat "
              r"server \(a chat name of %d characters; it takes at most "
              r"64\)$" % (got, "m" * length, length))
+
+
+def start_fails(*args, timeout=10.0):
+    """Run chatircd expecting it to refuse to start: (status, stderr)."""
+    p = subprocess.run([CHATIRCD] + list(args), capture_output=True,
+                       text=True, timeout=timeout)
+    assert "listening on" not in p.stdout, p.stdout
+    return p.returncode, p.stderr
+
+
+def test_insecure_listen_warns_once_and_a_refusal_is_alone(procs):
+    """Only started, never connected to: 0.0.0.0 is not loopback."""
+    gw = procs.chatircd("127.0.0.1:1", "--insecure-listen",
+                        listen="0.0.0.0:0")
+    warn = [l for l in gw.stderr().splitlines() if " warning: " in l]
+    assert len(warn) == 1, gw.stderr()
+    assert "0.0.0.0:0" in warn[0] and "--insecure-listen" in warn[0]
+    assert "anyone" in warn[0], warn
+    # on loopback: no warning
+    gw = procs.chatircd("127.0.0.1:1", "--insecure-listen")
+    assert " warning: " not in gw.stderr(), gw.stderr()
+    rc, err = start_fails("--listen", "0.0.0.0:0", "--upstream",
+                          "127.0.0.1:1")
+    assert rc == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "is not a loopback address" in lines[0], err
+    assert "IRC clients on" not in err, err
