@@ -4,7 +4,11 @@
  * bounds output and pings idle clients. What a line means, and any chat
  * identity behind it, are the layers above (struct session_hooks).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,12 +33,14 @@ struct session_entry {
 	UT_hash_handle	 hh_nick;
 	int		 in_nick;
 	char		 slow_why[128];	/* session_close_slow()'s reason */
+	long long	 linger_end;	/* core_now_ms() the linger ends */
 };
 
 #define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
 #define SESSION_HALF_CLOSED	0x2000	/* ERROR sent, FIN sent */
 #define SESSION_CLOSE_SOON	0x4000	/* session_close_slow(): no input */
 #define LINGER_SECONDS		3
+#define STOP_POLL_MS		20	/* shutdown: is the ERROR taken? */
 #define SLOW_CLOSE_SECONDS	1
 #define IRC_INPUT_HELD		(16 * 1024)	/* unread socket input bound */
 
@@ -52,7 +58,7 @@ static unsigned			 next_id;
 static unsigned			 nsessions;
 static unsigned			 nusers;	/* registered, live */
 static unsigned			 nusers_max;	/* the most at once */
-static int			 stopping;	/* no waiting for EOF */
+static int			 stopping;	/* wait for the ACK, not EOF */
 
 static struct session_entry *session_entry(struct session *);
 static void	session_on_read(struct bufferevent *, void *);
@@ -65,6 +71,7 @@ static void	session_line(struct session *, char *, size_t);
 static void	session_too_long(struct session *);
 static void	session_nick_remove(struct session_entry *);
 static void	session_half_close(struct session *);
+static int	session_unacked(struct session *);
 static void	session_error(struct session *, const char *);
 static void	session_ping(struct session *);
 static void	session_throttle(struct session *, int);
@@ -115,25 +122,48 @@ session_addr_release(const char *host)
  * ERROR on its way (RFC 1122 4.2.2.13). The linger timer still bounds it.
  * Over TLS a close_notify goes first (RFC 8446 6.1), so the client
  * knows the ERROR was all; its own close_notify or FIN ends the read.
+ * At shutdown the client's kernel having taken every byte (all of it
+ * acknowledged) ends it too: then no reset can lose the ERROR.
  */
 static void
 session_half_close(struct session *s)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(s->irc);
+	SSL		*ssl = bufferevent_openssl_get_ssl(s->irc);
+	struct timeval	 tv = { 0, STOP_POLL_MS * 1000 };
 
-	if (ssl != NULL && !stopping && !(s->flags & SESSION_HALF_CLOSED) &&
+	if (ssl != NULL && !(s->flags & SESSION_HALF_CLOSED) &&
 	    SSL_shutdown(ssl) < 0) {
 		ERR_clear_error();
 		event_active(s->reaper, EV_TIMEOUT, 0);
 		return;
 	}
-	if (stopping || (s->flags & SESSION_HALF_CLOSED) ||
+	if ((s->flags & SESSION_HALF_CLOSED) ||
 	    shutdown(bufferevent_getfd(s->irc), SHUT_WR) == -1) {
 		event_active(s->reaper, EV_TIMEOUT, 0);
 		return;
 	}
 	s->flags |= SESSION_HALF_CLOSED;
 	bufferevent_enable(s->irc, EV_READ);
+	if (stopping) {
+		event_del(s->timer);
+		event_add(s->timer, &tv);
+	}
+}
+
+/* 1 while bytes sent to the client are not acknowledged (or unknown). */
+static int
+session_unacked(struct session *s)
+{
+	int	n = 0;
+
+#if defined(SIOCOUTQ)
+	if (ioctl(bufferevent_getfd(s->irc), SIOCOUTQ, &n) == -1)
+		return 0;
+#elif defined(FIONWRITE)
+	if (ioctl(bufferevent_getfd(s->irc), FIONWRITE, &n) == -1)
+		return 0;
+#endif
+	return n > 0;
 }
 
 static struct session_entry *
@@ -253,6 +283,7 @@ session_close(struct session *s, const char *reason)
 	bufferevent_setwatermark(s->irc, EV_WRITE, 0, 0);
 	event_del(s->timer);
 	event_add(s->timer, &tv);
+	e->linger_end = core_now_ms() + LINGER_SECONDS * 1000;
 }
 
 /* Close every session (shutdown). */
@@ -309,10 +340,16 @@ static void
 session_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
+	struct timeval	 tv = { 0, 0 };
 
 	(void)fd;
 	(void)what;
-	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
+	if ((s->flags & SESSION_DEAD) && stopping &&
+	    core_now_ms() < session_entry(s)->linger_end &&
+	    session_unacked(s)) {
+		tv.tv_usec = STOP_POLL_MS * 1000;	/* still on its way */
+		event_add(s->timer, &tv);
+	} else if (s->flags & SESSION_DEAD)	/* taken, or linger over */
 		event_active(s->reaper, EV_TIMEOUT, 0);
 	else if (s->flags & SESSION_CLOSE_SOON)
 		session_close(s, session_entry(s)->slow_why);

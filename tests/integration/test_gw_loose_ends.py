@@ -1,7 +1,10 @@
 """Loose ends found by trying to break chatircd (issue 17): the log is
 terminal-safe, long nicks, --insecure-listen, shutdown, the dialect."""
 import re
+import signal
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -90,3 +93,39 @@ def test_insecure_listen_warns_once_and_a_refusal_is_alone(procs):
     assert len(lines) == 1, err
     assert "is not a loopback address" in lines[0], err
     assert "IRC clients on" not in err, err
+
+
+def test_sigterm_every_client_gets_closing_link(procs, fake):
+    """100 clients, each with output queued and a line on its way in as
+    the gateway stops; each reads: each gets its ERROR."""
+    g = procs.chatircd(fake.addr)
+    clients = []
+    for i in range(100):
+        c = procs.client(g, eol=b"\r\n", name="c%d" % i)
+        c.send("NICK u%d" % i)
+        c.send("USER u 0 * :Real Name")
+        clients.append(c)
+    for c in clients:
+        c.expect(r" 366 ", timeout=10)
+    line = ("DELIVERY echobot " + "x" * 1000 + "\n").encode()
+    with fake.lock:
+        for conn in fake.conns:
+            conn.sendall(line * 200)
+    time.sleep(0.5)
+    g.signal(signal.SIGTERM)
+    missing = []
+
+    def read(c):
+        try:
+            c.send("PING x")
+            c.expect(r"^ERROR :Closing link: .*Server shutting down",
+                     timeout=8)
+        except (AssertionError, OSError):
+            missing.append(c.name)
+    threads = [threading.Thread(target=read, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert g.stop() == 0
+    assert not missing, "%d without ERROR: %s" % (len(missing), missing)
