@@ -129,3 +129,42 @@ def test_sigterm_every_client_gets_closing_link(procs, fake):
         t.join()
     assert g.stop() == 0
     assert not missing, "%d without ERROR: %s" % (len(missing), missing)
+
+
+class NewerUpstream(FakeUpstream):
+    """Speaks the newer dialect: LIST, never WHO."""
+
+    def answer(self, c, line):
+        if line == "WHO":
+            c.sendall(b"BAD-RQST-HDR\n")
+        elif line == "LIST":
+            c.sendall(("LIST-OK %s\n" % ",".join(self.users)).encode())
+        else:
+            super().answer(c, line)
+
+
+def test_dialect_once_detected_never_flips(procs):
+    up = NewerUpstream()
+    try:
+        g = procs.chatircd(up.addr)
+        a = irc(procs, g, "alice")
+        a.expect(r" 366 alice &chat ")
+        a.send("VERSION")
+        a.expect(r" 351 alice .*\(newer dialect\)")
+        a.send("PRIVMSG bob :hello")
+        a.send("PING sync")
+        a.expect(r"PONG")
+        time.sleep(0.2)
+        up.push("UNKNOWN\n")            # the other dialect's answer
+        a.expect(r" 401 alice bob ")
+        a.send("ISON echobot")
+        a.expect(r" 303 alice :echobot$")
+        a.send("VERSION")
+        a.expect(r" 351 alice .*\(newer dialect\)")
+        log = g.stderr()
+        assert "UNKNOWN from a chat server detected as newer dialect: " \
+            "answered as an error" in log, log
+        assert "dialect: original" not in log, log
+        assert up.got.count("WHO") <= 1, up.got
+    finally:
+        up.close()
