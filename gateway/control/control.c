@@ -631,13 +631,18 @@ control_mon_status(struct session *s, const char *name, int online)
 		irc_send_num(s, RPL_MONOFFLINE, ":%s", nick);
 }
 
+/*
+ * IRCv3 monitor: each target added gets 730 or 731; those past the limit
+ * are not added and go, all of them, in one 734.
+ */
 static void
 control_mon_add(struct session *s, char *targets)
 {
 	struct control	*c = control_get(s);
 	char		*p, *t, *save = NULL, key[NICK_MAX + 1];
-	char		 name[CHAT_NAME_MAX + 1];
+	char		 name[CHAT_NAME_MAX + 1], full[IRC_LINE_MAX];
 
+	full[0] = '\0';
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (casemap_fold(key, sizeof key, t) == -1 ||
 		    names_to_upstream(t, name, sizeof name) == -1) {
@@ -646,9 +651,10 @@ control_mon_add(struct session *s, char *targets)
 		}
 		if (control_mon_find(c, key) < 0) {
 			if (c->nmon >= MONITOR_MAX) {
-				irc_send_num(s, ERR_MONLISTFULL, "%d %s :"
-				    "Monitor list is full.", MONITOR_MAX, t);
-				return;
+				if (full[0] != '\0')	/* fits: from one line */
+					xstrlcat(full, ",", sizeof full);
+				xstrlcat(full, t, sizeof full);
+				continue;
 			}
 			if (c->mon == NULL)
 				c->mon = xcalloc(MONITOR_MAX, sizeof *c->mon);
@@ -658,6 +664,9 @@ control_mon_add(struct session *s, char *targets)
 		}
 		control_mon_status(s, name, presence_online(name));
 	}
+	if (full[0] != '\0')
+		irc_send_num(s, ERR_MONLISTFULL, "%d %s :Monitor list is "
+		    "full.", MONITOR_MAX, full);
 }
 
 static void

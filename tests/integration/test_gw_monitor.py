@@ -81,3 +81,64 @@ def test_away_shows_in_whois_and_who(procs):
     bob.send("WHOIS alice")
     bob.expect(r" 318 bob alice ")
     assert not any(" 301 bob alice" in l for l in bob.lines[-4:])
+
+
+def test_monitor_gateway_user_quit_and_rename_at_once(procs):
+    """A user of this gateway who quits or is renamed: 731 at once, not
+    at the next presence poll (here a minute away)."""
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--poll-interval", "60")
+    alice = irc(procs, gw, "alice")
+    bob = irc(procs, gw, "bob")
+    carol = irc(procs, gw, "carol")
+    alice.expect(r" 366 alice &chat ")
+    alice.send("MONITOR + bob,carol,dave")
+    alice.expect(r" 730 alice :bob!bob@\S+$")
+    alice.expect(r" 730 alice :carol!carol@\S+$")
+    alice.expect(r" 731 alice :dave$")
+    bob.send("QUIT :bye")
+    alice.expect(r" 731 alice :bob$", timeout=1.5)
+    carol.send("NICK dave")
+    carol.expect(r"^:carol!\S+ NICK :dave$")
+    alice.expect(r" 731 alice :carol$", timeout=1.5)
+    alice.expect(r" 730 alice :dave!dave@\S+$", timeout=1.5)
+    erin = irc(procs, gw, "erin")
+    alice.send("MONITOR + erin")
+    alice.expect(r" 730 alice :erin!erin@\S+$")
+    erin.close()        # a hang-up, not a QUIT
+    alice.expect(r" 731 alice :erin$", timeout=1.5)
+
+
+def test_monitor_commands_as_the_spec_has_them(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    alice = irc(procs, gw, "alice")
+    alice.expect(r" 366 alice &chat ")
+    alice.send("MONITOR + echobot,nobody")
+    alice.expect(r" 730 alice :echobot!echobot@\S+$")
+    alice.expect(r" 731 alice :nobody$")
+    alice.send("MONITOR - nobody")      # no output
+    alice.send("MONITOR L")
+    alice.expect(r" 732 alice :echobot$")
+    alice.expect(r" 733 alice :End of MONITOR list$")
+    alice.send("MONITOR S")
+    alice.expect(r" 730 alice :echobot!echobot@\S+$")
+    alice.send("MONITOR C")             # no output
+    alice.send("MONITOR L")
+    alice.expect(r" 733 alice :End of MONITOR list$")
+    assert not any(" 732 " in l for l in alice.lines[-3:]), alice.lines
+    alice.send("MONITOR S")             # nothing monitored: nothing
+    alice.send("MONITOR -")
+    alice.expect(r" 461 alice MONITOR :")
+    # the limit: the targets that could not be added, in one 734
+    names = ["u%d" % i for i in range(98)]
+    for i in range(0, len(names), 20):
+        alice.send("MONITOR + " + ",".join(names[i:i + 20]))
+    alice.send("MONITOR + echobot,x1,x2,x3")
+    alice.expect(r" 730 alice :echobot!")
+    alice.expect(r" 731 alice :x1$")
+    alice.expect(r" 734 alice 100 x2,x3 :Monitor list is full\.$")
+    alice.send("MONITOR L")
+    alice.expect(r" 733 alice ")
+    listed = [l for l in alice.lines if " 732 alice :" in l]
+    assert "x2" not in " ".join(listed[-100:])
