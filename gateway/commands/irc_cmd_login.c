@@ -22,6 +22,7 @@ struct cap_row {
 };
 
 static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
+	{ "away-notify",	CAP_AWAY_NOTIFY,	0, NULL },
 	{ "batch",		CAP_BATCH,		0, NULL },
 	{ "cap-notify",		CAP_CAP_NOTIFY,		0, NULL },
 	{ "draft/chathistory",	CAP_CHATHISTORY,	1, NULL },

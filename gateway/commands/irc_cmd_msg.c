@@ -127,7 +127,7 @@ irc_msg_one(struct session *s, const char *target, const char *text,
     int notice)
 {
 	char		 name[CHAT_NAME_MAX + 1], buf[IRC_LINE_MAX + 64];
-	const char	*send = text, *end;
+	const char	*send = text, *end, *away;
 
 	if (irc_msg_is_channel(target)) {
 		if (notice)
@@ -162,6 +162,8 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 		    text + 8);
 		send = buf;
 	}
+	if (!notice && (away = control_away_name(name)) != NULL)
+		irc_send_num(s, RPL_AWAY, "%s :%s", target, away);
 	irc_msg_send(s, target, name, send, notice, text);
 }
 

@@ -183,8 +183,9 @@ irc_query_who(struct session *s, char *list, const char *mask)
 		    casemap_fold(key, sizeof key, nick) == -1 ||
 		    fnmatch(fmask, key, 0) != 0)
 			continue;
-		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s H :0 %s", n,
-		    upstream_host_irc(), conf.server_name, nick, n);
+		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s %c :0 %s", n,
+		    upstream_host_irc(), conf.server_name, nick,
+		    control_away_name(n) != NULL ? 'G' : 'H', n);
 	}
 	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
 	    mask[0] ? mask : "*");
@@ -249,9 +250,10 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		    names_to_upstream(t, name, sizeof name) == -1 ||
 		    names_from_upstream(name, canon, sizeof canon) == -1)
 			continue;
-		if (userhost)
+		if (userhost)	/* RFC 2812 5.1: '-' away, '+' here */
 			len += (size_t)snprintf(out + len, sizeof out - len,
-			    "%s%s=+%s@%s", len ? " " : "", canon, name,
+			    "%s%s=%c%s@%s", len ? " " : "", canon,
+			    control_away_name(name) != NULL ? '-' : '+', name,
 			    upstream_host_irc());
 		else
 			len += (size_t)snprintf(out + len, sizeof out - len,

@@ -142,3 +142,88 @@ def test_monitor_commands_as_the_spec_has_them(procs):
     alice.expect(r" 733 alice ")
     listed = [l for l in alice.lines if " 732 alice :" in l]
     assert "x2" not in " ".join(listed[-100:])
+
+
+def test_away_privmsg_301_userhost_and_away_notify(procs):
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd)
+    alice = irc(procs, gw, "alice")
+    bob = irc(procs, gw, "bob", caps="away-notify")
+    alice.expect(r" 366 alice &chat ")
+    bob.expect(r" 366 bob &chat ")
+    alice.send("AWAY :gone fishing")
+    alice.expect(r" 306 alice :You have been marked as being away$")
+    bob.expect(r"^:alice!alice@\S+ AWAY :gone fishing$")
+    bob.send("PRIVMSG alice :are you there?")
+    bob.expect(r" 301 bob alice :gone fishing$")
+    alice.expect(r"^:bob!bob@\S+ PRIVMSG alice :are you there\?$")
+    bob.send("NOTICE alice :no reply to a notice")
+    bob.send("USERHOST alice bob")
+    bob.expect(r" 302 bob :alice=-alice@\S+ bob=\+bob@\S+$")
+    # the PRIVMSG's 301 only: none for the NOTICE
+    assert sum(" 301 bob alice" in l for l in bob.lines) == 1, bob.lines
+    bob.send("WHOIS alice")
+    bob.expect(r" 301 bob alice :gone fishing$")
+    bob.expect(r" 318 bob alice ")
+    bob.send("WHO alice")
+    bob.expect(r" 352 bob \* alice \S+ \S+ alice G :0 alice$")
+    alice.send("AWAY")
+    alice.expect(r" 305 alice :You are no longer marked as being away$")
+    bob.expect(r"^:alice!alice@\S+ AWAY$")
+    bob.send("PRIVMSG alice :back?")
+    bob.send("USERHOST alice")
+    bob.expect(r" 302 bob :alice=\+alice@\S+$")
+    assert not any(" 301 " in l for l in bob.lines[-3:]), bob.lines
+
+
+def test_away_notify_to_the_accounts_other_clients(procs, tmp_path):
+    import subprocess
+    from gwlib import CHATIRCD
+    db = str(tmp_path / "b.db")
+    r = subprocess.run([CHATIRCD, "--db", db, "--add-user", "alice"],
+                       input="pw\n", text=True, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--db", db, "--allow-anonymous")
+    clients = {}
+    for who, caps in (("phone", "away-notify"), ("laptop", None)):
+        c = procs.client(gw, eol=b"\r\n", name=who)
+        if caps:
+            c.send("CAP LS 302")
+            c.send("CAP REQ :" + caps)
+            c.expect(r" CAP \S+ ACK ")
+        c.send("PASS :alice@%s:pw" % who)
+        c.send("NICK alice")
+        c.send("USER u 0 * :Real Name")
+        if caps:
+            c.send("CAP END")
+        c.expect(r" 001 alice ")
+        clients[who] = c
+    phone, laptop = clients["phone"], clients["laptop"]
+    bob = irc(procs, gw, "bob")
+    laptop.send("AWAY :on the train")
+    laptop.expect(r" 306 alice ")
+    phone.expect(r"^:alice!alice@\S+ AWAY :on the train$")
+    bob.send("PRIVMSG alice :one")      # one nick, one state
+    bob.expect(r" 301 bob alice :on the train$")
+    phone.send("AWAY")
+    phone.expect(r" 305 alice ")
+    bob.send("PRIVMSG alice :two")
+    bob.send("PING sync")
+    bob.expect(r"PONG")
+    assert sum(" 301 " in l for l in bob.lines) == 1, bob.lines
+    # a client attached later finds the account away
+    laptop.send("AWAY :back soon")
+    laptop.expect(r" 306 alice ")
+    tablet = procs.client(gw, eol=b"\r\n", name="tablet")
+    tablet.send("PASS :alice@tablet:pw")
+    tablet.send("NICK alice")
+    tablet.send("USER u 0 * :Real Name")
+    tablet.expect(r" 001 alice ")
+    laptop.send("QUIT")
+    phone.send("QUIT")
+    laptop.expect_closed()
+    phone.expect_closed()
+    bob.send("WHOIS alice")
+    bob.expect(r" 301 bob alice :back soon$")
