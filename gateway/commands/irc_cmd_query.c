@@ -61,6 +61,7 @@ static int	irc_query_has(char *, const char *);
 static void	irc_query_nicks(struct session *, char *, const char *, int);
 static int	irc_is_channel(const char *);
 static void	irc_query_join(struct irc_msg *, char *, size_t);
+static void	irc_lusers_send(struct session *, unsigned);
 
 static int
 irc_is_channel(const char *t)
@@ -84,8 +85,11 @@ irc_query_ask(struct session *s, const struct query *q, const char *arg)
 	free(a->arg);
 	free(a);
 	log_info("s%u: max-pending %lld reached", s->id, conf.max_pending);
-	irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and try "
-	    "again.", q->cmd);
+	if (q == &q_lusers)
+		irc_lusers_send(s, presence_count());	/* never without */
+	else
+		irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and "
+		    "try again.", q->cmd);
 }
 
 static void
@@ -115,7 +119,9 @@ irc_query_done(void *ctx, enum up_result r, char *arg)
 	else if (s != NULL && (r == UP_REFUSED || r == UP_LOST)) {
 		irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The "
 		    "chat server could not list its users: %s", arg);
-		if (a->q->end_text != NULL)
+		if (a->q == &q_lusers)
+			irc_lusers_send(s, presence_count());
+		else if (a->q->end_text != NULL)
 			irc_query_end(s, a->q, a->arg);
 	}
 	if (s != NULL)
@@ -265,21 +271,39 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		irc_send_num(s, RPL_ISON, ":%s", out);
 }
 
-/* RFC 2812 3.4.2 and 265/266: users upstream, logged-in clients here. */
+/* From an upstream list: its users IRC can name, as WHO lists them. */
 static void
 irc_query_lusers(struct session *s, char *list, const char *arg)
 {
-	unsigned	n = 0, most = presence_max(), here, here_most;
+	char		 nick[NICK_MAX + 1], *n;
+	unsigned	 users = 0;
 
 	(void)arg;
-	while (chat_list_next(&list) != NULL)
-		n++;
+	while ((n = chat_list_next(&list)) != NULL)
+		if (names_from_upstream(n, nick, sizeof nick) == 0)
+			users++;
+	irc_lusers_send(s, users);
+}
+
+/*
+ * RFC 2812 3.4.2 and 265/266, every line always: users upstream, no
+ * operators, connections not registered yet, the one channel (&chat),
+ * the clients logged in here.
+ */
+static void
+irc_lusers_send(struct session *s, unsigned n)
+{
+	unsigned	most = presence_max(), here, here_most;
+
 	if (most < n)
 		most = n;
 	here = session_users(&here_most);
 	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 services "
 	    "on 1 servers", n);
-	irc_send_num(s, RPL_LUSERCHANNELS, "0 :channels formed");
+	irc_send_num(s, RPL_LUSEROP, "0 :operator(s) online");
+	irc_send_num(s, RPL_LUSERUNKNOWN, "%u :unknown connection(s)",
+	    session_unknown());
+	irc_send_num(s, RPL_LUSERCHANNELS, "1 :channels formed");
 	irc_send_num(s, RPL_LUSERME, ":I have %u clients and 1 servers",
 	    here);
 	irc_send_num(s, RPL_LOCALUSERS, "%u %u :Current local users %u, max "
@@ -370,12 +394,21 @@ irc_cmd_userhost(struct session *s, struct irc_msg *m)
 	irc_query_ask(s, &q_userhost, nicks);
 }
 
-/* LUSERS: users upstream, clients here. */
+/*
+ * LUSERS: users upstream (asked, as WHO does, so the two agree), clients
+ * here. Before registration (unless clients must authenticate), and
+ * when the chat server cannot answer, from the shared list.
+ */
 void
 irc_cmd_lusers(struct session *s, struct irc_msg *m)
 {
 	(void)m;
-	irc_query_ask(s, &q_lusers, NULL);
+	if (!(s->flags & SESSION_REGISTERED) && auth_configured())
+		irc_send_num(s, ERR_NOTREGISTERED, ":You have not registered");
+	else if (!(s->flags & SESSION_REGISTERED))
+		irc_lusers_send(s, presence_count());
+	else
+		irc_query_ask(s, &q_lusers, NULL);
 }
 
 /* MODE: own user modes (+i only); channels do not exist yet. */

@@ -245,6 +245,19 @@ session_count(void)
 	return nsessions;
 }
 
+/* Connections not registered yet, nor closing (LUSERS 253). */
+unsigned
+session_unknown(void)
+{
+	struct session_entry	*e, *tmp;
+	unsigned		 n = 0;
+
+	HASH_ITER(hh_id, by_id, e, tmp)
+		if (!(e->s.flags & (SESSION_DEAD | SESSION_REGISTERED)))
+			n++;
+	return n;
+}
+
 /* Registered sessions not closing; *max: the most there were at once. */
 unsigned
 session_users(unsigned *max)

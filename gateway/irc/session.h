@@ -88,6 +88,7 @@ void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
 unsigned	 session_users(unsigned *);
+unsigned	 session_unknown(void);
 struct session	*session_find_id(unsigned);
 struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);
