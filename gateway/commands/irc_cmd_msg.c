@@ -76,6 +76,7 @@ irc_cmd_privmsg(struct session *s, struct irc_msg *m)
 			irc_send_num(s, ERR_NOTEXTTOSEND, ":No text to send");
 		return;
 	}
+	s->last_msg = time(NULL);	/* WHOIS 317: idle since */
 	snprintf(targets, sizeof targets, "%s", m->params[0]);
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (++n > TARGETS_MAX) {

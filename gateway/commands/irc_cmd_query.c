@@ -85,11 +85,14 @@ irc_query_ask(struct session *s, const struct query *q, const char *arg)
 	free(a->arg);
 	free(a);
 	log_info("s%u: max-pending %lld reached", s->id, conf.max_pending);
-	if (q == &q_lusers)
+	if (q == &q_lusers) {
 		irc_lusers_send(s, presence_count());	/* never without */
-	else
-		irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and "
-		    "try again.", q->cmd);
+		return;
+	}
+	irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and try "
+	    "again.", q->cmd);
+	if (q->end_text != NULL && q->head != 0)
+		irc_query_end(s, q, arg != NULL ? arg : "");	/* 318... */
 }
 
 static void
@@ -216,6 +219,10 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
 		    "(%s dialect)", canon, conf.server_name, upstream_host(),
 		    upstream_dialect_name());
+		if (t != NULL)
+			irc_send_num(s, RPL_WHOISIDLE, "%s %lld %lld :seconds "
+			    "idle, signon time", canon, (long long)(time(NULL) -
+			    t->last_msg), (long long)t->signon);
 		if (t != NULL && control_away(t) != NULL)
 			irc_send_num(s, RPL_AWAY, "%s :%s", canon,
 			    control_away(t));

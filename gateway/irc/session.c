@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -381,6 +382,8 @@ session_registered(struct session *s)
 	if (!(s->flags & (SESSION_REGISTERED | SESSION_DEAD)) &&
 	    ++nusers > nusers_max)
 		nusers_max = nusers;
+	if (!(s->flags & SESSION_REGISTERED))
+		s->signon = s->last_msg = time(NULL);	/* WHOIS 317 */
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
 	/* lines that waited for the login: after the welcome is queued */

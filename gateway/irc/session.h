@@ -69,6 +69,8 @@ struct session {
 	struct account_sess	*acct;
 	char			 user[USERLEN + 1];	/* USER's, for WHOIS */
 	char			 realname[REALNAME_MAX + 1];
+	time_t			 signon;	/* 001 sent, time() */
+	time_t			 last_msg;	/* PRIVMSG/NOTICE, time() */
 };
 
 /* What the session layer tells the layers above. */

@@ -232,3 +232,46 @@ def lusers_lines(c, nick):
         if key:
             got[key] = int(m.group(1))
     return got
+
+
+def test_whois_311_312_317_318_and_401_318(procs, gw):
+    import time
+    d, g = gw
+    c = procs.client(g, eol=b"\r\n", name="bob")
+    c.send("NICK bob")
+    c.send("USER bobby 0 * :Bob the Builder")
+    c.expect(r" 366 bob &chat ")
+    a = irc(procs, g, "alice")
+    before = int(time.time())
+    c.send("PRIVMSG echobot :hi")
+    time.sleep(1.1)
+    a.send("WHOIS bob")
+    a.expect(r" 311 alice bob bobby \S+ \* :Bob the Builder$")
+    a.expect(r" 312 alice bob \S+ :")
+    m = a.expect(r" 317 alice bob (\d+) (\d+) :seconds idle, signon time$")
+    assert 1 <= int(m.group(1)) <= 5, m.group(0)
+    assert abs(int(m.group(2)) - before) <= 5, m.group(0)
+    a.expect(r" 318 alice bob :End of /WHOIS list$")
+    a.send("WHOIS echobot")            # a chat user: no idle known
+    a.expect(r" 311 alice echobot echobot \S+ \* :echobot$")
+    a.expect(r" 318 alice echobot ")
+    assert not any(" 317 alice echobot" in l for l in a.lines)
+    for nick in ("nobody", "bad_nick"):
+        a.send("WHOIS " + nick)
+        a.expect(r" 401 alice %s :No such nick/channel$" % nick)
+        a.expect(r" 318 alice %s :End of /WHOIS list$" % nick)
+
+
+def test_whois_and_lusers_end_even_when_they_cannot_be_asked(procs):
+    d = procs.chatd()
+    g = procs.chatircd(d, "--reconnect-min", "3000", "--reconnect-max",
+                       "6000")
+    a = irc(procs, g, "alice")
+    d.kill()
+    a.expect(r"the gateway is reconnecting")
+    a.send("WHOIS echobot")
+    a.expect(r" 263 alice WHOIS :Please wait a while and try again")
+    a.expect(r" 318 alice echobot :End of /WHOIS list$")
+    a.send("LUSERS")
+    got = lusers_lines(a, "alice")
+    assert got["here"] == 1 and got["ops"] == 0, got
