@@ -276,14 +276,18 @@ session_close(struct session *s, const char *reason)
 {
 	struct session_entry	*e = session_entry(s);
 	struct timeval		 tv = { LINGER_SECONDS, 0 };
+	char			 nick[4 * NICK_MAX + 8];
 
 	if (s->flags & SESSION_DEAD)
 		return;			/* normal: both sides fail at once */
 	s->flags |= SESSION_DEAD;
 	if (s->flags & SESSION_REGISTERED)
 		nusers--;
-	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
-	    strlen(s->nick)), reason);
+	/* one static buffer per log_escape(): the nick is copied first */
+	snprintf(nick, sizeof nick, "%s", log_escape(s->nick,
+	    strlen(s->nick)));
+	log_info("s%u %s: closed: %s", s->id, nick, log_escape(reason,
+	    strlen(reason)));	/* a QUIT's text is the client's */
 	session_nick_remove(e);
 	session_addr_release(s->host);	/* a lingering one does not count */
 	if (hooks.closing != NULL)

@@ -30,7 +30,12 @@ def test_log_is_terminal_safe_and_shows_the_line_as_it_arrived(procs,
     # no text after the name: unparsable, after the parser cut at a space
     fake.push(b"DELIVERY \x9b31m\xc2\x9b\xff\x1b]0;x\x07\x7f\xc3\xa9\r\n")
     a.expect(r"NOTICE alice :Reconnected to the chat server as alice")
+    b = irc(procs, g, "bob")            # and what a client says
+    b.send(b"QUIT :\x1b[2J\x9b\xc2\x9b bye")
+    b.expect_closed()
+    time.sleep(0.2)
     log = stderr_bytes(g)
+    assert rb"closed: Quit: \x1b[2J\x9b\xc2\x9b bye" + b"\n" in log, log
     assert re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", log) is None, log
     assert b"\x9b" not in log and b"\xff" not in log, log
     line = (rb"unparsable line from upstream: DELIVERY \x9b31m\xc2\x9b"
