@@ -559,12 +559,13 @@ up_line(struct upstream *u, char *line, size_t len)
 	const struct up_reply	*row = NULL;
 	struct up_req		*head = u->pending;
 	char			 seen[UP_LOG_LINE];
-	size_t			 i, nseen = len < sizeof seen ? len : sizeof seen;
+	size_t			 i, nseen;
 	int			 odd;
 
 	if (log_debugging())
 		log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
 	u->last_rx = core_now();
+	nseen = len < sizeof seen ? len : sizeof seen;
 	memcpy(seen, line, nseen);	/* the parser cuts the line in place */
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
 		log_warnx("s%u: unparsable line from upstream: %s", u->id,

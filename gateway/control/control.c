@@ -738,7 +738,7 @@ control_mon_add(struct session *s, char *targets)
 		}
 		if (control_mon_find(c, key) < 0) {
 			if (c->nmon >= MONITOR_MAX) {
-				if (full[0] != '\0')	/* fits: from one line */
+				if (full[0] != '\0')	/* one line: fits */
 					xstrlcat(full, ",", sizeof full);
 				xstrlcat(full, t, sizeof full);
 				continue;

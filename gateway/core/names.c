@@ -44,7 +44,8 @@ names_upstream_len(const char *nick)
 
 /*
  * The stem of login names for a requested nick: its upstream name when
- * it has one (cut to CHAT_NAME_MAX), else its letters and digits (lower case), else "user".
+ * it has one (cut to CHAT_NAME_MAX), else its letters and digits (lower
+ * case), else "user".
  */
 void
 names_login_base(const char *nick, char *out, size_t size)
