@@ -172,13 +172,16 @@ main(int argc, char **argv)
 	event_add(ev_int, NULL);
 	ev_hup = evsignal_new(ev_base, SIGHUP, main_on_hup, NULL);
 	event_add(ev_hup, NULL);
+	if (auth_init() == -1 || listener_check_all() == -1 ||
+	    http_check() == -1)
+		return 1;	/* the refusal is the only line */
 	/* before "listening on", which tells scripts the start is over */
 	log_info("chatircd %s: IRC clients on %s%s%s, chat server %s "
 	    "(dialect %s), max-clients %lld", CHATIRCD_RELEASE, conf.listen,
 	    conf.tls_listen != NULL ? ", TLS on " : "",
 	    conf.tls_listen != NULL ? conf.tls_listen : "", conf.upstream,
 	    conf.dialect, conf.max_clients);
-	if (auth_init() == -1 || listener_start() == -1 || http_start() == -1)
+	if (listener_start() == -1 || http_start() == -1)
 		return 1;
 
 	event_base_dispatch(ev_base);

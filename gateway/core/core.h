@@ -142,6 +142,7 @@ extern struct core_counters	 counters;
 /* names.c: upstream names <-> IRC nicks. */
 int	 names_to_upstream(const char *, char *, size_t);
 int	 names_from_upstream(const char *, char *, size_t);
+size_t	 names_upstream_len(const char *);
 void	 names_login_base(const char *, char *, size_t);
 int	 names_candidate(const char *, int, char *, size_t);
 

@@ -33,8 +33,7 @@ struct http_listener {
 static struct http_listener	*http_listeners;
 
 static int	 http_open(const char *, enum http_kind, int);
-static int	 http_open_list(const char *, const char *, enum http_kind,
-		    int);
+static int	 http_open_list(const char *, enum http_kind, int);
 static void	 http_on_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	 http_route(struct http_conn *, const struct http_req *,
@@ -87,16 +86,13 @@ http_open(const char *spec, enum http_kind kind, int tls)
 }
 
 static int
-http_open_list(const char *opt, const char *list, enum http_kind kind,
-    int tls)
+http_open_list(const char *list, enum http_kind kind, int tls)
 {
 	char	*copy, *p, *spec, *save = NULL;
 	int	 rc = 0;
 
 	if (list == NULL)
 		return 0;
-	if (listener_check(opt, list) == -1)
-		return -1;
 	copy = xstrdup(list);
 	for (p = copy; rc == 0 && (spec = strtok_r(p, ",", &save)) != NULL;
 	    p = NULL)
@@ -106,17 +102,34 @@ http_open_list(const char *opt, const char *list, enum http_kind kind,
 	return rc;
 }
 
-/* Every http-listen, https-listen and metrics-listen; -1 after why. */
+/*
+ * Every http-listen, https-listen and metrics-listen address is well
+ * formed and, beyond loopback, authenticated or --insecure-listen; before
+ * the start line, as listener_check_all(), so a refusal is alone.
+ */
+int
+http_check(void)
+{
+	if ((conf.http_listen != NULL &&
+	    listener_check("http-listen", conf.http_listen) == -1) ||
+	    (conf.https_listen != NULL &&
+	    listener_check("https-listen", conf.https_listen) == -1) ||
+	    (conf.metrics_listen != NULL &&
+	    listener_check("metrics-listen", conf.metrics_listen) == -1))
+		return -1;
+	return 0;
+}
+
+/* Open what http_check() accepted; -1 after saying why. */
 int
 http_start(void)
 {
 	if ((conf.http_listen != NULL || conf.https_listen != NULL) &&
 	    http_file_init() == -1)
 		return -1;
-	if (http_open_list("http-listen", conf.http_listen, HTTP_WEB, 0) ==
-	    -1 || http_open_list("https-listen", conf.https_listen, HTTP_WEB,
-	    1) == -1 || http_open_list("metrics-listen", conf.metrics_listen,
-	    HTTP_METRICS, 0) == -1)
+	if (http_open_list(conf.http_listen, HTTP_WEB, 0) == -1 ||
+	    http_open_list(conf.https_listen, HTTP_WEB, 1) == -1 ||
+	    http_open_list(conf.metrics_listen, HTTP_METRICS, 0) == -1)
 		return -1;
 	return 0;
 }

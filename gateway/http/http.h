@@ -44,6 +44,7 @@ int		 http_origin_host(const char *, char *, size_t);
 int		 http_host_only(const char *, char *, size_t);
 
 /* http.c */
+int		 http_check(void);
 int		 http_start(void);
 void		 http_stop(void);
 void		 http_free(void);

@@ -121,14 +121,18 @@ listener_check(const char *opt, const char *list)
 		if (listener_parse(spec, &ss, &len) == -1) {
 			log_warnx("%s: \"%s\" is not ADDR:PORT", opt, spec);
 			rc = -1;
-		} else if (!listener_loopback(&ss) && !auth_configured() &&
-		    !conf.insecure_listen) {
+		} else if (listener_loopback(&ss) || auth_configured())
+			continue;
+		else if (!conf.insecure_listen) {
 			log_warnx("%s %s is not a loopback address: anyone "
 			    "could log in; give --password-file FILE (clients "
 			    "then send PASS), or --insecure-listen to allow "
 			    "it without authentication", opt, spec);
 			rc = -1;
-		}
+		} else
+			log_warnx("%s %s is not a loopback address and has no "
+			    "authentication (--insecure-listen): anyone who "
+			    "can reach it can log in", opt, spec);
 	}
 	free(copy);
 	return rc;
@@ -211,9 +215,21 @@ fail:
 }
 
 /*
- * Every listen and tls-listen address (after checking them all, so a
- * refusal opens nothing). -1 after saying why.
+ * Every listen and tls-listen address is well formed and, beyond
+ * loopback, authenticated or --insecure-listen (one warning each then);
+ * before the start line, so a refused start logs the refusal only.
  */
+int
+listener_check_all(void)
+{
+	if (listener_check("listen", conf.listen) == -1 ||
+	    (conf.tls_listen != NULL &&
+	    listener_check("tls-listen", conf.tls_listen) == -1))
+		return -1;
+	return 0;
+}
+
+/* Open every listener of listener_check_all(); -1 after saying why. */
 int
 listener_start(void)
 {
@@ -221,10 +237,6 @@ listener_start(void)
 	const char	*list;
 	int		 tls, rc = 0;
 
-	if (listener_check("listen", conf.listen) == -1 ||
-	    (conf.tls_listen != NULL &&
-	    listener_check("tls-listen", conf.tls_listen) == -1))
-		return -1;
 	if ((conf.tls_listen != NULL || conf.https_listen != NULL) &&
 	    (tls_ctx = listener_tls_ctx(why, sizeof why)) == NULL) {
 		log_warnx("tls: %s", why);

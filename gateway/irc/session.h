@@ -24,6 +24,7 @@
 #define CAP_READ_MARKER		0x200	/* draft/read-marker */
 #define CAP_LABELED		0x400	/* labeled-response */
 #define CAP_SASL		0x800
+#define CAP_AWAY_NOTIFY		0x1000	/* away-notify */
 
 #define SESSION_REGISTERED	0x01	/* 001 sent */
 #define SESSION_DEAD		0x02	/* closing; the reaper frees */
@@ -69,6 +70,8 @@ struct session {
 	struct account_sess	*acct;
 	char			 user[USERLEN + 1];	/* USER's, for WHOIS */
 	char			 realname[REALNAME_MAX + 1];
+	time_t			 signon;	/* 001 sent, time() */
+	time_t			 last_msg;	/* PRIVMSG/NOTICE, time() */
 };
 
 /* What the session layer tells the layers above. */
@@ -88,6 +91,7 @@ void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
 unsigned	 session_users(unsigned *);
+unsigned	 session_unknown(void);
 struct session	*session_find_id(unsigned);
 struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);
@@ -100,6 +104,7 @@ int		 session_addr_acquire(const char *);
 void		 session_addr_release(const char *);
 
 /* listener.c */
+int		 listener_check_all(void);
 int		 listener_start(void);
 int		 listener_check(const char *, const char *);
 struct sockaddr_storage;

@@ -277,6 +277,8 @@ link_close(struct link *l)
 	l->flags |= LINK_DEAD;
 	DL_DELETE(links, l);
 	counters.links--;
+	if ((l->flags & LINK_LOGGED_IN) && l->name[0] != '\0')
+		presence_set(l->name, 0);	/* MONITOR hears at once */
 	if (l->waiting)
 		nwaiting--;
 	event_del(l->retry);
@@ -460,6 +462,8 @@ link_on_hello(void *arg, struct upstream *u, const char *name)
 		snprintf(l->name, sizeof l->name, "%s", name);
 		core_timer_ms(l->stable, STABLE_MS);
 		link_welcome(l);
+		if (!(l->flags & LINK_DEAD))
+			presence_set(name, 1);
 	}
 }
 
@@ -554,6 +558,8 @@ link_rename(struct link *l, const char *name)
 		snprintf(r.nick, sizeof r.nick, "%s", name);
 	snprintf(l->name, sizeof l->name, "%s", name);
 	link_sessions(l, link_rename_one, &r);
+	if (!(l->flags & LINK_DEAD))
+		presence_set(name, 1);
 }
 
 static void
