@@ -62,6 +62,15 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  target TEXT NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (account, target)) WITHOUT ROWID;",
+	/* 2 -> 3: a count of account changes, for the daemon's poll */
+	"CREATE TABLE account_gen (n INTEGER NOT NULL);"
+	"INSERT INTO account_gen (n) VALUES (0);"
+	"CREATE TRIGGER account_gen_add AFTER INSERT ON account"
+	"  BEGIN UPDATE account_gen SET n = n + 1; END;"
+	"CREATE TRIGGER account_gen_del AFTER DELETE ON account"
+	"  BEGIN UPDATE account_gen SET n = n + 1; END;"
+	"CREATE TRIGGER account_gen_set AFTER UPDATE ON account"
+	"  BEGIN UPDATE account_gen SET n = n + 1; END;",
 };
 
 static const char *const store_sql[ST_COUNT] = {
@@ -84,6 +93,8 @@ static const char *const store_sql[ST_COUNT] = {
 	    " RETURNING id",
 	[ST_CONV_FIND] = "SELECT id FROM conv WHERE account = ?1"
 	    " AND peer = ?2",
+	[ST_CONV_TOUCH] = "UPDATE conv SET last_ms = max(last_ms, ?2)"
+	    " WHERE id = ?1",
 	[ST_MSG_ADD] = "INSERT INTO msg (account, conv, dir, time_ms, text)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_MAX_TIME] = "SELECT max(time_ms) FROM msg",
@@ -129,6 +140,7 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_PURGE_CONV] = "DELETE FROM conv WHERE id IN (SELECT id FROM conv"
 	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
 	    " LIMIT ?1)",
+	[ST_ACCOUNT_GEN] = "SELECT n FROM account_gen",
 };
 
 static int	store_pwhash_min;
@@ -336,10 +348,35 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_cache_clear(st);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+/*
+ * Did an account change (added, deleted, new password) since the last
+ * call? PRAGMA data_version moves when another connection commits (a
+ * read of shared memory); only then is account_gen read. 1, 0 or -1.
+ */
+int
+store_accounts_changed(struct store *st)
+{
+	long long	v = 0, gen = 0;
+
+	if (store_int_query(st, "PRAGMA data_version", &v) == -1)
+		return -1;
+	if (v == st->data_version)
+		return 0;
+	st->data_version = v;
+	if (store_step_int(st, store_stmt(st, ST_ACCOUNT_GEN), &gen,
+	    "account_gen") != 1)
+		return -1;
+	if (gen == st->account_gen)
+		return 0;
+	st->account_gen = gen;
+	return 1;
 }
 
 /* The last failure's text. */

@@ -14,7 +14,7 @@
 #include "chathistory.h"
 #include "account_cli.h"
 
-#define STORE_VERSION		2	/* PRAGMA user_version we write */
+#define STORE_VERSION		3	/* PRAGMA user_version we write */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -81,6 +81,8 @@ int		 store_user_del(struct store *, const char *name);
 int		 store_user_passwd(struct store *, const char *name,
 		    const char *password);
 int		 store_user_list(struct store *, store_user_cb *, void *ctx);
+/* 1 if accounts changed since the last call (any process), 0, -1. */
+int		 store_accounts_changed(struct store *);
 enum store_check store_user_check(struct store *, const char *name,
 		    const char *password);
 /* Checking a password off the event loop: the hash, then the check. */

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 #include <sqlite3.h>
+#include <uthash.h>
 
 #include "store.h"
 
@@ -28,6 +29,7 @@ enum store_st {
 	ST_USER_SET_CHAT,
 	ST_CONV_UPSERT,
 	ST_CONV_FIND,
+	ST_CONV_TOUCH,
 	ST_MSG_ADD,
 	ST_MAX_TIME,
 	ST_FIRST_GT,
@@ -47,7 +49,21 @@ enum store_st {
 	ST_PURGE_CUT,
 	ST_PURGE_COUNT,
 	ST_PURGE_CONV,
+	ST_ACCOUNT_GEN,
 	ST_COUNT
+};
+
+/*
+ * What one batch has looked up: account ids and conversations, so a
+ * message costs one INSERT; a conversation's last_ms is written once, at
+ * the commit. Only valid inside the batch (the write lock is ours).
+ */
+struct store_cache {
+	char		 key[24 + STORE_NAME_MAX];	/* "ACC PEER", "NAME" */
+	long long	 id;
+	long long	 last_ms;	/* conversations */
+	int		 dirty;		/* last_ms to write at commit */
+	UT_hash_handle	 hh;
 };
 
 struct store {
@@ -56,6 +72,10 @@ struct store {
 	char		 dummy[crypto_pwhash_STRBYTES];	/* for unknown names */
 	long long	 last_ms;	/* newest stored: never goes back */
 	int		 batch;		/* store_batch_begin(): one commit */
+	struct store_cache *accts;	/* the batch's account ids */
+	struct store_cache *convs;	/* the batch's conversations */
+	long long	 data_version;	/* PRAGMA data_version seen last */
+	long long	 account_gen;	/* account_gen.n seen last */
 	char		 err[STORE_ERR_MAX];
 };
 
@@ -89,6 +109,9 @@ int		 store_name_ok(const char *s);
 /* Playback start of (account id, client): 0 and *id, or -1. */
 int		 store_position(struct store *, long long account,
 		    const char *client, long long *id);
+
+/* Forget the batch's lookups. */
+void		 store_cache_clear(struct store *);
 
 /* A msgid we issued (a decimal row id) to its number; -1 if it is not. */
 int		 store_msgid_parse(const char *s, long long *id);

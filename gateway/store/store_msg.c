@@ -7,6 +7,7 @@
  * becomes a row id bound through the msg_time index.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -17,6 +18,10 @@ struct store_range {
 	long long	hi;
 };
 
+static int	store_msg_account(struct store *, const char *, long long *);
+static int	store_msg_conv(struct store *, long long, const char *,
+		    long long, long long *);
+static int	store_cache_flush(struct store *);
 static long long store_ref_id(const struct chathistory_bound *);
 static int	store_first(struct store *, enum store_st, long long,
 		    long long *);
@@ -42,6 +47,74 @@ static int	store_purge_cut(struct store *, long long, long long,
 static int	store_purge_step(struct store *, enum store_st, long long,
 		    long long, int *);
 
+/* The account's id, from the batch's cache when there is one. */
+static int
+store_msg_account(struct store *st, const char *account, long long *id)
+{
+	struct store_cache	*c;
+	size_t			 n = strlen(account);
+
+	if (st->batch && n < sizeof c->key) {
+		HASH_FIND_STR(st->accts, account, c);
+		if (c != NULL) {
+			*id = c->id;
+			return 0;
+		}
+	}
+	if (store_account_id(st, account, id) == -1)
+		return -1;
+	if (st->batch && n < sizeof c->key &&
+	    (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, account, n + 1);
+		c->id = *id;
+		HASH_ADD_STR(st->accts, key, c);
+	}
+	return 0;
+}
+
+/*
+ * The conversation (acc, peer), its last_ms raised to time_ms: once per
+ * batch an upsert, after that only the cache (written at the commit).
+ */
+static int
+store_msg_conv(struct store *st, long long acc, const char *peer,
+    long long time_ms, long long *conv)
+{
+	struct store_cache	*c = NULL;
+	sqlite3_stmt		*s;
+	char			 key[sizeof c->key];
+	int			 rc, n;
+
+	n = snprintf(key, sizeof key, "%lld %s", acc, peer);
+	if (st->batch) {
+		HASH_FIND_STR(st->convs, key, c);
+		if (c != NULL) {
+			if (time_ms > c->last_ms) {
+				c->last_ms = time_ms;
+				c->dirty = 1;
+			}
+			*conv = c->id;
+			return 0;
+		}
+	}
+	s = store_stmt(st, ST_CONV_UPSERT);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_ms);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*conv = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sqlfail(st, "add conversation");
+	if (st->batch && (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, key, (size_t)n + 1);
+		c->id = *conv;
+		c->last_ms = time_ms;
+		HASH_ADD_STR(st->convs, key, c);
+	}
+	return 0;
+}
+
 /*
  * Record one message: in its own transaction, or in the batch that
  * store_batch_begin() opened (committed by store_batch_end()).
@@ -61,20 +134,11 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_fail(st, "bad message");
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
-	if (store_account_id(st, account, &acc) == -1 ||
+	if (store_msg_account(st, account, &acc) == -1 ||
 	    (!st->batch && store_exec(st, ST_BEGIN) == -1))
 		return -1;
-	s = store_stmt(st, ST_CONV_UPSERT);
-	sqlite3_bind_int64(s, 1, acc);
-	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time_ms);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		conv = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		store_sqlfail(st, "add conversation");
+	if (store_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : store_abort(st);
-	}
 	s = store_stmt(st, ST_MSG_ADD);
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_int64(s, 2, conv);
@@ -512,14 +576,56 @@ store_batch_begin(struct store *st)
 	return 0;
 }
 
+/* The batch's conversations get their newest time. */
+static int
+store_cache_flush(struct store *st)
+{
+	struct store_cache	*c, *tmp;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		if (!c->dirty)
+			continue;
+		s = store_stmt(st, ST_CONV_TOUCH);
+		sqlite3_bind_int64(s, 1, c->id);
+		sqlite3_bind_int64(s, 2, c->last_ms);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_sqlfail(st, "conversation time");
+	}
+	return 0;
+}
+
+/* Forget the batch's lookups (they hold only under its lock). */
+void
+store_cache_clear(struct store *st)
+{
+	struct store_cache	*c, *tmp;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		HASH_DEL(st->convs, c);
+		free(c);
+	}
+	HASH_ITER(hh, st->accts, c, tmp) {
+		HASH_DEL(st->accts, c);
+		free(c);
+	}
+}
+
 /* Commit the batch (nothing open: 0). */
 int
 store_batch_end(struct store *st)
 {
+	int	rc;
+
 	if (!st->batch)
 		return 0;
 	st->batch = 0;
-	if (store_exec(st, ST_COMMIT) == -1)
+	rc = store_cache_flush(st);
+	store_cache_clear(st);
+	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;
 }
