@@ -21,6 +21,10 @@
 
 #define STORE_BUSY_MS	2000	/* the CLI and the daemon may meet */
 #define STORE_APP_ID	0x63697263	/* PRAGMA application_id */
+/* per connection: the indexes' hot pages stay cached (SQLite: 2 MiB) */
+#define STORE_CACHE_KIB	"16384"
+/* WAL pages between checkpoints (SQLite: 1000): hot pages copied once */
+#define STORE_CHECKPOINT	"8192"
 
 /*
  * Schema steps: migrations[v] takes a database from user_version v to
@@ -159,29 +163,43 @@ static int	store_pos_set(struct store *, long long, const char *,
 static int	store_marker_read(struct store *, long long, const char *,
 		    long long *);
 
-/* Create the file with mode 0600 (SQLite gives -wal and -shm its mode). */
+/*
+ * Create the file with mode 0600 (SQLite gives -wal and -shm its mode).
+ * An existing file is only looked at and chmod()ed by name: closing any
+ * descriptor of it would drop the POSIX locks of every SQLite connection
+ * this process already has on it (the writer's, the password thread's),
+ * and another process could then reset the WAL under them.
+ */
 static int
 store_create_file(const char *path, char *err, size_t errlen)
 {
 	struct stat	sb;
 	int		fd;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+	if (stat(path, &sb) == -1 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 && errno == EEXIST)	/* raced: it is there */
+			return store_create_file(path, err, errlen);
+		if (fd == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);		/* new: nobody has it open */
+		return 0;
+	}
+	if (stat(path, &sb) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	if (!S_ISREG(sb.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
 		return -1;
 	}
-	if ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1) {
+	if ((sb.st_mode & 07777) != 0600 && chmod(path, 0600) == -1) {
 		snprintf(err, errlen, "%s: chmod 0600: %s", path,
 		    strerror(errno));
-		close(fd);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -209,7 +227,10 @@ store_pragmas(struct store *st)
 		return store_fail(st, "cannot use WAL mode: %s",
 		    sqlite3_errmsg(st->db));
 	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA cache_size = -" STORE_CACHE_KIB ";"
+	    "PRAGMA wal_autocheckpoint = " STORE_CHECKPOINT, NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		return store_sqlfail(st, "pragmas");
 	if (store_int_query(st, "PRAGMA foreign_keys", &v) == -1 || v != 1)
 		return store_fail(st, "SQLite without foreign keys");
@@ -317,8 +338,14 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK) {
+	/*
+	 * No memory statistics (a global mutex on every allocation); one
+	 * thread uses a connection at a time, so none per connection either.
+	 * The first call wins (before SQLite starts); later ones are moot.
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		store_sqlfail(st, path);
 		goto fail;
 	}

@@ -4,7 +4,7 @@
  * accounts and peers, then prints microseconds per insert, bytes on disk
  * per message, and the time of a LATEST query, a playback and a purge
  * batch. Not run by ctest: figures, not a pass or a fail.
- * usage: store_bench [-n messages] [-t text bytes] [-d directory]
+ * usage: store_bench [-n messages] [-t text bytes] [-b batch] [-d dir]
  */
 #include <sys/stat.h>
 
@@ -18,13 +18,14 @@
 
 #include "store/store.h"
 
-#define BENCH_ACCOUNTS	4
+#define BENCH_ACCOUNTS	40
 #define BENCH_PEERS	20
 #define BENCH_SAMPLES	200000
 
 struct bench {
 	long		 n;
 	long		 text_len;
+	long		 batch;		/* messages per commit; 0: one each */
 	const char	*dir;
 	char		 path[512];
 	double		*lat;		/* µs per insert */
@@ -86,9 +87,12 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->n = 20000;
 	b->text_len = 80;
 	b->dir = "/tmp";
-	while ((c = getopt(argc, argv, "n:t:d:")) != -1) {
+	b->batch = 0;
+	while ((c = getopt(argc, argv, "n:t:b:d:")) != -1) {
 		if (c == 'n')
 			b->n = strtol(optarg, NULL, 10);
+		else if (c == 'b')
+			b->batch = strtol(optarg, NULL, 10);
 		else if (c == 't')
 			b->text_len = strtol(optarg, NULL, 10);
 		else if (c == 'd')
@@ -97,6 +101,7 @@ bench_args(struct bench *b, int argc, char **argv)
 			return -1;
 	}
 	if (b->n < 1 || b->n > BENCH_SAMPLES || b->text_len < 1 ||
+	    b->batch < 0 ||
 	    b->text_len > STORE_TEXT_MAX)
 		return -1;
 	snprintf(b->path, sizeof b->path, "%s/store_bench.%ld.db", b->dir,
@@ -120,6 +125,12 @@ bench_insert(struct bench *b, struct store *st)
 		snprintf(acc, sizeof acc, "user%ld", i % BENCH_ACCOUNTS);
 		snprintf(peer, sizeof peer, "peer%ld", (i * 7) % BENCH_PEERS);
 		t0 = bench_now();
+		if (b->batch > 0 && i % b->batch == 0 &&
+		    (store_batch_end(st) == -1 || store_batch_begin(st) == -1)) {
+			fprintf(stderr, "batch: %s\n", store_error(st));
+			free(text);
+			return -1;
+		}
 		if (store_msg_add(st, acc, i % 3 ? STORE_IN : STORE_OUT, peer,
 		    text, (size_t)b->text_len, 1700000000000LL + i, NULL) ==
 		    -1) {
@@ -130,7 +141,7 @@ bench_insert(struct bench *b, struct store *st)
 		b->lat[i] = bench_now() - t0;
 	}
 	free(text);
-	return 0;
+	return store_batch_end(st);
 }
 
 static void
