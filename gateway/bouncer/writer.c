@@ -5,7 +5,9 @@
  * (a copy of the message each); the thread takes all that is queued (up
  * to WRITER_BATCH) into one transaction, commits, and hands the jobs back
  * in the order queued through a pipe; only then does the loop show them.
- * Bounds per account are the caller's (account.c, store-queue-max).
+ * A second thread copies the WAL into the database (a checkpoint syncs
+ * the disk: tens of ms the writer must not wait). Bounds per account are
+ * the caller's (account.c, store-queue-max).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 
 #define WRITER_BATCH	8192	/* messages per transaction at most */
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
+#define WRITER_CKPT	1000	/* WAL pages that call for a checkpoint */
 
 enum writer_kind {
 	WRITER_MSG,
@@ -29,25 +32,28 @@ enum writer_kind {
 
 struct writer_job {
 	struct writer_job	*next;
-	enum writer_kind	 kind;
 	writer_done_fn		*done;
 	void			*ctx;
-	/* a message: the strings follow the struct */
-	enum store_dir		 dir;
 	long long		 time_ms;
-	const char		*account;
-	const char		*peer;
-	const char		*text;
-	size_t			 text_len;
-	/* a purge */
-	long long		 max_age_s;
-	long long		 max_per_account;
-	int			 budget;
-	/* the thread's answer */
-	int			 ok;
-	int			 more;
-	struct store_stamp	 stamp;
+	union {
+		struct {		/* a message: peer, text follow */
+			const char	*account;	/* the caller's */
+			const char	*peer;
+			const char	*text;
+			size_t		 text_len;
+		} m;
+		struct {
+			long long	 max_age_s;
+			long long	 max_per_account;
+			int		 budget;
+		} p;
+	} u;
 	char			*why;
+	long long		 id;		/* the thread's answer */
+	unsigned char		 kind;		/* enum writer_kind */
+	unsigned char		 dir;		/* enum store_dir */
+	signed char		 ok;
+	signed char		 more;
 };
 
 /* A FIFO: jobs come back in the order they were queued. */
@@ -57,8 +63,11 @@ struct writer_fifo {
 };
 
 static struct store	*wst;		/* the thread's connection */
-static pthread_t	 wthread;
-static int		 wstarted;
+static struct store	*cst;		/* the checkpointer's */
+static pthread_t	 wthread, cthread;
+static int		 wstarted, cstarted;
+static pthread_cond_t	 ccv = PTHREAD_COND_INITIALIZER;
+static int		 cwant;		/* under wmu: a checkpoint is due */
 static pthread_mutex_t	 wmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 wcv = PTHREAD_COND_INITIALIZER;
 static struct writer_fifo wtodo, wdone;	/* under wmu */
@@ -69,6 +78,7 @@ static int		 wpipe[2] = { -1, -1 };
 static struct event	*wev;
 
 static void	*writer_main(void *);
+static void	*writer_ckpt_main(void *);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static int	 writer_begin(void);
@@ -86,6 +96,12 @@ writer_start(const char *db, char *err, size_t errlen)
 {
 	if ((wst = store_open(db, err, errlen)) == NULL)
 		return -1;
+	if (store_bulk(wst) == -1) {
+		snprintf(err, errlen, "%s", store_error(wst));
+		return -1;
+	}
+	if ((cst = store_open(db, err, errlen)) == NULL)
+		return -1;
 	if (pipe2(wpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
@@ -98,6 +114,11 @@ writer_start(const char *db, char *err, size_t errlen)
 		return -1;
 	}
 	wstarted = 1;
+	if (pthread_create(&cthread, NULL, writer_ckpt_main, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the checkpoint thread");
+		return -1;
+	}
+	cstarted = 1;
 	return 0;
 }
 
@@ -108,11 +129,15 @@ writer_start(const char *db, char *err, size_t errlen)
 void
 writer_stop(void)
 {
+	pthread_mutex_lock(&wmu);
+	wstop = 1;
+	pthread_cond_signal(&wcv);
+	pthread_cond_signal(&ccv);
+	pthread_mutex_unlock(&wmu);
+	if (cstarted)
+		pthread_join(cthread, NULL);
+	cstarted = 0;
 	if (wstarted) {
-		pthread_mutex_lock(&wmu);
-		wstop = 1;
-		pthread_cond_signal(&wcv);
-		pthread_mutex_unlock(&wmu);
 		pthread_join(wthread, NULL);
 		wstarted = 0;
 		writer_finish();
@@ -125,39 +150,42 @@ writer_stop(void)
 		close(wpipe[1]);
 	}
 	wpipe[0] = wpipe[1] = -1;
-	store_close(wst);
-	wst = NULL;
+	store_close(cst);
+	store_close(wst);		/* the last one: checkpoints all */
+	wst = cst = NULL;
 }
 
 /* The memory a queued message takes, for the caller's bound. */
 size_t
 writer_cost(size_t peer_len, size_t text_len)
 {
-	return sizeof(struct writer_job) + peer_len + text_len + 2 +
-	    STORE_NAME_MAX + 1;
+	return sizeof(struct writer_job) + peer_len + text_len + 2;
 }
 
-/* Queue a message; done(ctx, result) runs on the loop once it is stored. */
+/*
+ * Queue a message; done(ctx, result) runs on the loop once it is stored.
+ * account must stay as it is until then (the thread reads it).
+ */
 void
 writer_msg(const char *account, enum store_dir dir, const char *peer,
     const char *text, size_t len, long long time_ms, writer_done_fn *done,
     void *ctx)
 {
-	size_t			 al = strlen(account) + 1, pl = strlen(peer) + 1;
-	struct writer_job	*j = xmalloc(sizeof *j + al + pl + len + 1);
+	size_t			 pl = strlen(peer) + 1;
+	struct writer_job	*j = xmalloc(sizeof *j + pl + len + 1);
 	char			*p = (char *)(j + 1);
 
 	memset(j, 0, sizeof *j);
 	j->kind = WRITER_MSG;
 	j->done = done;
 	j->ctx = ctx;
-	j->dir = dir;
+	j->dir = (unsigned char)dir;
 	j->time_ms = time_ms;
-	j->account = memcpy(p, account, al);
-	j->peer = memcpy(p += al, peer, pl);
-	j->text = memcpy(p += pl, text, len);
-	p[len] = '\0';
-	j->text_len = len;
+	j->u.m.account = account;
+	j->u.m.peer = memcpy(p, peer, pl);
+	j->u.m.text = memcpy(p + pl, text, len);
+	p[pl + len] = '\0';
+	j->u.m.text_len = len;
 	writer_queue(j);
 }
 
@@ -172,9 +200,9 @@ writer_purge(long long now_ms, long long max_age_s,
 	j->done = done;
 	j->ctx = ctx;
 	j->time_ms = now_ms;
-	j->max_age_s = max_age_s;
-	j->max_per_account = max_per_account;
-	j->budget = budget;
+	j->u.p.max_age_s = max_age_s;
+	j->u.p.max_per_account = max_per_account;
+	j->u.p.budget = budget;
 	writer_queue(j);
 }
 
@@ -246,6 +274,31 @@ writer_main(void *arg)
 		/* a byte already waits unread: the loop will see these too */
 		if (!wwoken && write(wpipe[1], &c, 1) == 1)
 			wwoken = 1;
+		if (store_wal_pages(wst) >= WRITER_CKPT && !cwant) {
+			cwant = 1;
+			pthread_cond_signal(&ccv);
+		}
+	}
+	pthread_mutex_unlock(&wmu);
+	return NULL;
+}
+
+/* The checkpoint thread: a PASSIVE checkpoint whenever the WAL is long. */
+static void *
+writer_ckpt_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wmu);
+	for (;;) {
+		while (!cwant && !wstop)
+			pthread_cond_wait(&ccv, &wmu);
+		if (wstop)
+			break;
+		cwant = 0;
+		pthread_mutex_unlock(&wmu);
+		if (store_checkpoint(cst) == -1)
+			log_warnx("store checkpoint: %s", store_error(cst));
+		pthread_mutex_lock(&wmu);
 	}
 	pthread_mutex_unlock(&wmu);
 	return NULL;
@@ -259,8 +312,9 @@ writer_run(struct writer_job *batch)
 
 	while (j != NULL) {
 		if (j->kind == WRITER_PURGE) {
-			j->more = store_purge(wst, j->time_ms, j->max_age_s,
-			    j->max_per_account, j->budget);
+			j->more = (signed char)store_purge(wst, j->time_ms,
+			    j->u.p.max_age_s, j->u.p.max_per_account,
+			    j->u.p.budget);
 			if (!(j->ok = j->more != -1))
 				j->why = strdup(store_error(wst));
 			j = j->next;
@@ -296,16 +350,20 @@ static void
 writer_run_msgs(struct writer_job *j, struct writer_job *end)
 {
 	struct writer_job	*k;
+	struct store_stamp	 stamp;
 
 	if (writer_begin() == -1) {
 		writer_fail(j, end, store_error(wst));
 		return;
 	}
 	for (k = j; k != end; k = k->next)
-		if (store_msg_add(wst, k->account, k->dir, k->peer, k->text,
-		    k->text_len, k->time_ms, &k->stamp) == 0)
+		if (store_msg_add(wst, k->u.m.account, (enum store_dir)k->dir,
+		    k->u.m.peer, k->u.m.text, k->u.m.text_len, k->time_ms,
+		    &stamp) == 0) {
 			k->ok = 1;
-		else
+			k->id = strtoll(stamp.msgid, NULL, 10);
+			k->time_ms = stamp.time_ms;
+		} else
 			k->why = strdup(store_error(wst));
 	if (store_batch_end(wst) == -1)
 		writer_fail(j, end, store_error(wst));
@@ -354,16 +412,14 @@ writer_finish(void)
 		r.why = j->why != NULL ? j->why : "out of memory";
 		r.more = j->more == 1;
 		if (j->kind == WRITER_MSG) {
-			if (j->ok) {
-				memcpy(r.msg.msgid, j->stamp.msgid,
-				    sizeof r.msg.msgid);
-				r.msg.time_ms = j->stamp.time_ms;
-			} else
-				r.msg.time_ms = j->time_ms;
-			r.msg.dir = j->dir;
-			r.msg.peer = j->peer;
-			r.msg.text = j->text;
-			r.msg.text_len = j->text_len;
+			if (j->ok)
+				snprintf(r.msg.msgid, sizeof r.msg.msgid,
+				    "%lld", j->id);
+			r.msg.time_ms = j->time_ms;
+			r.msg.dir = (enum store_dir)j->dir;
+			r.msg.peer = j->u.m.peer;
+			r.msg.text = j->u.m.text;
+			r.msg.text_len = j->u.m.text_len;
 		}
 		j->done(j->ctx, &r);
 		free(j->why);

@@ -67,6 +67,10 @@ typedef void	store_user_cb(void *ctx, const char *name,
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/* This connection only adds messages and purges (see store.c). */
+int		 store_bulk(struct store *);
+int		 store_wal_pages(const struct store *);
+int		 store_checkpoint(struct store *);
 
 /* Why the last call failed ("no such user", or SQLite's message). */
 const char	*store_error(const struct store *);

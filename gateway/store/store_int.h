@@ -32,8 +32,8 @@ enum store_st {
 	ST_CONV_TOUCH,
 	ST_MSG_ADD,
 	ST_MAX_TIME,
-	ST_FIRST_GT,
-	ST_FIRST_GE,
+	ST_MAX_ID,
+	ST_PROBE,
 	ST_RANGE_ASC,
 	ST_RANGE_DESC,
 	ST_TARGETS_ASC,
@@ -76,6 +76,7 @@ struct store {
 	struct store_cache *convs;	/* the batch's conversations */
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
+	int		 wal_pages;	/* store_bulk(): after the last commit */
 	char		 err[STORE_ERR_MAX];
 };
 

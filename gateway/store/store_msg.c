@@ -23,8 +23,9 @@ static int	store_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
 static int	store_cache_flush(struct store *);
 static long long store_ref_id(const struct chathistory_bound *);
-static int	store_first(struct store *, enum store_st, long long,
+static int	store_probe(struct store *, long long, long long *,
 		    long long *);
+static int	store_first(struct store *, int, long long, long long *);
 static int	store_bound_lo(struct store *,
 		    const struct chathistory_bound *, long long *);
 static int	store_bound_hi(struct store *,
@@ -171,21 +172,61 @@ store_ref_id(const struct chathistory_bound *b)
 	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
 }
 
-/* The first row id (in time order) of a time query, or STORE_ID_NONE. */
+/*
+ * The first row at or after id x: 1 with its time and id, 0 if none.
+ * Stored times never go back, so time order is row id order.
+ */
 static int
-store_first(struct store *st, enum store_st which, long long t,
+store_probe(struct store *st, long long x, long long *time_ms,
     long long *id)
 {
-	sqlite3_stmt	*s = store_stmt(st, which);
+	sqlite3_stmt	*s = store_stmt(st, ST_PROBE);
 	int		 rc;
 
-	sqlite3_bind_int64(s, 1, t);
-	*id = STORE_ID_NONE;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
+	sqlite3_bind_int64(s, 1, x);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*time_ms = sqlite3_column_int64(s, 0);
+		*id = sqlite3_column_int64(s, 1);
+	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlfail(st, "time bound");
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlfail(st, "time bound");
+}
+
+/*
+ * The first row id whose time is past t (GT) or at least t (GE), or
+ * STORE_ID_NONE: a binary search over row ids (no index on time, one
+ * fewer per message stored), at most ~60 lookups of the primary key.
+ */
+static int
+store_first(struct store *st, int ge, long long t, long long *id)
+{
+	long long	lo = 1, hi, mid, tm = 0, at = 0;
+	int		r;
+
+	*id = STORE_ID_NONE;
+	if (store_step_int(st, store_stmt(st, ST_MAX_ID), &hi,
+	    "time bound") == -1)
+		return -1;
+	if ((r = store_probe(st, hi, &tm, &at)) <= 0)
+		return r;
+	if (ge ? tm < t : tm <= t)
+		return 0;		/* even the newest is before */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((r = store_probe(st, mid, &tm, &at)) == -1)
+			return -1;
+		if (ge ? tm >= t : tm > t)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	if ((r = store_probe(st, lo, &tm, &at)) == -1)
+		return -1;
+	*id = at;
 	return 0;
 }
 
@@ -204,7 +245,7 @@ store_bound_lo(struct store *st, const struct chathistory_bound *b,
 		*lo = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
-		if (store_first(st, ST_FIRST_GT, b->value, &id) == -1)
+		if (store_first(st, 0, b->value, &id) == -1)
 			return -1;
 		*lo = id - 1;
 		return 0;
@@ -225,7 +266,7 @@ store_bound_hi(struct store *st, const struct chathistory_bound *b,
 		*hi = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
-		return store_first(st, ST_FIRST_GE, b->value, hi);
+		return store_first(st, 1, b->value, hi);
 	}
 	return store_fail(st, "bad selector");
 }
