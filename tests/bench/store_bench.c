@@ -18,7 +18,7 @@
 
 #include "store/store.h"
 
-#define BENCH_ACCOUNTS	40
+#define BENCH_ACCOUNTS	4
 #define BENCH_PEERS	20
 #define BENCH_SAMPLES	200000
 
@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	memset(&b, 0, sizeof b);
 	if (bench_args(&b, argc, argv) == -1) {
 		fprintf(stderr, "usage: store_bench [-n 1..%d] [-t bytes] "
-		    "[-d dir]\n", BENCH_SAMPLES);
+		    "[-b batch] [-d dir]\n", BENCH_SAMPLES);
 		return 2;
 	}
 	if ((b.lat = calloc((size_t)b.n, sizeof *b.lat)) == NULL)
@@ -215,9 +215,10 @@ main(int argc, char **argv)
 	printf("store_bench: %ld messages of %ld bytes, %d accounts, %d peers,"
 	    " SQLite %s, WAL, synchronous=NORMAL, %s\n", b.n, b.text_len,
 	    BENCH_ACCOUNTS, BENCH_PEERS, sqlite3_libversion(), b.dir);
-	printf("insert (one transaction):  %8.1f µs mean, %.1f p50, %.1f p99,"
-	    " %.1f max\n", sum / b.n, b.lat[b.n / 2], b.lat[b.n * 99 / 100],
-	    b.lat[b.n - 1]);
+	printf("insert (%s %ld):  %8.1f µs mean, %.1f p50, %.1f p99,"
+	    " %.1f max\n", b.batch > 0 ? "commits of" : "transactions of",
+	    b.batch > 0 ? b.batch : 1L, sum / b.n, b.lat[b.n / 2],
+	    b.lat[b.n * 99 / 100], b.lat[b.n - 1]);
 	printf("on disk:                   %8.1f bytes/message (%.1f over the"
 	    " text)\n", (double)(full - empty) / b.n,
 	    (double)(full - empty) / b.n - b.text_len);
