@@ -24,6 +24,7 @@
 #define WRITER_BATCH	8192	/* messages per transaction at most */
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
 #define WRITER_CKPT	1000	/* WAL pages that call for a checkpoint */
+#define WRITER_WAL_MAX	8192	/* past it the writer checkpoints itself */
 
 enum writer_kind {
 	WRITER_MSG,
@@ -79,6 +80,7 @@ static struct event	*wev;
 
 static void	*writer_main(void *);
 static void	*writer_ckpt_main(void *);
+static void	 writer_wal_bound(void);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static int	 writer_begin(void);
@@ -265,6 +267,7 @@ writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&wmu);
 		writer_run(batch);
+		writer_wal_bound();
 		pthread_mutex_lock(&wmu);
 		if (wdone.tail != NULL)
 			wdone.tail->next = batch;
@@ -281,6 +284,21 @@ writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&wmu);
 	return NULL;
+}
+
+/*
+ * The checkpoint thread copies the WAL while the writer goes on, but the
+ * WAL starts over only after a checkpoint that caught up with the last
+ * commit, which under a steady flow of commits it never does. So past
+ * WRITER_WAL_MAX pages the writer runs one itself, between two commits:
+ * most pages are copied already; the WAL is then reused from its start.
+ */
+static void
+writer_wal_bound(void)
+{
+	if (store_wal_pages(wst) >= WRITER_WAL_MAX &&
+	    store_checkpoint(wst) == -1)
+		log_warnx("store checkpoint: %s", store_error(wst));
 }
 
 /* The checkpoint thread: a PASSIVE checkpoint whenever the WAL is long. */
