@@ -1,10 +1,12 @@
 /*
- * store: the bouncer's SQLite database (issue 8): accounts with argon2id
- * password hashes, every message an account sent or received, playback
- * positions per client, read markers, IRCv3 chathistory queries and a
- * retention purge. Synchronous and self-contained: no libevent, no
- * logging; every function fails with -1 (or NULL) and store_error() says
- * why. Sessions, IRC replies and timers are the caller's.
+ * store: the bouncer's database behind one interface (SQLite today:
+ * sqlite.c, sqlite_msg.c; store.c is what any backend shares): accounts
+ * with argon2id password hashes, every message an account sent or
+ * received, playback positions per client, read markers, IRCv3
+ * chathistory queries and a retention purge. Synchronous and
+ * self-contained: no libevent, no logging; every function fails with -1
+ * (or NULL) and store_error() says why. Sessions, IRC replies and timers
+ * are the caller's.
  */
 #ifndef STORE_H
 #define STORE_H

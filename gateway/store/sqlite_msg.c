@@ -1,5 +1,5 @@
 /*
- * store_msg: messages in the bouncer's database, the chathistory queries
+ * sqlite_msg: the SQLite backend's messages, the chathistory queries
  * over them, playback of what a client has not seen, and the retention
  * purge. A msgid is the row id in decimal (see docs/bouncer.md: the
  * order is total and stable, the key is 8 bytes); stored times never go
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "sqlite_int.h"
 
 /* Exclusive row id bounds of one query: lo < id < hi. */
 struct store_range {
