@@ -23,8 +23,8 @@
 
 #define WRITER_BATCH	8192	/* messages per transaction at most */
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
-#define WRITER_CKPT	1000	/* WAL pages that call for a checkpoint */
-#define WRITER_WAL_MAX	8192	/* past it the writer checkpoints itself */
+#define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
+#define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
 
 enum writer_kind {
 	WRITER_MSG,
@@ -379,7 +379,7 @@ writer_run_msgs(struct writer_job *j, struct writer_job *end)
 		    k->u.m.peer, k->u.m.text, k->u.m.text_len, k->time_ms,
 		    &stamp) == 0) {
 			k->ok = 1;
-			k->id = strtoll(stamp.msgid, NULL, 10);
+			k->id = stamp.id;
 			k->time_ms = stamp.time_ms;
 		} else
 			k->why = strdup(store_error(wst));
@@ -431,8 +431,7 @@ writer_finish(void)
 		r.more = j->more == 1;
 		if (j->kind == WRITER_MSG) {
 			if (j->ok)
-				snprintf(r.msg.msgid, sizeof r.msg.msgid,
-				    "%lld", j->id);
+				store_msgid_format(r.msg.msgid, j->id);
 			r.msg.time_ms = j->time_ms;
 			r.msg.dir = (enum store_dir)j->dir;
 			r.msg.peer = j->u.m.peer;

@@ -86,7 +86,11 @@ store_msg_conv(struct store *st, long long acc, const char *peer,
 	char			 key[sizeof c->key];
 	int			 rc, n;
 
-	n = snprintf(key, sizeof key, "%lld %s", acc, peer);
+	store_msgid_format(key, acc);		/* "ACC PEER" */
+	n = (int)strlen(key);
+	key[n++] = ' ';
+	memcpy(key + n, peer, strlen(peer) + 1);	/* store_name_ok() */
+	n += (int)strlen(peer);
 	if (st->batch) {
 		HASH_FIND_STR(st->convs, key, c);
 		if (c != NULL) {
@@ -157,7 +161,8 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
-		snprintf(out->msgid, sizeof out->msgid, "%lld", id);
+		store_msgid_format(out->msgid, id);
+		out->id = id;
 		out->time_ms = time_ms;
 	}
 	return 0;
@@ -301,8 +306,7 @@ store_rows(struct store *st, sqlite3_stmt *s, const char *peer,
 	int			rc, n = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		snprintf(m.msgid, sizeof m.msgid, "%lld",
-		    sqlite3_column_int64(s, 0));
+		store_msgid_format(m.msgid, sqlite3_column_int64(s, 0));
 		m.time_ms = sqlite3_column_int64(s, 1);
 		m.dir = sqlite3_column_int(s, 2) ? STORE_OUT : STORE_IN;
 		m.text = (const char *)sqlite3_column_text(s, 3);

@@ -141,6 +141,23 @@ store_hash_verify(const char *hash, const char *password)
 	    crypto_pwhash_str_verify(hash, password, n) == 0;
 }
 
+/* Our msgids from their row ids: buf holds STORE_MSGID_SIZE. */
+void
+store_msgid_format(char *buf, long long id)
+{
+	char	tmp[24];
+	size_t	n = 0;
+
+	if (id < 0)
+		id = 0;
+	do
+		tmp[n++] = (char)('0' + id % 10);
+	while ((id /= 10) > 0 && n < sizeof tmp);
+	while (n > 0)
+		*buf++ = tmp[--n];
+	*buf = '\0';
+}
+
 /* The stand-in hash for names that do not exist (made once): 0 or -1. */
 int
 store_dummy_hash(struct store *st, char *buf)

@@ -46,8 +46,12 @@ struct store_msg {
 /* What store_msg_add() gave the message. */
 struct store_stamp {
 	char		 msgid[STORE_MSGID_SIZE];
+	long long	 id;		/* the msgid as a number */
 	long long	 time_ms;
 };
+
+/* A msgid from its number (decimal, no printf: once per message). */
+void		 store_msgid_format(char *buf, long long id);
 
 enum store_check {
 	STORE_CHECK_ERROR = -1,
