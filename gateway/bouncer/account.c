@@ -592,7 +592,7 @@ account_checked(struct session *s, struct auth_job *j)
 
 	as->checking = 0;
 	if (j->found == 0 && account_find(j->name) != NULL)
-		account_refresh();		/* deleted since the last look */
+		account_refresh();	/* deleted since the last look */
 	if (!j->ok) {
 		log_info("s%u: login as %s refused: %s", s->id,
 		    log_escape(j->name, strlen(j->name)), j->found == 1 ?
