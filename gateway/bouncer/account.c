@@ -80,6 +80,7 @@ static struct store	*st;		/* the loop's: reads, positions */
 static struct account	*accounts;
 static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
+static int		 links_gone;	/* shutting down: account_stop() */
 static struct event	*purge_ev;
 static struct event	*poll_ev;
 static const struct account_hooks *hooks;
@@ -186,6 +187,22 @@ account_shutdown(void)
 	st = NULL;
 }
 
+/*
+ * Shutting down, the links closed (gw_stop): what is still queued is
+ * written, but shown to nobody, and the account list is not read again.
+ */
+void
+account_stop(void)
+{
+	struct account	*a, *tmp;
+
+	links_gone = 1;
+	HASH_ITER(hh, accounts, a, tmp)
+		a->link = NULL;
+	if (poll_ev != NULL)
+		event_del(poll_ev);
+}
+
 /* A new account: its link logs in upstream now. */
 static struct account *
 account_new(const char *name, const char *chat_name)
@@ -251,7 +268,7 @@ account_refresh(void)
 {
 	struct account	*a, *tmp;
 
-	if (st == NULL)
+	if (st == NULL || links_gone)
 		return;
 	refresh_mark++;
 	if (store_user_list(st, account_add, &refresh_mark) == -1) {
@@ -603,7 +620,11 @@ account_checked(struct session *s, struct auth_job *j)
 		    "Password incorrect");
 		return;
 	}
-	if ((a = account_find(j->name)) == NULL) {
+	if ((a = account_find(j->name)) == NULL && links_gone) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "Shutting down");
+		return;
+	}
+	if (a == NULL) {
 		log_info("account %s added to the store: logging in as %s",
 		    j->name, j->chat);
 		a = account_new(j->name, j->chat);	/* added since */
