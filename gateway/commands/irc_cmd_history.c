@@ -188,7 +188,6 @@ irc_cmd_markread(struct session *s, struct irc_msg *m)
 			    "ss.sssZ");
 			return;
 		}
-		account_store_sync();
 		r = store_marker_set(account_store(), account, name, ms, &now);
 	} else
 		r = store_marker_get(account_store(), account, name, &now);

@@ -38,6 +38,12 @@ static void	irc_msg_tell(struct session *, const char *, const char *,
 static void	irc_msg_send(struct session *, const char *, const char *,
 		    const char *, int, const char *);
 static void	irc_msg_done(void *, enum up_result, char *);
+static void	irc_msg_stored_out(void *, struct link *,
+		    const struct store_msg *, int);
+static void	irc_msg_answer(struct msg_sent *, enum up_result,
+		    const char *, const struct store_msg *);
+static void	irc_msg_stored_in(void *, struct link *,
+		    const struct store_msg *, int);
 static void	irc_msg_echo(struct session *, struct msg_sent *,
 		    const struct store_msg *);
 static void	irc_msg_mirror(struct session *, void *);
@@ -212,23 +218,43 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 }
 
 /*
- * What became of a SEND: delivered (stored for an account, shown on its
- * other clients; echo-message shows it to the sender), nobody of that
- * name (401), refused (the server's words) or lost in flight.
+ * What became of a SEND: delivered (for an account, stored first, then
+ * shown on its other clients; echo-message shows it to the sender), nobody
+ * of that name (401), refused (the server's words) or lost in flight.
  */
 static void
 irc_msg_done(void *ctx, enum up_result r, char *why)
 {
 	struct msg_sent	*m = ctx;
+
+	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
+	    m->text, strlen(m->text), irc_msg_stored_out, m) == 0)
+		return;			/* irc_msg_stored_out() goes on */
+	irc_msg_answer(m, r, why, NULL);
+}
+
+/* A confirmed SEND is stored: now its echo and its mirrors. */
+static void
+irc_msg_stored_out(void *ctx, struct link *l, const struct store_msg *sm,
+    int stored)
+{
+	struct msg_sent	*m = ctx;
+
+	m->link = l;			/* NULL: the account is gone */
+	irc_msg_answer(m, UP_OK, NULL, stored ? sm : NULL);
+}
+
+/* The answer to the client, and m freed. */
+static void
+irc_msg_answer(struct msg_sent *m, enum up_result r, const char *why,
+    const struct store_msg *stored)
+{
 	struct session	*s = session_find_id(m->sid);
 	const char	*what = m->notice ? "Notice" : "Message";
-	struct store_msg sm, *stored = NULL;
 
 	if (s != NULL && r != UP_CANCELLED)
 		irc_label_begin(s, m->label);
-	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
-	    m->text, strlen(m->text), &sm) == 0) {
-		stored = &sm;
+	if (stored != NULL && m->link != NULL) {
 		m->stored = stored;
 		link_sessions(m->link, irc_msg_mirror, m);
 	}
@@ -314,14 +340,26 @@ irc_msg_delivery(struct link *l, const char *user, char *text, size_t len)
 {
 	struct store_msg	m;
 
-	if (account_store_msg(l, STORE_IN, user, text, len, &m) == -1) {
-		memset(&m, 0, sizeof m);
-		m.dir = STORE_IN;
-		m.peer = user;
-		m.text = text;
-		m.text_len = len;
-	}
+	if (account_store_msg(l, STORE_IN, user, text, len, irc_msg_stored_in,
+	    NULL) != -1)
+		return;		/* shown once stored, or not kept (told) */
+	memset(&m, 0, sizeof m);
+	m.dir = STORE_IN;
+	m.peer = user;
+	m.text = text;
+	m.text_len = len;
 	link_sessions(l, irc_msg_show_one, &m);
+}
+
+/* Stored (or the store failed: shown all the same, without a msgid). */
+static void
+irc_msg_stored_in(void *ctx, struct link *l, const struct store_msg *m,
+    int stored)
+{
+	(void)ctx;
+	(void)stored;
+	if (l != NULL)
+		link_sessions(l, irc_msg_show_one, (void *)m);
 }
 
 static void

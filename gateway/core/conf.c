@@ -145,6 +145,10 @@ static const struct opt opts[] = {
 	    "days a stored message is kept (0: no age limit)" },
 	{ "history-max",	NUM(history_max), 0, 100000000, 100000, NULL,
 	    "messages kept per account (0: no count limit)" },
+	{ "store-queue-max",	NUM(store_queue_max), 4096, 1073741824,
+	    8388608, NULL,
+	    "bytes of messages per account waiting to be stored; past it "
+	    "a message is not kept (logged, told, counted)" },
 };
 
 static unsigned char	 given[sizeof opts / sizeof opts[0]];
@@ -164,8 +168,8 @@ static const char *const conf_live[] = {
 	"motd-file", "max-clients", "per-address", "reg-timeout",
 	"ping-interval", "ping-timeout", "sendq-soft", "sendq-max",
 	"hold-max", "max-attach", "playback-max", "history-max-age",
-	"history-max", "channel-large", "upstream-timeout", "keepalive",
-	"reconnect-min", "reconnect-max", "debug",
+	"history-max", "store-queue-max", "channel-large", "upstream-timeout",
+	"keepalive", "reconnect-min", "reconnect-max", "debug",
 };
 static void	 conf_usage(FILE *);
 static void	 conf_defaults(void);

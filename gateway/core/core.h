@@ -74,6 +74,7 @@ struct conf {
 	long long	 playback_max;
 	long long	 history_max_age;
 	long long	 history_max;
+	long long	 store_queue_max;
 	int		 debug;
 	int		 check_only;
 };

@@ -209,6 +209,18 @@ link_close_all(void)
 	}
 }
 
+/*
+ * An account's link goes for good (its account was deleted): every
+ * session is told why and closed, then the upstream login ends.
+ */
+void
+link_close_fixed(struct link *l, const char *why)
+{
+	link_notice(l, "%s", why);
+	link_fail(l, why);
+	link_close(l);
+}
+
 /* s goes: it no longer hears of l; the last one closes l. */
 void
 link_detach(struct link *l, struct session *s)

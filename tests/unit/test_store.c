@@ -283,7 +283,8 @@ test_migrate_v1(void **state)
 	    " INSERT INTO msg VALUES (1, 1, 1, 0, 5000, 'old hi');", hash);
 	sql_exec(f->path, sql);
 	assert_non_null(f->st = store_open(f->path, err, sizeof err));
-	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    STORE_VERSION);
 	assert_int_equal(store_user_check(f->st, "alice", "pw"),
 	    STORE_CHECK_OK);
 	assert_int_equal(history(f->st, "alice", "LATEST bob * 10", &r), 1);
