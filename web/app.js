@@ -429,8 +429,7 @@
 			return;
 		const last = c.msgs.filter((m) => m.kind !== "error").pop();
 		if (last)
-			send("CHATHISTORY", "AFTER", c.peer, "timestamp=" +
-			    new Date(last.time).toISOString(),
+			send("CHATHISTORY", "AFTER", c.peer, bound(last),
 			    String(HISTORY_PAGE));
 		else
 			send("CHATHISTORY", "LATEST", c.peer, "*",
@@ -443,9 +442,15 @@
 		    !c.msgs.length)
 			return;
 		c.loading = true;
-		send("CHATHISTORY", "BEFORE", c.peer, "timestamp=" +
-		    new Date(c.msgs[0].time).toISOString(),
+		send("CHATHISTORY", "BEFORE", c.peer, bound(c.msgs[0]),
 		    String(HISTORY_PAGE));
+	}
+
+	// A page's edge: its msgid when known, since messages of one
+	// millisecond share a timestamp and a strict bound would skip some.
+	function bound(m) {
+		return m.id ? "msgid=" + m.id :
+		    "timestamp=" + new Date(m.time).toISOString();
 	}
 
 	function sendText(text) {
