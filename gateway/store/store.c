@@ -24,11 +24,19 @@
 
 /*
  * Schema steps: migrations[v] takes a database from user_version v to
- * v + 1. Append, never edit: a shipped step is history.
+ * v + 1, with SQL or a function. Append, never edit: a shipped step is
+ * history.
  */
-static const char *const store_migrations[STORE_VERSION] = {
+struct store_step {
+	const char	*sql;
+	int		(*fn)(struct store *);
+};
+
+static int	store_step_3(struct store *);
+
+static const struct store_step store_migrations[STORE_VERSION] = {
 	/* 0 -> 1: accounts, conversations, messages, playback positions */
-	"CREATE TABLE account ("
+	{ "CREATE TABLE account ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  name TEXT NOT NULL UNIQUE,"
 	"  chat_name TEXT NOT NULL,"
@@ -55,13 +63,15 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
 	"  name TEXT NOT NULL,"
 	"  seen INTEGER NOT NULL,"
-	"  PRIMARY KEY (account, name)) WITHOUT ROWID;",
+	"  PRIMARY KEY (account, name)) WITHOUT ROWID;", NULL },
 	/* 1 -> 2: draft/read-marker */
-	"CREATE TABLE marker ("
+	{ "CREATE TABLE marker ("
 	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
 	"  target TEXT NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"
-	"  PRIMARY KEY (account, target)) WITHOUT ROWID;",
+	"  PRIMARY KEY (account, target)) WITHOUT ROWID;", NULL },
+	/* 2 -> 3: admin accounts, the search index (issue 16) */
+	{ NULL, store_step_3 },
 };
 
 static const char *const store_sql[ST_COUNT] = {
@@ -129,6 +139,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_PURGE_CONV] = "DELETE FROM conv WHERE id IN (SELECT id FROM conv"
 	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
 	    " LIMIT ?1)",
+	[ST_USER_ADMIN] = "SELECT admin FROM account WHERE name = ?1",
+	[ST_USER_SET_ADMIN] = "UPDATE account SET admin = ?2 WHERE name = ?1",
 };
 
 static int	store_pwhash_min;
@@ -256,13 +268,19 @@ store_migrate(struct store *st)
 	if (store_version_ok(st) == -1 ||
 	    store_int_query(st, "PRAGMA user_version", &v) == -1)
 		goto fail;
-	for (; v < STORE_VERSION; v++)
-		if (sqlite3_exec(st->db, store_migrations[v], NULL, NULL,
+	for (; v < STORE_VERSION; v++) {
+		if (store_migrations[v].fn != NULL) {
+			if (store_migrations[v].fn(st) == -1)
+				goto fail;
+			continue;
+		}
+		if (sqlite3_exec(st->db, store_migrations[v].sql, NULL, NULL,
 		    &msg) != SQLITE_OK) {
 			store_fail(st, "migration to %lld: %s", v + 1, msg);
 			sqlite3_free(msg);
 			goto fail;
 		}
+	}
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;"
 	    "PRAGMA application_id = %d", STORE_VERSION, STORE_APP_ID);
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
@@ -274,6 +292,17 @@ store_migrate(struct store *st)
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* 2 -> 3: the admin flag (store.c) and the search index (search.c). */
+static int
+store_step_3(struct store *st)
+{
+	if (sqlite3_exec(st->db, "ALTER TABLE account ADD COLUMN"
+	    " admin INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_sqlfail(st, "migration to 3: admin");
+	return store_search_schema(st);
 }
 
 static int
@@ -338,6 +367,7 @@ store_close(struct store *st)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	store_search_close(st);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -702,6 +732,38 @@ store_user_set_chat_name(struct store *st, const char *name,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_sqlfail(st, "set chat name");
+	if (sqlite3_changes(st->db) == 0)
+		return store_fail(st, "no such user");
+	return 0;
+}
+
+/* 1 if the account may run admin commands, 0 if not, -1. */
+int
+store_user_admin(struct store *st, const char *name)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_USER_ADMIN);
+	long long	 v = 0;
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((rc = store_step_int(st, s, &v, "admin")) == 0)
+		return store_fail(st, "no such user");
+	return rc == -1 ? -1 : v != 0;
+}
+
+/* Make an account admin (on 1) or not (0). */
+int
+store_user_set_admin(struct store *st, const char *name, int on)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_USER_SET_ADMIN);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, on != 0);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "set admin");
 	if (sqlite3_changes(st->db) == 0)
 		return store_fail(st, "no such user");
 	return 0;

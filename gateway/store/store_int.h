@@ -47,12 +47,17 @@ enum store_st {
 	ST_PURGE_CUT,
 	ST_PURGE_COUNT,
 	ST_PURGE_CONV,
+	ST_USER_ADMIN,
+	ST_USER_SET_ADMIN,
 	ST_COUNT
 };
+
+#define STORE_SEARCH_ST	2	/* search.c's statements: text, none */
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
+	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 	char		 dummy[crypto_pwhash_STRBYTES];	/* for unknown names */
 	long long	 last_ms;	/* newest stored: never goes back */
 	int		 batch;		/* store_batch_begin(): one commit */
@@ -89,6 +94,14 @@ int		 store_name_ok(const char *s);
 /* Playback start of (account id, client): 0 and *id, or -1. */
 int		 store_position(struct store *, long long account,
 		    const char *client, long long *id);
+
+/* Rows (id, time_ms, dir, text[, peer]) to cb; the count, or -1. */
+int		 store_rows(struct store *, sqlite3_stmt *, const char *peer,
+		    store_msg_cb *, void *);
+
+/* search.c: the migration step of its index; its statements' end. */
+int		 store_search_schema(struct store *);
+void		 store_search_close(struct store *);
 
 /* A msgid we issued (a decimal row id) to its number; -1 if it is not. */
 int		 store_msgid_parse(const char *s, long long *id);
