@@ -33,6 +33,8 @@ struct auth_job;
 struct account {
 	char		 name[STORE_NAME_MAX + 1];
 	struct link	*link;
+	unsigned	 gen;		/* account_refresh(): still stored */
+	int		 gone;		/* deleted: its sessions are closing */
 	UT_hash_handle	 hh;
 };
 
@@ -43,6 +45,7 @@ struct account_sess {
 	char		 user[STORE_NAME_MAX + STORE_CLIENT_MAX + 2];
 	char		 client[STORE_CLIENT_MAX + 1];
 	char		 last[STORE_MSGID_SIZE];	/* newest one shown */
+	time_t		 since;		/* attached at (wall clock) */
 	int		 refused;	/* closing in a moment */
 	int		 sasl;		/* AUTHENTICATE PLAIN under way */
 	int		 told;		/* 900 sent (SASL) */
@@ -66,6 +69,8 @@ static const struct account_hooks *hooks;
 static struct account_sess *account_sess(struct session *);
 static struct account	*account_find(const char *);
 static void	account_add(void *, const char *, const char *);
+static void	account_mark(void *, const char *, const char *);
+static void	account_drop(struct account *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
 static void	account_checked(struct session *, struct auth_job *);
@@ -161,6 +166,93 @@ account_add(void *ctx, const char *name, const char *chat_name)
 	a->link = link_new_fixed(chat_name, ++id, a);
 }
 
+static unsigned	account_gen;
+
+/* Still stored: marked; new in the store: logged in upstream now. */
+static void
+account_mark(void *ctx, const char *name, const char *chat_name)
+{
+	struct account	*a;
+
+	if ((a = account_find(name)) == NULL) {
+		account_add(ctx, name, chat_name);
+		a = account_find(name);
+		log_info("bouncer: account %s added", name);
+	}
+	a->gen = account_gen;
+}
+
+/* Deleted from the store: its clients close, its link logs out. */
+static void
+account_drop(struct account *a)
+{
+	char	why[STORE_NAME_MAX + 40];
+
+	log_info("bouncer: account %s deleted: its clients close", a->name);
+	snprintf(why, sizeof why, "Account %s was deleted", a->name);
+	a->gone = 1;
+	link_drop(a->link, why);
+	HASH_DEL(accounts, a);
+	free(a);
+}
+
+/*
+ * The accounts in memory made equal to the store's (one made or deleted
+ * while running): added ones log in at once, deleted ones go. -1 if the
+ * store cannot be read (nothing changes then).
+ */
+int
+account_refresh(void)
+{
+	struct account	*a, *tmp;
+
+	if (st == NULL)
+		return -1;
+	account_store_sync();
+	account_gen++;
+	if (store_user_list(st, account_mark, NULL) == -1) {
+		log_warnx("bouncer: accounts not reread: %s", store_error(st));
+		return -1;
+	}
+	HASH_ITER(hh, accounts, a, tmp)
+		if (a->gen != account_gen)
+			account_drop(a);
+	return 0;
+}
+
+/* The link of an account by name, or NULL. */
+struct link *
+account_link(const char *name)
+{
+	struct account	*a = account_find(name);
+
+	return a != NULL ? a->link : NULL;
+}
+
+/* The client name a session logged in with ("" if none). */
+const char *
+account_client(struct session *s)
+{
+	return s->acct != NULL ? s->acct->client : "";
+}
+
+/* When the session attached to its account (0 if it did not). */
+time_t
+account_since(struct session *s)
+{
+	return s->acct != NULL && s->acct->acct != NULL ? s->acct->since : 0;
+}
+
+/* The names of s's capabilities (the layer above knows them). */
+void
+account_caps(struct session *s, char *buf, size_t size)
+{
+	if (hooks != NULL && hooks->caps != NULL)
+		hooks->caps(s, buf, size);
+	else if (size > 0)
+		buf[0] = '\0';
+}
+
 static struct account *
 account_find(const char *name)
 {
@@ -195,7 +287,8 @@ account_detach(struct session *s)
 {
 	struct account_sess	*as = s->acct;
 
-	if (as == NULL || as->acct == NULL || as->last[0] == '\0')
+	if (as == NULL || as->acct == NULL || as->last[0] == '\0' ||
+	    as->acct->gone)
 		return;
 	account_store_sync();
 	if (s->flags & SESSION_SENDQ) {		/* queued, never received */
@@ -541,6 +634,7 @@ account_attach(struct session *s)
 		return;
 	}
 	link_attach(a->link, s);
+	s->acct->since = time(NULL);
 	if (!s->acct->told)
 		irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now "
 		    "logged in as %s", s->want, SNAME(s), s->host, a->name,

@@ -31,6 +31,7 @@ IRC_CMD(admin);	IRC_CMD(help);			/* irc_cmd_help.c */
 
 /* irc_cmd_login.c: registration and the welcome once logged in. */
 void	 irc_login_ok(struct session *);
+void	 irc_login_caps(struct session *, char *, size_t);
 
 /* irc_cmd_msg.c: DELIVERY becomes PRIVMSG for each session. */
 void	 irc_msg_delivery(struct link *, const char *, char *, size_t);

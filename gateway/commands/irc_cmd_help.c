@@ -17,7 +17,7 @@
 struct help_topic {
 	const char	*name;		/* sorted: bsearch() */
 	const char	*usage;		/* the 704 line */
-	const char	*text[3];	/* NULL after the last */
+	const char	*text[4];	/* NULL after the last */
 };
 
 /* "&chat" in a text stands for --channel. */
@@ -78,7 +78,9 @@ static const struct help_topic help_topics[] = {
 	    "when you are silent.", NULL } },
 	{ "PRIVMSG", "PRIVMSG nick[,nick...] :text", { "Sends text to each "
 	    "chat user (at most 4); long texts arrive as several lines.",
-	    "In &chat: its own commands (HELP &chat).", NULL } },
+	    "In &chat: its own commands (HELP &chat).", "PRIVMSG *chatircd "
+	    ":help: the service of accounts (--db): passwd, sessions, status, "
+	    "search; user and server for admins.", NULL } },
 	{ "QUIT", "QUIT [:reason]", { "Logs out of the chat server and "
 	    "closes the connection.", NULL } },
 	{ "TAGMSG", "TAGMSG target", { "Accepted and dropped: the chat "

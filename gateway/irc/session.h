@@ -24,6 +24,7 @@
 #define CAP_READ_MARKER		0x200	/* draft/read-marker */
 #define CAP_LABELED		0x400	/* labeled-response */
 #define CAP_SASL		0x800
+#define CAP_SEARCH		0x1000	/* soju.im/search */
 
 #define SESSION_REGISTERED	0x01	/* 001 sent */
 #define SESSION_DEAD		0x02	/* closing; the reaper frees */

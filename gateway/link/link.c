@@ -207,6 +207,26 @@ link_close_all(void)
 	}
 }
 
+/* An account's link goes (the account was deleted): its sessions too. */
+void
+link_drop(struct link *l, const char *why)
+{
+	link_fail(l, why);
+	link_close(l);
+}
+
+/* Links open now (accounts' and plain sessions'). */
+unsigned
+link_count(void)
+{
+	struct link	*l;
+	unsigned	 n = 0;
+
+	DL_FOREACH(links, l)
+		n++;
+	return n;
+}
+
 /* s goes: it no longer hears of l; the last one closes l. */
 void
 link_detach(struct link *l, struct session *s)

@@ -32,6 +32,8 @@ void		 link_shutdown(void);
 struct link	*link_new(struct session *, const char *, const char *, int);
 struct link	*link_new_fixed(const char *, unsigned, void *);
 void		 link_close_all(void);
+void		 link_drop(struct link *, const char *);
+unsigned	 link_count(void);
 void		*link_data(struct link *);
 unsigned	 link_nsessions(struct link *);
 const char	*link_trouble(struct link *);
