@@ -32,7 +32,8 @@ static const struct help_topic help_topics[] = {
 	    "AWAY alone: you are back.", NULL } },
 	{ "CAP", "CAP LS [302] | LIST | REQ :[-]cap ... | END", { "IRCv3 "
 	    "capabilities: cap-notify echo-message message-tags "
-	    "multi-prefix server-time standard-replies userhost-in-names.",
+	    "multi-prefix server-time standard-replies userhost-in-names "
+	    "(with --db also the history ones and soju.im/search).",
 	    "REQ :-cap turns one off again.", NULL } },
 	{ "CHATHISTORY", "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN "
 	    "nick ... limit | TARGETS ...", { "The messages an account (--db) "
@@ -83,6 +84,10 @@ static const struct help_topic help_topics[] = {
 	    "search; user and server for admins.", NULL } },
 	{ "QUIT", "QUIT [:reason]", { "Logs out of the chat server and "
 	    "closes the connection.", NULL } },
+	{ "SEARCH", "SEARCH text=words;in=nick;from=nick;after=ts;before=ts;"
+	    "limit=n", { "The messages of an account (--db) with these words, "
+	    "in a soju.im/search batch; PRIVMSG *chatircd :search words "
+	    "gives plain lines.", NULL } },
 	{ "TAGMSG", "TAGMSG target", { "Accepted and dropped: the chat "
 	    "server has no tags.", NULL } },
 	{ "TIME", "TIME", { "The gateway's time (391).", NULL } },

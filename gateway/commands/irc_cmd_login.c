@@ -32,6 +32,7 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 	{ "multi-prefix",	CAP_MULTI_PREFIX,	0, NULL },
 	{ "sasl",		CAP_SASL,		1, "PLAIN" },
 	{ "server-time",	CAP_SERVER_TIME,	0, NULL },
+	{ "soju.im/search",	CAP_SEARCH,		1, NULL },
 	{ "standard-replies",	CAP_STANDARD_REPLIES,	0, NULL },
 	{ "userhost-in-names",	CAP_USERHOST_NAMES,	0, NULL },
 };
