@@ -255,3 +255,14 @@ def test_without_accounts(procs):
     svc(c, "status")
     reply(c, r"This gateway keeps no accounts \(no --db\)", nick="zed")
     c.expect_none(r" 401 ")
+
+
+def test_echo_message_echoes_the_command(procs, db):
+    """Under echo-message the client's own line comes back first, as for
+    any PRIVMSG."""
+    d = procs.chatd()
+    g = procs.chatircd(d, "--db", db)
+    c = attach(procs, g, "carol", nick="carol", caps="echo-message")
+    svc(c, "status")
+    c.expect(r"^:carol!carol@\S+ PRIVMSG \*chatircd :status$")
+    reply(c, "Account carol: logged in upstream", nick="carol")
