@@ -197,7 +197,8 @@ service_privmsg(struct session *s, const char *text)
 {
 	struct service_ctx		 c;
 	const struct service_cmd	*cmd;
-	char				 buf[IRC_LINE_MAX], *w[SERVICE_ARGS + 2];
+	char				 buf[IRC_LINE_MAX];
+	char				*w[SERVICE_ARGS + 2];
 	char				*p, *save = NULL;
 	int				 n = 0, used = 0, i;
 
@@ -258,7 +259,8 @@ service_help(struct service_ctx *c)
 		snprintf(q, sizeof q, "%s%s%s", c->argv[0], c->argc > 1 ?
 		    " " : "", c->argc > 1 ? c->argv[1] : "");
 	for (i = 0; i < SERVICE_NCMDS; i++) {
-		if (q[0] != '\0' && !service_help_match(q, service_cmds[i].name))
+		if (q[0] != '\0' &&
+		    !service_help_match(q, service_cmds[i].name))
 			continue;
 		service_reply(c, "%s%s%s: %s%s", service_cmds[i].name,
 		    service_cmds[i].usage[0] ? " " : "", service_cmds[i].usage,
@@ -567,7 +569,9 @@ service_user_one(void *ctx, const char *name, const char *chat_name)
 {
 	struct service_list	*l = ctx;
 	struct link		*k = account_link(name);
-	int			 admin = store_user_admin(account_store(), name);
+	int			 admin;
+
+	admin = store_user_admin(account_store(), name);
 
 	service_reply(l->c, "%s: chat name %s%s, %u client%s attached, %s",
 	    name, chat_name, admin == 1 ? ", admin" : "",

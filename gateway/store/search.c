@@ -138,7 +138,7 @@ search_unescape(const char *in, size_t len, char *out, size_t size)
 		c = in[i];
 		if (c == '\\') {
 			if (++i == len)
-				break;		/* a lone trailing \ is dropped */
+				break;	/* a lone trailing \ is dropped */
 			c = in[i];
 			c = c == ':' ? ';' : c == 's' ? ' ' : c == 'r' ? '\r' :
 			    c == 'n' ? '\n' : c;

@@ -239,7 +239,8 @@ bench_search(struct bench *b, struct store *st)
 			t0 = bench_now();
 			if (store_search(st, acc, &q, bench_count, &rows) ==
 			    -1) {
-				fprintf(stderr, "search: %s\n", store_error(st));
+				fprintf(stderr, "search: %s\n",
+				    store_error(st));
 				return -1;
 			}
 			lat[i] = all[nall++] = bench_now() - t0;
