@@ -3,8 +3,10 @@
  * logged in upstream whether or not an IRC client is attached; who a
  * client is (PASS NAME[@CLIENT]:PASSWORD, USER NAME@CLIENT, SASL PLAIN);
  * attaching a client to its account's link; and the store's part of
- * every message: written before any client sees it, replayed on attach.
- * Without --db none of this runs and chatircd is a plain gateway.
+ * every message: queued for the writer thread (writer.c) and shown only
+ * once committed, replayed on attach. Accounts are read from the store
+ * when used: a login asks it, and a poll notices accounts added or
+ * deleted by another process. Without --db none of this runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +21,15 @@
 #include <uthash.h>
 
 #include "bouncer/account.h"
+#include "bouncer/writer.h"
 #include "irc/numeric.h"
 #include "store/store.h"
 
 #define PURGE_EVERY_MS	60000	/* retention, a batch at a time */
 #define PURGE_SOON_MS	100	/* the next batch, while more is due */
 #define PURGE_BATCH	500
+#define POLL_MS		1000	/* accounts changed by another process? */
+#define TELL_MS		1000	/* "not kept" at most this often */
 #define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
 #define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
 
@@ -32,10 +37,22 @@ struct auth_job;
 
 struct account {
 	char		 name[STORE_NAME_MAX + 1];
-	struct link	*link;
-	unsigned	 gen;		/* account_refresh(): still stored */
-	int		 gone;		/* deleted: its sessions are closing */
+	struct link	*link;		/* NULL once deleted */
+	unsigned	 refs;		/* the table, sessions, queued writes */
+	unsigned	 mark;		/* account_refresh(): still stored */
+	size_t		 queued;	/* bytes waiting for the writer */
+	long long	 lost;		/* not kept (store-queue-max) */
+	long long	 untold;	/* of those, not told yet */
+	long long	 told_ms;
 	UT_hash_handle	 hh;
+};
+
+/* A message waiting for the writer: whose, and who goes on with it. */
+struct account_wait {
+	struct account		*acct;
+	size_t			 cost;
+	account_stored_fn	*fn;
+	void			*ctx;
 };
 
 /* A client's credentials and its place in the history. */
@@ -60,26 +77,36 @@ struct playback {
 	long long	 cut;		/* not sent: the queue was full */
 };
 
-static struct store	*st;
+static struct store	*st;		/* the loop's: reads, positions */
 static struct account	*accounts;
+static unsigned		 refresh_mark;
+static long long	 lost_total;	/* not kept, all accounts */
+static int		 links_gone;	/* shutting down: account_stop() */
 static struct event	*purge_ev;
-static struct event	*commit_ev;	/* ends the batch of this turn */
+static struct event	*poll_ev;
 static const struct account_hooks *hooks;
 
 static struct account_sess *account_sess(struct session *);
 static struct account	*account_find(const char *);
+static struct account	*account_new(const char *, const char *);
 static void	account_add(void *, const char *, const char *);
-static void	account_mark(void *, const char *, const char *);
-static void	account_drop(struct account *);
+static void	account_delete(struct account *);
+static void	account_unref(struct account *);
+static void	account_not_kept(struct account *);
+static void	account_tell_lost(struct account *);
+static void	account_tell_one(struct session *, void *);
+static void	account_on_stored(void *, const struct writer_result *);
+static void	account_purged(void *, const struct writer_result *);
+static void	account_on_poll(evutil_socket_t, short, void *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
 static void	account_checked(struct session *, struct auth_job *);
 static void	account_on_auth(evutil_socket_t, short, void *);
+static void	account_auth_lookup(struct auth_job *);
 static void	account_auth_start(void);
 static void	account_auth_stop(void);
 static void	account_refuse(struct session *, int, const char *);
 static void	account_on_purge(evutil_socket_t, short, void *);
-static void	account_on_commit(evutil_socket_t, short, void *);
 static void	account_attach(struct session *);
 static void	account_playback(struct session *);
 static void	account_replay_one(void *, const struct store_msg *);
@@ -107,7 +134,7 @@ account_store(void)
 	return st;
 }
 
-/* Open the store and log every account in upstream. */
+/* Open the store, start its writer, log every account in upstream. */
 void
 account_init(void)
 {
@@ -119,105 +146,162 @@ account_init(void)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
 		fatalx("db %s: %s", conf.db, err);
-	if (store_user_list(st, account_add, NULL) == -1)
+	if (writer_start(conf.db, err, sizeof err) == -1)
+		fatalx("db %s: %s", conf.db, err);
+	refresh_mark = 1;
+	if (store_accounts_changed(st) == -1 ||
+	    store_user_list(st, account_add, NULL) == -1)
 		fatalx("db %s: %s", conf.db, store_error(st));
 	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
 	    conf.db);
 	account_auth_start();
-	commit_ev = event_new(ev_base, -1, 0, account_on_commit, NULL);
 	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
 	core_timer_ms(purge_ev, PURGE_SOON_MS);
+	poll_ev = event_new(ev_base, -1, 0, account_on_poll, NULL);
+	core_timer_ms(poll_ev, POLL_MS);
 }
 
-/* Close the store (after every link closed). */
+/*
+ * Close the store (after every link closed): what is queued is written
+ * first, and nobody is shown it any more.
+ */
 void
 account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
 	account_auth_stop();
+	HASH_ITER(hh, accounts, a, tmp)
+		a->link = NULL;
+	writer_stop();
 	HASH_ITER(hh, accounts, a, tmp) {
 		HASH_DEL(accounts, a);
-		free(a);
+		account_unref(a);
 	}
 	if (purge_ev != NULL)
 		event_free(purge_ev);
-	purge_ev = NULL;
-	if (commit_ev != NULL) {
-		event_free(commit_ev);
-		commit_ev = NULL;
-		if (store_batch_end(st) == -1)
-			log_warnx("messages not stored: %s", store_error(st));
-	}
+	if (poll_ev != NULL)
+		event_free(poll_ev);
+	purge_ev = poll_ev = NULL;
 	if (st != NULL)
 		store_close(st);
 	st = NULL;
 }
 
-static void
-account_add(void *ctx, const char *name, const char *chat_name)
+/*
+ * Shutting down, the links closed (gw_stop): what is still queued is
+ * written, but shown to nobody, and the account list is not read again.
+ */
+void
+account_stop(void)
+{
+	struct account	*a, *tmp;
+
+	links_gone = 1;
+	HASH_ITER(hh, accounts, a, tmp)
+		a->link = NULL;
+	if (poll_ev != NULL)
+		event_del(poll_ev);
+}
+
+/* A new account: its link logs in upstream now. */
+static struct account *
+account_new(const char *name, const char *chat_name)
 {
 	struct account	*a = xcalloc(1, sizeof *a);
 	static unsigned	 id = 1000000;	/* apart from session ids */
 
-	(void)ctx;
 	snprintf(a->name, sizeof a->name, "%s", name);
+	a->refs = 1;
+	a->mark = refresh_mark;
 	HASH_ADD_STR(accounts, name, a);
 	a->link = link_new_fixed(chat_name, ++id, a);
+	return a;
 }
 
-static unsigned	account_gen;
-
-/* Still stored: marked; new in the store: logged in upstream now. */
+/* store_user_list(): one stored account, known or new (ctx: log it). */
 static void
-account_mark(void *ctx, const char *name, const char *chat_name)
+account_add(void *ctx, const char *name, const char *chat_name)
 {
 	struct account	*a;
 
-	if ((a = account_find(name)) == NULL) {
-		account_add(ctx, name, chat_name);
-		a = account_find(name);
-		log_info("bouncer: account %s added", name);
+	if ((a = account_find(name)) != NULL) {
+		a->mark = refresh_mark;
+		return;
 	}
-	a->gen = account_gen;
+	if (ctx != NULL)
+		log_info("account %s added to the store: logging in as %s",
+		    name, chat_name);
+	account_new(name, chat_name);
 }
 
-/* Deleted from the store: its clients close, its link logs out. */
+/* Deleted from the store: its clients are told and closed, it logs out. */
 static void
-account_drop(struct account *a)
+account_delete(struct account *a)
 {
-	char	why[STORE_NAME_MAX + 40];
+	char		 why[STORE_NAME_MAX + 64];
+	struct link	*l = a->link;
 
-	log_info("bouncer: account %s deleted: its clients close", a->name);
-	snprintf(why, sizeof why, "Account %s was deleted", a->name);
-	a->gone = 1;
-	link_drop(a->link, why);
+	log_info("account %s deleted from the store: its %u clients are "
+	    "closed, its chat login ends", a->name, link_nsessions(l));
 	HASH_DEL(accounts, a);
-	free(a);
+	snprintf(why, sizeof why, "Account %s was deleted from this bouncer",
+	    a->name);
+	link_close_fixed(l, why);
+	a->link = NULL;
+	account_unref(a);
+}
+
+static void
+account_unref(struct account *a)
+{
+	if (--a->refs == 0)
+		free(a);
 }
 
 /*
- * The accounts in memory made equal to the store's (one made or deleted
- * while running): added ones log in at once, deleted ones go. -1 if the
- * store cannot be read (nothing changes then).
+ * Read the account list now: new accounts log in, deleted ones go. The
+ * poll calls it when another process changed an account; anything that
+ * changes one in this process calls it at once.
  */
-int
+void
 account_refresh(void)
 {
 	struct account	*a, *tmp;
 
-	if (st == NULL)
-		return -1;
-	account_store_sync();
-	account_gen++;
-	if (store_user_list(st, account_mark, NULL) == -1) {
-		log_warnx("bouncer: accounts not reread: %s", store_error(st));
-		return -1;
+	if (st == NULL || links_gone)
+		return;
+	refresh_mark++;
+	if (store_user_list(st, account_add, &refresh_mark) == -1) {
+		log_warnx("accounts not read: %s", store_error(st));
+		return;
 	}
 	HASH_ITER(hh, accounts, a, tmp)
-		if (a->gen != account_gen)
-			account_drop(a);
-	return 0;
+		if (a->mark != refresh_mark)
+			account_delete(a);
+}
+
+/* Every POLL_MS: a read of shared memory, the list only on a change. */
+static void
+account_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	int	changed;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if ((changed = store_accounts_changed(st)) == -1)
+		log_warnx("accounts poll: %s", store_error(st));
+	else if (changed)
+		account_refresh();
+	core_timer_ms(poll_ev, POLL_MS);
+}
+
+/* Messages not kept (store-queue-max), in all since start. */
+long long
+account_lost(void)
+{
+	return lost_total;
 }
 
 /* The link of an account by name, or NULL. */
@@ -287,10 +371,9 @@ account_detach(struct session *s)
 {
 	struct account_sess	*as = s->acct;
 
-	if (as == NULL || as->acct == NULL || as->last[0] == '\0' ||
-	    as->acct->gone)
+	if (as == NULL || as->acct == NULL || as->acct->link == NULL ||
+	    as->last[0] == '\0')
 		return;
-	account_store_sync();
 	if (s->flags & SESSION_SENDQ) {		/* queued, never received */
 		log_info("s%u: closed past sendq-max: its playback position "
 		    "stays where it was", s->id);
@@ -310,6 +393,8 @@ account_free(struct session *s)
 
 	if (as == NULL)
 		return;
+	if (as->acct != NULL)
+		account_unref(as->acct);
 	if (as->pass != NULL)
 		sodium_memzero(as->pass, strlen(as->pass));
 	free(as->pass);
@@ -360,17 +445,20 @@ account_split(const char *who, char *name, size_t nsize, char *client,
 
 /*
  * Password checks run in one thread of their own (argon2id costs ~65 ms
- * and 64 MiB each; the loop must not wait): the loop looks the hash up
- * and queues a job, the thread checks it and hands it back through a
- * pipe, the loop finds the session again by id and goes on.
+ * and 64 MiB each; the loop must not wait): the loop queues a job, the
+ * thread reads the account from the store (its own connection: what is
+ * stored now, not a copy made at start), checks the password and hands
+ * the job back through a pipe; the loop finds the session again by id.
  */
 struct auth_job {
 	unsigned	 sid;
 	int		 sasl;		/* answer 903/904, not attach */
 	char		 name[STORE_NAME_MAX + 1];
 	char		 client[STORE_CLIENT_MAX + 1];
+	char		 chat[STORE_NAME_MAX + 1];	/* its chat name */
 	char		 hash[STORE_HASH_SIZE];
-	int		 found;
+	int		 found;		/* 1, 0 no such account, -1 error */
+	char		 err[128];
 	char		 pass[STORE_PASS_MAX + 1];
 	int		 ok;		/* the thread's answer */
 	struct auth_job	*next;
@@ -379,6 +467,7 @@ struct auth_job {
 #define AUTH_JOBS_MAX	64	/* checks queued at once */
 
 static pthread_t	 auth_thread;
+static struct store	*auth_st;		/* the thread's connection */
 static int		 auth_started;
 static pthread_mutex_t	 auth_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 auth_cv = PTHREAD_COND_INITIALIZER;
@@ -387,6 +476,20 @@ static int		 auth_stop;
 static unsigned		 auth_njobs;		/* queued, checked, unread */
 static int		 auth_pipe[2] = { -1, -1 };
 static struct event	*auth_ev;
+
+/* The thread: the account as stored now (a stand-in hash if none). */
+static void
+account_auth_lookup(struct auth_job *j)
+{
+	j->found = store_user_hash(auth_st, j->name, j->hash);
+	if (j->found == 1 && store_user_chat_name(auth_st, j->name, j->chat,
+	    sizeof j->chat) == -1)
+		j->found = -1;
+	if (j->found == -1) {
+		snprintf(j->err, sizeof j->err, "%s", store_error(auth_st));
+		snprintf(j->hash, sizeof j->hash, "-");	/* never matches */
+	}
+}
 
 static void *
 account_auth_main(void *arg)
@@ -404,7 +507,8 @@ account_auth_main(void *arg)
 		j = auth_todo;
 		auth_todo = j->next;
 		pthread_mutex_unlock(&auth_mu);
-		j->ok = store_hash_verify(j->hash, j->pass) && j->found;
+		account_auth_lookup(j);
+		j->ok = store_hash_verify(j->hash, j->pass) && j->found == 1;
 		sodium_memzero(j->pass, sizeof j->pass);
 		pthread_mutex_lock(&auth_mu);
 		j->next = auth_done;
@@ -420,6 +524,10 @@ account_auth_main(void *arg)
 static void
 account_auth_start(void)
 {
+	char	err[256];
+
+	if ((auth_st = store_open(conf.db, err, sizeof err)) == NULL)
+		fatalx("db %s: %s", conf.db, err);
 	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal("pipe");
 	auth_ev = event_new(ev_base, auth_pipe[0], EV_READ | EV_PERSIST,
@@ -459,6 +567,8 @@ account_auth_stop(void)
 	event_free(auth_ev);
 	close(auth_pipe[0]);
 	close(auth_pipe[1]);
+	store_close(auth_st);
+	auth_st = NULL;
 }
 
 /* Checked jobs are back: each goes on with its session, if it lives. */
@@ -496,7 +606,6 @@ account_check(struct session *s, const char *who, const char *password,
     int sasl)
 {
 	struct auth_job	*j;
-	int		 found;
 
 	if (auth_njobs >= AUTH_JOBS_MAX) {
 		log_warnx("s%u: %u password checks already queued: refused",
@@ -505,16 +614,14 @@ account_check(struct session *s, const char *who, const char *password,
 	}
 	j = xcalloc(1, sizeof *j);
 	if (account_split(who, j->name, sizeof j->name, j->client,
-	    sizeof j->client) == -1 || strlen(password) > STORE_PASS_MAX ||
-	    (found = store_user_hash(st, j->name, j->hash)) == -1) {
+	    sizeof j->client) == -1 || strlen(password) > STORE_PASS_MAX) {
 		log_info("s%u: login refused: bad account or client name, or "
-		    "%s", s->id, store_error(st));
+		    "password too long", s->id);
 		free(j);
 		return -1;
 	}
 	j->sid = s->id;
 	j->sasl = sasl;
-	j->found = found;
 	snprintf(j->pass, sizeof j->pass, "%s", password);
 	auth_njobs++;
 	s->acct->checking = 1;
@@ -535,16 +642,29 @@ account_checked(struct session *s, struct auth_job *j)
 	struct account		*a = NULL;
 
 	as->checking = 0;
-	if (!j->ok || (a = account_find(j->name)) == NULL) {
+	if (j->found == 0 && account_find(j->name) != NULL)
+		account_refresh();	/* deleted since the last look */
+	if (!j->ok) {
 		log_info("s%u: login as %s refused: %s", s->id,
-		    log_escape(j->name, strlen(j->name)),
-		    j->found ? "wrong password" : "no such account");
+		    log_escape(j->name, strlen(j->name)), j->found == 1 ?
+		    "wrong password" : j->found == 0 ? "no such account" :
+		    j->err);
 		account_refuse(s, j->sasl ? ERR_SASLFAIL : ERR_PASSWDMISMATCH,
 		    j->sasl ? "SASL authentication failed" :
 		    "Password incorrect");
 		return;
 	}
+	if ((a = account_find(j->name)) == NULL && links_gone) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "Shutting down");
+		return;
+	}
+	if (a == NULL) {
+		log_info("account %s added to the store: logging in as %s",
+		    j->name, j->chat);
+		a = account_new(j->name, j->chat);	/* added since */
+	}
 	as->acct = a;
+	a->refs++;
 	snprintf(as->client, sizeof as->client, "%s", j->client);
 	log_info("s%u: account %s%s%s", s->id, a->name,
 	    j->client[0] != '\0' ? ", client " : "", j->client);
@@ -628,6 +748,11 @@ account_attach(struct session *s)
 	struct account	*a = s->acct->acct;
 	const char	*trouble;
 
+	if (a->link == NULL) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "This account was "
+		    "deleted");
+		return;
+	}
 	if (link_nsessions(a->link) >= (unsigned)conf.max_attach) {
 		account_refuse(s, ERR_PASSWDMISMATCH, "Too many clients "
 		    "attached to this account (max-attach)");
@@ -708,56 +833,94 @@ account_shown(struct session *s, const char *msgid)
 }
 
 /*
- * Store a message of link l before anyone sees it: 0 and *out, or -1
- * (not an account's link, or the store failed: logged).
+ * Store a message of link l before anyone sees it: queued for the writer,
+ * and fn(ctx, link, message, stored) runs once it is committed (or failed:
+ * stored 0, no msgid), in the order queued. -1: not an account's link (no
+ * store, fn never runs); ACCOUNT_FULL: store-queue-max reached, the
+ * message is not kept (logged, told, counted; fn never runs).
  */
 int
 account_store_msg(struct link *l, enum store_dir dir, const char *peer,
-    const char *text, size_t len, struct store_msg *out)
+    const char *text, size_t len, account_stored_fn *fn, void *ctx)
 {
-	const char		*name = account_of(l);
-	struct store_stamp	 stamp;
+	struct account		*a;
+	struct account_wait	*w;
+	size_t			 cost;
 
-	if (name == NULL)
+	if (st == NULL || l == NULL || (a = link_data(l)) == NULL)
 		return -1;
-	/*
-	 * One transaction per loop turn: committed (account_on_commit) before
-	 * the loop waits again, so before any client socket is written
-	 */
-	if (store_batch_begin(st) == 0)
-		event_active(commit_ev, EV_TIMEOUT, 0);
-	if (store_msg_add(st, name, dir, peer, text, len, core_wall_ms(),
-	    &stamp) == -1) {
-		log_warnx("account %s: message not stored: %s", name,
-		    store_error(st));
-		return -1;
+	cost = writer_cost(strlen(peer), len);
+	if (a->queued + cost > (size_t)conf.store_queue_max) {
+		account_not_kept(a);
+		return ACCOUNT_FULL;
 	}
-	memset(out, 0, sizeof *out);
-	memcpy(out->msgid, stamp.msgid, sizeof out->msgid);
-	out->time_ms = stamp.time_ms;
-	out->dir = dir;
-	out->peer = peer;
-	out->text = text;
-	out->text_len = len;
+	w = xmalloc(sizeof *w);
+	w->acct = a;
+	w->cost = cost;
+	w->fn = fn;
+	w->ctx = ctx;
+	a->queued += cost;
+	a->refs++;
+	writer_msg(a->name, dir, peer, text, len, core_wall_ms(),
+	    account_on_stored, w);
 	return 0;
 }
 
-/* The turn's messages are stored for good. */
+/* Back from the writer: the caller goes on with it. */
 static void
-account_on_commit(evutil_socket_t fd, short what, void *arg)
+account_on_stored(void *ctx, const struct writer_result *r)
 {
-	(void)fd;
-	(void)what;
-	(void)arg;
-	account_store_sync();
+	struct account_wait	*w = ctx;
+	struct account		*a = w->acct;
+
+	a->queued -= w->cost;
+	if (r->ok)
+		counters.store_writes++;
+	if (!r->ok && a->link != NULL)
+		log_warnx("account %s: message not stored: %s", a->name,
+		    r->why);
+	w->fn(w->ctx, a->link, &r->msg, r->ok);
+	if (a->untold > 0 && (a->queued == 0 ||
+	    core_wall_ms() - a->told_ms >= TELL_MS))
+		account_tell_lost(a);
+	account_unref(a);
+	free(w);
 }
 
-/* Commit the open batch now (before another kind of write). */
-void
-account_store_sync(void)
+/* Past store-queue-max: counted, and told at most once a TELL_MS. */
+static void
+account_not_kept(struct account *a)
 {
-	if (st != NULL && store_batch_end(st) == -1)
-		log_warnx("messages not stored: %s", store_error(st));
+	a->lost++;
+	a->untold++;
+	lost_total++;
+	if (core_wall_ms() - a->told_ms >= TELL_MS)
+		account_tell_lost(a);
+}
+
+static void
+account_tell_one(struct session *s, void *text)
+{
+	irc_send_notice(s, "%s", (const char *)text);
+}
+
+/* The log and the account's clients hear how many were not kept. */
+static void
+account_tell_lost(struct account *a)
+{
+	char	text[256];
+
+	log_warnx("account %s: store-queue-max (%lld bytes) reached: %lld "
+	    "messages not kept (%lld for this account, %lld in all)",
+	    a->name, conf.store_queue_max, a->untold, a->lost, lost_total);
+	snprintf(text, sizeof text, "%lld messages could not be kept: the "
+	    "store is behind (store-queue-max %lld bytes); they were neither "
+	    "stored nor shown (%lld for this account so far)", a->untold,
+	    conf.store_queue_max, a->lost);
+	if (a->link != NULL)
+		link_sessions(a->link, account_tell_one, text);
+	a->untold = 0;
+	a->told_ms = core_wall_ms();
 }
 
 /* NICK on an account's link: its chat name from now on. */
@@ -766,30 +929,34 @@ account_renamed(struct link *l, const char *name)
 {
 	const char	*a = account_of(l);
 
-	account_store_sync();
 	if (a != NULL && store_user_set_chat_name(st, a, name) == -1)
 		log_warnx("account %s: chat name not saved: %s", a,
 		    store_error(st));
 }
 
 /*
- * Retention: one bounded batch per turn (about a millisecond), the next
- * soon while more is due, else a minute later; the loop never stalls.
+ * Retention: one bounded batch at a time on the writer's thread, the
+ * next soon while more is due, else a minute later.
  */
 static void
 account_on_purge(evutil_socket_t fd, short what, void *arg)
 {
-	int	more;
-
 	(void)fd;
 	(void)what;
 	(void)arg;
-	account_store_sync();
-	more = store_purge(st, core_wall_ms(), conf.history_max_age * 86400,
-	    conf.history_max, PURGE_BATCH);
-	if (more == -1)
-		log_warnx("retention purge: %s", store_error(st));
-	core_timer_ms(purge_ev, more == 1 ? PURGE_SOON_MS : PURGE_EVERY_MS);
+	writer_purge(core_wall_ms(), conf.history_max_age * 86400,
+	    conf.history_max, PURGE_BATCH, account_purged, NULL);
+}
+
+static void
+account_purged(void *ctx, const struct writer_result *r)
+{
+	(void)ctx;
+	if (!r->ok)
+		log_warnx("retention purge: %s", r->why);
+	if (purge_ev != NULL)
+		core_timer_ms(purge_ev, r->more ? PURGE_SOON_MS :
+		    PURGE_EVERY_MS);
 }
 
 /* AUTHENTICATE (IRCv3 sasl, PLAIN only). */

@@ -2,7 +2,8 @@
  * bouncer: the accounts of --db (account.c). Each account is a link of
  * link_new_fixed() that stays logged in upstream while no client is
  * attached; PASS, USER NAME@CLIENT and SASL PLAIN choose it; attach,
- * playback and positions; every message stored before it is shown. The
+ * playback and positions; every message stored (by the writer thread,
+ * writer.c) before it is shown; accounts read when used. The
  * only owner of the store in the daemon. It calls the link layer, the
  * IRC side, the store and core; what an attach means to IRC (the welcome,
  * a message shown) goes up through struct account_hooks, set once.
@@ -23,8 +24,15 @@ struct account_hooks {
 	void	(*caps)(struct session *, char *, size_t);
 };
 
+#define ACCOUNT_FULL	1	/* store-queue-max: not kept (told, counted) */
+
+/* A message is stored (stored 1) or could not be (0); link NULL: gone. */
+typedef void	account_stored_fn(void *ctx, struct link *,
+		    const struct store_msg *, int stored);
+
 void		 account_set_hooks(const struct account_hooks *);
 void		 account_init(void);
+void		 account_stop(void);
 void		 account_shutdown(void);
 int		 account_enabled(void);
 struct store	*account_store(void);
@@ -37,10 +45,10 @@ void		 account_detach(struct session *);
 void		 account_free(struct session *);
 void		 account_shown(struct session *, const char *);
 int		 account_store_msg(struct link *, enum store_dir, const char *,
-		    const char *, size_t, struct store_msg *);
+		    const char *, size_t, account_stored_fn *, void *);
 void		 account_renamed(struct link *, const char *);
-void		 account_store_sync(void);
-int		 account_refresh(void);
+void		 account_refresh(void);
+long long	 account_lost(void);
 struct link	*account_link(const char *);
 const char	*account_client(struct session *);
 time_t		 account_since(struct session *);

@@ -286,7 +286,6 @@ service_after_word(const char *s)
 static void
 service_passwd(struct service_ctx *c)
 {
-	account_store_sync();
 	if (store_user_passwd(account_store(), c->account, c->rest) == -1) {
 		service_reply(c, "Password not changed: %s",
 		    store_error(account_store()));
@@ -371,20 +370,17 @@ service_search(struct service_ctx *c)
 {
 	struct search_req	q;
 	struct service_list	l = { c, 0, 0 };
-	char			fts[SEARCH_QUERY_SIZE];
 	int			n;
 
 	memset(&q, 0, sizeof q);
 	q.after_ms = q.before_ms = -1;
 	q.limit = (int)conf.playback_max;
-	if (strlen(c->rest) > SEARCH_TEXT_MAX ||
-	    search_fts_query(c->rest, fts, sizeof fts) == -1) {
+	if (strlen(c->rest) > SEARCH_TEXT_MAX || !search_text_ok(c->rest)) {
 		service_reply(c, "Nothing to search for: give words (at most "
 		    "%d bytes)", SEARCH_TEXT_MAX);
 		return;
 	}
 	snprintf(q.text, sizeof q.text, "%s", c->rest);
-	account_store_sync();
 	n = store_search(account_store(), c->account, &q, service_search_one,
 	    &l);
 	if (n == -1) {
@@ -449,7 +445,6 @@ service_user_create(struct service_ctx *c)
 	}
 	snprintf(pass, sizeof pass, "%.*s", (int)n,
 	    service_after_word(c->rest));
-	account_store_sync();
 	if (store_user_add(st, c->argv[0], pass) == -1 ||
 	    (admin && store_user_set_admin(st, c->argv[0], 1) == -1)) {
 		sodium_memzero(pass, sizeof pass);
@@ -523,7 +518,6 @@ service_user_delete(struct service_ctx *c)
 		return;
 	}
 	p->admin[0] = '\0';
-	account_store_sync();
 	if (store_user_del(account_store(), name) == -1) {
 		service_reply(c, "Account %s not deleted: %s", name,
 		    store_error(account_store()));
@@ -538,7 +532,6 @@ service_user_delete(struct service_ctx *c)
 static void
 service_user_passwd(struct service_ctx *c)
 {
-	account_store_sync();
 	if (store_user_passwd(account_store(), c->argv[0],
 	    service_after_word(c->rest)) == -1) {
 		service_reply(c, "Password of %.64s not changed: %s",
@@ -613,8 +606,8 @@ service_server_status(struct service_ctx *c)
 		    store_error(st));
 		return;
 	}
-	service_reply(c, "Sessions: %u (max-clients %lld); links: %u",
-	    session_count(), conf.max_clients, link_count());
+	service_reply(c, "Sessions: %u (max-clients %lld); links: %llu",
+	    session_count(), conf.max_clients, counters.links);
 	service_reply(c, "Upstream %s: %d of %d accounts logged in; %u chat "
 	    "users online", conf.upstream, n.up, n.accounts, presence_count());
 	service_reply(c, "Store %s: %lld KiB, %lld messages, search index "

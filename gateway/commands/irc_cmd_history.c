@@ -190,7 +190,6 @@ irc_cmd_markread(struct session *s, struct irc_msg *m)
 			    "ss.sssZ");
 			return;
 		}
-		account_store_sync();
 		r = store_marker_set(account_store(), account, name, ms, &now);
 	} else
 		r = store_marker_get(account_store(), account, name, &now);
@@ -262,7 +261,6 @@ irc_cmd_search(struct session *s, struct irc_msg *m)
 		    "from= is not a nick of the chat network");
 		return;
 	}
-	account_store_sync();
 	o.batch = history_batch(s, "soju.im/search", NULL, id, sizeof id);
 	n = store_search(account_store(), account, &q, history_row, &o);
 	if (o.batch != NULL)

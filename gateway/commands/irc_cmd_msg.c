@@ -38,6 +38,12 @@ static void	irc_msg_tell(struct session *, const char *, const char *,
 static void	irc_msg_send(struct session *, const char *, const char *,
 		    const char *, int, const char *);
 static void	irc_msg_done(void *, enum up_result, char *);
+static void	irc_msg_stored_out(void *, struct link *,
+		    const struct store_msg *, int);
+static void	irc_msg_answer(struct msg_sent *, enum up_result,
+		    const char *, const struct store_msg *);
+static void	irc_msg_stored_in(void *, struct link *,
+		    const struct store_msg *, int);
 static void	irc_msg_echo(struct session *, struct msg_sent *,
 		    const struct store_msg *);
 static void	irc_msg_mirror(struct session *, void *);
@@ -46,6 +52,7 @@ static void	irc_msg_mirror(struct session *, void *);
 struct msg_lines {
 	const char	*tags;		/* "" or "@...; " */
 	const char	*from;		/* nick!user@host */
+	const char	*cmd;		/* NULL: PRIVMSG */
 	const char	*to;
 	const char	*lead;		/* "[12:34] " in replays, or "" */
 	const char	*text;
@@ -76,6 +83,7 @@ irc_cmd_privmsg(struct session *s, struct irc_msg *m)
 			irc_send_num(s, ERR_NOTEXTTOSEND, ":No text to send");
 		return;
 	}
+	s->last_msg = time(NULL);	/* WHOIS 317: idle since */
 	snprintf(targets, sizeof targets, "%s", m->params[0]);
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (++n > TARGETS_MAX) {
@@ -127,7 +135,7 @@ irc_msg_one(struct session *s, const char *target, const char *text,
     int notice)
 {
 	char		 name[CHAT_NAME_MAX + 1], buf[IRC_LINE_MAX + 64];
-	const char	*send = text, *end;
+	const char	*send = text, *end, *away;
 
 	if (irc_msg_is_channel(target)) {
 		if (notice)
@@ -167,6 +175,8 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 		    text + 8);
 		send = buf;
 	}
+	if (!notice && (away = control_away_name(name)) != NULL)
+		irc_send_num(s, RPL_AWAY, "%s :%s", target, away);
 	irc_msg_send(s, target, name, send, notice, text);
 }
 
@@ -213,23 +223,43 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 }
 
 /*
- * What became of a SEND: delivered (stored for an account, shown on its
- * other clients; echo-message shows it to the sender), nobody of that
- * name (401), refused (the server's words) or lost in flight.
+ * What became of a SEND: delivered (for an account, stored first, then
+ * shown on its other clients; echo-message shows it to the sender), nobody
+ * of that name (401), refused (the server's words) or lost in flight.
  */
 static void
 irc_msg_done(void *ctx, enum up_result r, char *why)
 {
 	struct msg_sent	*m = ctx;
+
+	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
+	    m->text, strlen(m->text), irc_msg_stored_out, m) == 0)
+		return;			/* irc_msg_stored_out() goes on */
+	irc_msg_answer(m, r, why, NULL);
+}
+
+/* A confirmed SEND is stored: now its echo and its mirrors. */
+static void
+irc_msg_stored_out(void *ctx, struct link *l, const struct store_msg *sm,
+    int stored)
+{
+	struct msg_sent	*m = ctx;
+
+	m->link = l;			/* NULL: the account is gone */
+	irc_msg_answer(m, UP_OK, NULL, stored ? sm : NULL);
+}
+
+/* The answer to the client, and m freed. */
+static void
+irc_msg_answer(struct msg_sent *m, enum up_result r, const char *why,
+    const struct store_msg *stored)
+{
 	struct session	*s = session_find_id(m->sid);
 	const char	*what = m->notice ? "Notice" : "Message";
-	struct store_msg sm, *stored = NULL;
 
 	if (s != NULL && r != UP_CANCELLED)
 		irc_label_begin(s, m->label);
-	if (r == UP_OK && account_store_msg(m->link, STORE_OUT, m->name,
-	    m->text, strlen(m->text), &sm) == 0) {
-		stored = &sm;
+	if (stored != NULL && m->link != NULL) {
 		m->stored = stored;
 		link_sessions(m->link, irc_msg_mirror, m);
 	}
@@ -271,6 +301,7 @@ irc_msg_mirror(struct session *s, void *arg)
 	memset(&ml, 0, sizeof ml);
 	ml.tags = tags;
 	ml.from = from;
+	ml.cmd = m->notice ? "NOTICE" : NULL;
 	ml.to = m->target;
 	ml.lead = "";
 	ml.text = m->echo;
@@ -283,16 +314,26 @@ static void
 irc_msg_echo(struct session *s, struct msg_sent *m,
     const struct store_msg *stored)
 {
-	char	tags[IRC_TAGS_MAX];
+	struct msg_lines ml;
+	char		 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
+	char		 tags[IRC_TAGS_MAX];
 
 	if (stored != NULL)
 		account_shown(s, stored->msgid);
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
 	irc_msg_tags(s, stored, NULL, tags, sizeof tags);
-	irc_send_raw(s, "%s:%s!%s@%s %s %s :%s", tags, s->nick, SNAME(s),
-	    upstream_host_irc(), m->notice ? "NOTICE" : "PRIVMSG", m->target,
-	    m->echo);
+	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
+	    upstream_host_irc());
+	memset(&ml, 0, sizeof ml);
+	ml.tags = tags;
+	ml.from = from;
+	ml.cmd = m->notice ? "NOTICE" : "PRIVMSG";
+	ml.to = m->target;
+	ml.lead = "";
+	ml.text = m->echo;	/* its prefix is longer: split as needed */
+	ml.len = strlen(m->echo);
+	irc_msg_lines(s, &ml);
 }
 
 /*
@@ -304,14 +345,26 @@ irc_msg_delivery(struct link *l, const char *user, char *text, size_t len)
 {
 	struct store_msg	m;
 
-	if (account_store_msg(l, STORE_IN, user, text, len, &m) == -1) {
-		memset(&m, 0, sizeof m);
-		m.dir = STORE_IN;
-		m.peer = user;
-		m.text = text;
-		m.text_len = len;
-	}
+	if (account_store_msg(l, STORE_IN, user, text, len, irc_msg_stored_in,
+	    NULL) != -1)
+		return;		/* shown once stored, or not kept (told) */
+	memset(&m, 0, sizeof m);
+	m.dir = STORE_IN;
+	m.peer = user;
+	m.text = text;
+	m.text_len = len;
 	link_sessions(l, irc_msg_show_one, &m);
+}
+
+/* Stored (or the store failed: shown all the same, without a msgid). */
+static void
+irc_msg_stored_in(void *ctx, struct link *l, const struct store_msg *m,
+    int stored)
+{
+	(void)ctx;
+	(void)stored;
+	if (l != NULL)
+		link_sessions(l, irc_msg_show_one, (void *)m);
 }
 
 static void
@@ -454,8 +507,9 @@ irc_msg_lines(struct session *s, const struct msg_lines *ml)
 	int		 first = 1;
 
 	/* "tags:from PRIVMSG to :" is the same for every piece */
-	head = (size_t)snprintf(buf, sizeof buf, "%s:%s PRIVMSG %s :%s",
-	    ml->tags, ml->from, ml->to, ml->action ? "\001ACTION " : "");
+	head = (size_t)snprintf(buf, sizeof buf, "%s:%s %s %s :%s",
+	    ml->tags, ml->from, ml->cmd != NULL ? ml->cmd : "PRIVMSG", ml->to,
+	    ml->action ? "\001ACTION " : "");
 	if (head >= sizeof buf - IRC_LINE_MAX)
 		return;			/* cannot be: tags and names are bounded */
 	/* the bound counts from ':' after the tags: + lead, "\1", CR LF */

@@ -43,6 +43,23 @@ static const struct opt opts[] = {
 	    "PEM certificate (chain) for tls-listen, reread on SIGHUP" },
 	{ "tls-key",		STR(tls_key), NULL,
 	    "PEM private key for tls-cert, reread on SIGHUP" },
+	{ "http-listen",	LIST(http_listen), NULL,
+	    "ADDR:PORT for browsers: the web client at /, IRCv3 WebSocket at "
+	    "/socket (again: one more)" },
+	{ "https-listen",	LIST(https_listen), NULL,
+	    "ADDR:PORT as http-listen over TLS (tls-cert, tls-key; again: "
+	    "one more)" },
+	{ "http-origin",	LIST(http_origin), NULL,
+	    "glob of a foreign Origin whose pages may use /socket (again: "
+	    "one more; this host's own always may)" },
+	{ "http-root",		STR(http_root), NULL,
+	    "directory of the web client served at / (none: the installed "
+	    "one)" },
+	{ "http-timeout",	NUM(http_timeout), 1, 3600, 10, NULL,
+	    "seconds an HTTP client has to send its request" },
+	{ "metrics-listen",	LIST(metrics_listen), NULL,
+	    "ADDR:PORT serving Prometheus text at /metrics (again: one "
+	    "more)" },
 	{ "password-file",	STR(password_file), NULL,
 	    "file whose first line is the password clients send with PASS" },
 	{ "insecure-listen",	FLAG(insecure_listen),
@@ -128,6 +145,10 @@ static const struct opt opts[] = {
 	    "days a stored message is kept (0: no age limit)" },
 	{ "history-max",	NUM(history_max), 0, 100000000, 100000, NULL,
 	    "messages kept per account (0: no count limit)" },
+	{ "store-queue-max",	NUM(store_queue_max), 4096, 1073741824,
+	    8388608, NULL,
+	    "bytes of messages per account waiting to be stored; past it "
+	    "a message is not kept (logged, told, counted)" },
 };
 
 static unsigned char	 given[sizeof opts / sizeof opts[0]];
@@ -147,8 +168,8 @@ static const char *const conf_live[] = {
 	"motd-file", "max-clients", "per-address", "reg-timeout",
 	"ping-interval", "ping-timeout", "sendq-soft", "sendq-max",
 	"hold-max", "max-attach", "playback-max", "history-max-age",
-	"history-max", "channel-large", "upstream-timeout", "keepalive",
-	"reconnect-min", "reconnect-max", "debug",
+	"history-max", "store-queue-max", "channel-large", "upstream-timeout",
+	"keepalive", "reconnect-min", "reconnect-max", "debug",
 };
 static void	 conf_usage(FILE *);
 static void	 conf_defaults(void);
@@ -364,6 +385,12 @@ conf_check(void)
 	if (conf.tls_listen != NULL && (conf.tls_cert == NULL ||
 	    conf.tls_key == NULL)) {
 		fprintf(stderr, "chatircd: tls-listen needs tls-cert and "
+		    "tls-key\n");
+		return -1;
+	}
+	if (conf.https_listen != NULL && (conf.tls_cert == NULL ||
+	    conf.tls_key == NULL)) {
+		fprintf(stderr, "chatircd: https-listen needs tls-cert and "
 		    "tls-key\n");
 		return -1;
 	}

@@ -123,6 +123,7 @@ link_new(struct session *s, const char *base, const char *refused, int why)
 	l->sess[l->nsess++] = s;
 	s->link = l;
 	DL_APPEND(links, l);
+	counters.links++;
 	link_try(l);
 	return l;
 }
@@ -149,6 +150,7 @@ link_new_fixed(const char *name, unsigned id, void *data)
 	snprintf(l->base, sizeof l->base, "%s", name);
 	snprintf(l->why, sizeof l->why, "not logged in yet");
 	DL_APPEND(links, l);
+	counters.links++;
 	link_try(l);
 	return l;
 }
@@ -207,24 +209,16 @@ link_close_all(void)
 	}
 }
 
-/* An account's link goes (the account was deleted): its sessions too. */
+/*
+ * An account's link goes for good (its account was deleted): every
+ * session is told why and closed, then the upstream login ends.
+ */
 void
-link_drop(struct link *l, const char *why)
+link_close_fixed(struct link *l, const char *why)
 {
+	link_notice(l, "%s", why);
 	link_fail(l, why);
 	link_close(l);
-}
-
-/* Links open now (accounts' and plain sessions'). */
-unsigned
-link_count(void)
-{
-	struct link	*l;
-	unsigned	 n = 0;
-
-	DL_FOREACH(links, l)
-		n++;
-	return n;
 }
 
 /* s goes: it no longer hears of l; the last one closes l. */
@@ -294,6 +288,9 @@ link_close(struct link *l)
 		return;
 	l->flags |= LINK_DEAD;
 	DL_DELETE(links, l);
+	counters.links--;
+	if ((l->flags & LINK_LOGGED_IN) && l->name[0] != '\0')
+		presence_set(l->name, 0);	/* MONITOR hears at once */
 	if (l->waiting)
 		nwaiting--;
 	event_del(l->retry);
@@ -477,6 +474,8 @@ link_on_hello(void *arg, struct upstream *u, const char *name)
 		snprintf(l->name, sizeof l->name, "%s", name);
 		core_timer_ms(l->stable, STABLE_MS);
 		link_welcome(l);
+		if (!(l->flags & LINK_DEAD))
+			presence_set(name, 1);
 	}
 }
 
@@ -571,6 +570,8 @@ link_rename(struct link *l, const char *name)
 		snprintf(r.nick, sizeof r.nick, "%s", name);
 	snprintf(l->name, sizeof l->name, "%s", name);
 	link_sessions(l, link_rename_one, &r);
+	if (!(l->flags & LINK_DEAD))
+		presence_set(name, 1);
 }
 
 static void

@@ -1,8 +1,8 @@
 /*
  * search: the attributes of soju.im/search's SEARCH command ("text=brown;
  * in=bob;limit=10", escaped like message tag values) parsed into a
- * request, and a user's words made into a query the full-text engine
- * reads as words only. No I/O: the caller sends FAIL or asks the store.
+ * request, the same for every store backend. No I/O: the caller sends
+ * FAIL or asks the store.
  */
 #ifndef SEARCH_H
 #define SEARCH_H
@@ -14,7 +14,6 @@
 #define SEARCH_TEXT_MAX		400	/* bytes of text= after unescaping */
 #define SEARCH_NAME_MAX		CHATHISTORY_TARGET_MAX	/* in=, from= */
 #define SEARCH_ATTRS_MAX	2048	/* bytes of the whole parameter */
-#define SEARCH_QUERY_SIZE	(SEARCH_TEXT_MAX * 3 + 8)	/* FTS5 */
 
 struct search_req {
 	char		 text[SEARCH_TEXT_MAX + 1];	/* "": any text */
@@ -50,11 +49,11 @@ enum search_err	 search_parse(const char *attrs, int max_limit,
 const char	*search_err_text(enum search_err);
 
 /*
- * The user's text as an FTS5 query that holds only strings: each word
- * "quoted" (a quote in it doubled), a run the user put in double quotes
- * one phrase; operators, parentheses, column filters and stars become
- * text. 0 and the query, or -1 if no word is left (or it cannot fit).
+ * A byte that makes a word worth looking for (a letter, a digit, UTF-8);
+ * text with none holds nothing to search for. Each backend turns the
+ * words into its engine's query (SQLite: sqlite_search.c).
  */
-int		 search_fts_query(const char *text, char *out, size_t size);
+int		 search_wordy(unsigned char);
+int		 search_text_ok(const char *text);
 
 #endif

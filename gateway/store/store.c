@@ -1,382 +1,36 @@
 /*
- * store: opening and migrating the bouncer's SQLite database, accounts
- * (argon2id through libsodium), playback positions and read markers.
- * Messages and their queries are in store_msg.c.
+ * store: what the store does the same on any database (SQLite today,
+ * sqlite.c and sqlite_msg.c; a second backend sits beside them): the
+ * error text, the rules for names, client names and msgids, and the
+ * argon2id password hashes (libsodium). No SQL here.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "chat.h"
 #include "store_int.h"
 
-#define STORE_BUSY_MS	2000	/* the CLI and the daemon may meet */
-#define STORE_APP_ID	0x63697263	/* PRAGMA application_id */
-
-/*
- * Schema steps: migrations[v] takes a database from user_version v to
- * v + 1, with SQL or a function. Append, never edit: a shipped step is
- * history.
- */
-struct store_step {
-	const char	*sql;
-	int		(*fn)(struct store *);
-};
-
-static int	store_step_3(struct store *);
-
-static const struct store_step store_migrations[STORE_VERSION] = {
-	/* 0 -> 1: accounts, conversations, messages, playback positions */
-	{ "CREATE TABLE account ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  chat_name TEXT NOT NULL,"
-	"  pwhash TEXT NOT NULL,"
-	"  created_ms INTEGER NOT NULL);"
-	"CREATE TABLE conv ("
-	"  id INTEGER PRIMARY KEY,"
-	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
-	"  peer TEXT NOT NULL,"
-	"  last_ms INTEGER NOT NULL,"
-	"  UNIQUE (account, peer));"
-	"CREATE INDEX conv_last ON conv (account, last_ms);"
-	"CREATE TABLE msg ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
-	"  conv INTEGER NOT NULL REFERENCES conv (id) ON DELETE CASCADE,"
-	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
-	"  time_ms INTEGER NOT NULL,"
-	"  text TEXT NOT NULL);"
-	"CREATE INDEX msg_conv ON msg (conv, id);"
-	"CREATE INDEX msg_account ON msg (account, id);"
-	"CREATE INDEX msg_time ON msg (time_ms);"
-	"CREATE TABLE client ("
-	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
-	"  name TEXT NOT NULL,"
-	"  seen INTEGER NOT NULL,"
-	"  PRIMARY KEY (account, name)) WITHOUT ROWID;", NULL },
-	/* 1 -> 2: draft/read-marker */
-	{ "CREATE TABLE marker ("
-	"  account INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,"
-	"  target TEXT NOT NULL,"
-	"  time_ms INTEGER NOT NULL,"
-	"  PRIMARY KEY (account, target)) WITHOUT ROWID;", NULL },
-	/* 2 -> 3: admin accounts, the search index (issue 16) */
-	{ NULL, store_step_3 },
-};
-
-static const char *const store_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_ACCOUNT_ID] = "SELECT id FROM account WHERE name = ?1",
-	[ST_USER_ADD] = "INSERT INTO account (name, chat_name, pwhash,"
-	    " created_ms) VALUES (?1, ?1, ?2, ?3)",
-	[ST_USER_DEL] = "DELETE FROM account WHERE name = ?1",
-	[ST_USER_PASSWD] = "UPDATE account SET pwhash = ?2 WHERE name = ?1",
-	[ST_USER_HASH] = "SELECT pwhash FROM account WHERE name = ?1",
-	[ST_USER_LIST] = "SELECT name, chat_name FROM account ORDER BY name",
-	[ST_USER_CHAT] = "SELECT chat_name FROM account WHERE name = ?1",
-	[ST_USER_SET_CHAT] = "UPDATE account SET chat_name = ?2"
-	    " WHERE name = ?1",
-	[ST_CONV_UPSERT] = "INSERT INTO conv (account, peer, last_ms)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (account, peer)"
-	    " DO UPDATE SET last_ms = max(last_ms, excluded.last_ms)"
-	    " RETURNING id",
-	[ST_CONV_FIND] = "SELECT id FROM conv WHERE account = ?1"
-	    " AND peer = ?2",
-	[ST_MSG_ADD] = "INSERT INTO msg (account, conv, dir, time_ms, text)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_MAX_TIME] = "SELECT max(time_ms) FROM msg",
-	[ST_FIRST_GT] = "SELECT id FROM msg WHERE time_ms > ?1"
-	    " ORDER BY time_ms, id LIMIT 1",
-	[ST_FIRST_GE] = "SELECT id FROM msg WHERE time_ms >= ?1"
-	    " ORDER BY time_ms, id LIMIT 1",
-	[ST_RANGE_ASC] = "SELECT id, time_ms, dir, text FROM msg"
-	    " WHERE conv = ?1 AND id > ?2 AND id < ?3 ORDER BY id LIMIT ?4",
-	[ST_RANGE_DESC] = "SELECT id, time_ms, dir, text FROM"
-	    " (SELECT id, time_ms, dir, text FROM msg WHERE conv = ?1"
-	    " AND id > ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4) ORDER BY id",
-	[ST_TARGETS_ASC] = "SELECT peer, last_ms FROM conv"
-	    " WHERE account = ?1 AND last_ms > ?2 AND last_ms < ?3"
-	    " ORDER BY last_ms, id LIMIT ?4",
-	[ST_TARGETS_DESC] = "SELECT peer, last_ms FROM"
-	    " (SELECT id, peer, last_ms FROM conv WHERE account = ?1"
-	    " AND last_ms > ?2 AND last_ms < ?3"
-	    " ORDER BY last_ms DESC, id DESC LIMIT ?4) ORDER BY last_ms, id",
-	[ST_POS_GET] = "SELECT seen FROM client WHERE account = ?1"
-	    " AND name = ?2",
-	[ST_POS_SET] = "INSERT INTO client (account, name, seen)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (account, name)"
-	    " DO UPDATE SET seen = max(seen, excluded.seen)",
-	[ST_UNSEEN_COUNT] = "SELECT count(*) FROM msg WHERE account = ?1"
-	    " AND id > ?2",
-	[ST_UNSEEN] = "SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM"
-	    " (SELECT id, conv, time_ms, dir, text FROM msg WHERE account = ?1"
-	    " AND id > ?2 ORDER BY id DESC LIMIT ?3) AS m"
-	    " JOIN conv AS c ON c.id = m.conv ORDER BY m.id",
-	[ST_MARKER_GET] = "SELECT time_ms FROM marker WHERE account = ?1"
-	    " AND target = ?2",
-	[ST_MARKER_SET] = "INSERT INTO marker (account, target, time_ms)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (account, target)"
-	    " DO UPDATE SET time_ms = excluded.time_ms",
-	[ST_PURGE_AGE] = "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
-	    " WHERE time_ms < ?1 ORDER BY time_ms LIMIT ?2)",
-	[ST_ACCOUNTS] = "SELECT id FROM account ORDER BY id",
-	[ST_PURGE_CUT] = "SELECT id FROM msg WHERE account = ?1"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?2",
-	[ST_PURGE_COUNT] = "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
-	    " WHERE account = ?1 AND id <= ?2 ORDER BY id LIMIT ?3)",
-	[ST_PURGE_CONV] = "DELETE FROM conv WHERE id IN (SELECT id FROM conv"
-	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
-	    " LIMIT ?1)",
-	[ST_USER_ADMIN] = "SELECT admin FROM account WHERE name = ?1",
-	[ST_USER_SET_ADMIN] = "UPDATE account SET admin = ?2 WHERE name = ?1",
-};
+_Static_assert(STORE_HASH_SIZE >= crypto_pwhash_STRBYTES, "hash buffer");
 
 static int	store_pwhash_min;
 
-static int	store_create_file(const char *, char *, size_t);
-static int	store_pragmas(struct store *);
-static int	store_version_ok(struct store *);
-static int	store_migrate(struct store *);
-static int	store_int_query(struct store *, const char *, long long *);
-static int	store_prepare(struct store *);
-static int	store_hash(struct store *, const char *, char *, size_t);
-static int	store_client_ok(const char *);
-static void	store_check_dummy(struct store *, const char *, size_t);
-static int	store_pos_set(struct store *, long long, const char *,
-		    long long);
-static int	store_marker_read(struct store *, long long, const char *,
-		    long long *);
+static struct store_common *store_c(struct store *);
 
-/* Create the file with mode 0600 (SQLite gives -wal and -shm its mode). */
-static int
-store_create_file(const char *path, char *err, size_t errlen)
+/* What every backend's struct store starts with. */
+static struct store_common *
+store_c(struct store *st)
 {
-	struct stat	sb;
-	int		fd;
-
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1) {
-		snprintf(err, errlen, "%s: chmod 0600: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/*
- * WAL with synchronous=NORMAL: a commit is in the WAL file (the kernel's
- * page cache) before COMMIT returns, so a process crash or kill -9 loses
- * nothing committed; only a power loss or kernel crash can lose the last
- * commits before a checkpoint syncs them. That is the bouncer's promise.
- */
-static int
-store_pragmas(struct store *st)
-{
-	sqlite3_stmt	*s;
-	long long	 v;
-	int		 wal = 0;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL) != SQLITE_OK)
-		return store_sqlfail(st, "journal_mode");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		wal = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0),
-		    "wal") == 0;
-	sqlite3_finalize(s);
-	if (!wal)
-		return store_fail(st, "cannot use WAL mode: %s",
-		    sqlite3_errmsg(st->db));
-	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
-		return store_sqlfail(st, "pragmas");
-	if (store_int_query(st, "PRAGMA foreign_keys", &v) == -1 || v != 1)
-		return store_fail(st, "SQLite without foreign keys");
-	return 0;
-}
-
-/*
- * Ours and not from the future? Asked before anything is written, so a
- * file we refuse is left as it was (journal mode included).
- */
-static int
-store_version_ok(struct store *st)
-{
-	long long	v = 0, n = 0;	/* -O3 cannot see the -1 path */
-
-	if (store_int_query(st, "PRAGMA user_version", &v) == -1 ||
-	    store_int_query(st, "SELECT count(*) FROM sqlite_schema", &n) == -1)
-		return -1;
-	if (v > STORE_VERSION)
-		return store_fail(st, "database schema version %lld is newer "
-		    "than this chatircd knows (%d)", v, STORE_VERSION);
-	if (v == 0 && n != 0)
-		return store_fail(st, "not a chatircd database (tables, no "
-		    "version)");
-	return 0;
-}
-
-/* A one-number query (a PRAGMA): 0 and *v, or -1. */
-static int
-store_int_query(struct store *st, const char *sql, long long *v)
-{
-	sqlite3_stmt	*s;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_sqlfail(st, sql);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return store_sqlfail(st, sql);
-	return 0;
-}
-
-/* Bring the schema to STORE_VERSION in one transaction. */
-static int
-store_migrate(struct store *st)
-{
-	long long	 v;
-	char		 pragma[64], *msg = NULL;
-
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return store_sqlfail(st, "begin");
-	/* again, under the lock: another process may have migrated it */
-	if (store_version_ok(st) == -1 ||
-	    store_int_query(st, "PRAGMA user_version", &v) == -1)
-		goto fail;
-	for (; v < STORE_VERSION; v++) {
-		if (store_migrations[v].fn != NULL) {
-			if (store_migrations[v].fn(st) == -1)
-				goto fail;
-			continue;
-		}
-		if (sqlite3_exec(st->db, store_migrations[v].sql, NULL, NULL,
-		    &msg) != SQLITE_OK) {
-			store_fail(st, "migration to %lld: %s", v + 1, msg);
-			sqlite3_free(msg);
-			goto fail;
-		}
-	}
-	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;"
-	    "PRAGMA application_id = %d", STORE_VERSION, STORE_APP_ID);
-	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		store_sqlfail(st, "schema version");
-		goto fail;
-	}
-	return 0;
-fail:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-/* 2 -> 3: the admin flag (store.c) and the search index (search.c). */
-static int
-store_step_3(struct store *st)
-{
-	if (sqlite3_exec(st->db, "ALTER TABLE account ADD COLUMN"
-	    " admin INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return store_sqlfail(st, "migration to 3: admin");
-	return store_search_schema(st);
-}
-
-static int
-store_prepare(struct store *st)
-{
-	int	i;
-
-	for (i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL) != SQLITE_OK)
-			return store_sqlfail(st, store_sql[i]);
-	return 0;
-}
-
-/* Open, create or migrate the database at path. */
-struct store *
-store_open(const char *path, char *err, size_t errlen)
-{
-	struct store	*st;
-	sqlite3_stmt	*s;
-
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "libsodium failed to initialise");
-		return NULL;
-	}
-	if (store_create_file(path, err, errlen) == -1)
-		return NULL;
-	if ((st = calloc(1, sizeof *st)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK) {
-		store_sqlfail(st, path);
-		goto fail;
-	}
-	if (sqlite3_busy_timeout(st->db, STORE_BUSY_MS) != SQLITE_OK ||
-	    store_version_ok(st) == -1 || store_pragmas(st) == -1 ||
-	    store_migrate(st) == -1 || store_prepare(st) == -1)
-		goto fail;
-	s = store_stmt(st, ST_MAX_TIME);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		store_sqlfail(st, "max time");
-		goto fail;
-	}
-	st->last_ms = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return st;
-fail:
-	snprintf(err, errlen, "%s: %s", path, st->err);
-	store_close(st);
-	return NULL;
-}
-
-/* Finalize every statement and close the database (checkpoints the WAL). */
-void
-store_close(struct store *st)
-{
-	int	i;
-
-	if (st == NULL)
-		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(st->st[i]);
-	store_search_close(st);
-	sqlite3_close(st->db);
-	free(st);
+	return (struct store_common *)(void *)st;
 }
 
 /* The last failure's text. */
 const char *
 store_error(const struct store *st)
 {
-	return st->err;
+	return ((const struct store_common *)(const void *)st)->err;
 }
 
 /* Tests only: libsodium's minimum argon2id cost for new hashes. */
@@ -386,17 +40,6 @@ store_pwhash_weak(int on)
 	store_pwhash_min = on;
 }
 
-/* A cached statement, ready to bind. */
-sqlite3_stmt *
-store_stmt(struct store *st, enum store_st which)
-{
-	sqlite3_stmt	*s = st->st[which];
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
-}
-
 /* Set the error text and return -1. */
 int
 store_fail(struct store *st, const char *fmt, ...)
@@ -404,60 +47,9 @@ store_fail(struct store *st, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(st->err, sizeof st->err, fmt, ap);
+	vsnprintf(store_c(st)->err, sizeof store_c(st)->err, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Set the error text from SQLite and return -1. */
-int
-store_sqlfail(struct store *st, const char *what)
-{
-	return store_fail(st, "%s: %s", what, st->db != NULL ?
-	    sqlite3_errmsg(st->db) : "no database");
-}
-
-/* Run a statement that returns no rows. */
-int
-store_exec(struct store *st, enum store_st which)
-{
-	sqlite3_stmt	*s = store_stmt(st, which);
-	int		 rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, store_sql[which]);
-	return 0;
-}
-
-/* Roll back the open transaction; the first error's text stays. */
-int
-store_abort(struct store *st)
-{
-	char	keep[STORE_ERR_MAX];
-
-	memcpy(keep, st->err, sizeof keep);
-	(void)store_exec(st, ST_ROLLBACK);
-	memcpy(st->err, keep, sizeof keep);
-	return -1;
-}
-
-/* An account's row id. */
-int
-store_account_id(struct store *st, const char *name, long long *id)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_ACCOUNT_ID);
-	int		 rc;
-
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return store_fail(st, "no such user");
-	return store_sqlfail(st, "account");
 }
 
 /* Account and peer names: the chat protocol's rule. */
@@ -469,7 +61,7 @@ store_name_ok(const char *s)
 }
 
 /* Client names: 1..STORE_CLIENT_MAX of [A-Za-z0-9._-]. */
-static int
+int
 store_client_ok(const char *s)
 {
 	size_t	i, n = strnlen(s, STORE_CLIENT_MAX + 1);
@@ -504,7 +96,7 @@ store_msgid_parse(const char *s, long long *id)
 }
 
 /* argon2id through libsodium; the cost is stored in the hash string. */
-static int
+int
 store_hash(struct store *st, const char *password, char *out, size_t size)
 {
 	size_t	n = strnlen(password, STORE_PASS_MAX + 1);
@@ -521,133 +113,20 @@ store_hash(struct store *st, const char *password, char *out, size_t size)
 	return 0;
 }
 
-/* Create an account; its chat name is its name. */
-int
-store_user_add(struct store *st, const char *name, const char *password)
-{
-	char		 hash[crypto_pwhash_STRBYTES];
-	sqlite3_stmt	*s;
-	int		 rc;
-	long long	 dummy;
-
-	if (!store_name_ok(name))
-		return store_fail(st, "account names are 1..%d letters and "
-		    "digits", STORE_NAME_MAX);
-	if (store_account_id(st, name, &dummy) == 0)
-		return store_fail(st, "user exists");
-	if (store_hash(st, password, hash, sizeof hash) == -1)
-		return -1;
-	s = store_stmt(st, ST_USER_ADD);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (long long)time(NULL) * 1000);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sodium_memzero(hash, sizeof hash);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "add user");
-	return 0;
-}
-
-/* Delete an account with its messages, positions and markers. */
-int
-store_user_del(struct store *st, const char *name)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_DEL);
-	int		 rc;
-
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "delete user");
-	if (sqlite3_changes(st->db) == 0)
-		return store_fail(st, "no such user");
-	return 0;
-}
-
-/* Set a new password. */
-int
-store_user_passwd(struct store *st, const char *name, const char *password)
-{
-	char		 hash[crypto_pwhash_STRBYTES];
-	sqlite3_stmt	*s;
-	int		 rc;
-	long long	 id;
-
-	if (store_account_id(st, name, &id) == -1 ||
-	    store_hash(st, password, hash, sizeof hash) == -1)
-		return -1;
-	s = store_stmt(st, ST_USER_PASSWD);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sodium_memzero(hash, sizeof hash);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "passwd");
-	return 0;
-}
-
-/* Every account, by name. */
-int
-store_user_list(struct store *st, store_user_cb *cb, void *ctx)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_LIST);
-	int		 rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cb(ctx, (const char *)sqlite3_column_text(s, 0),
-		    (const char *)sqlite3_column_text(s, 1));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "list users");
-	return 0;
-}
-
 /*
  * An unknown name costs what a wrong password costs, so the time of a
  * refusal does not tell which names exist.
  */
-static void
+void
 store_check_dummy(struct store *st, const char *password, size_t n)
 {
-	if (st->dummy[0] == '\0' &&
-	    store_hash(st, "chatircd", st->dummy, sizeof st->dummy) == -1)
+	if (store_c(st)->dummy[0] == '\0' &&
+	    store_hash(st, "chatircd", store_c(st)->dummy,
+	    sizeof store_c(st)->dummy) == -1)
 		return;
 	if (n > 0 && n <= STORE_PASS_MAX &&
-	    crypto_pwhash_str_verify(st->dummy, password, n) == 0)
+	    crypto_pwhash_str_verify(store_c(st)->dummy, password, n) == 0)
 		return;			/* "chatircd" itself: no matter */
-}
-
-_Static_assert(STORE_HASH_SIZE >= crypto_pwhash_STRBYTES, "hash buffer");
-
-/*
- * The password hash of an account, for a check made elsewhere (a thread:
- * store_hash_verify()): 1, or 0 for no such account with a stand-in hash
- * in buf that costs the same to check, or -1. buf holds
- * crypto_pwhash_STRBYTES.
- */
-int
-store_user_hash(struct store *st, const char *name, char *buf)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_HASH);
-	int		 rc;
-
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		snprintf(buf, crypto_pwhash_STRBYTES, "%s",
-		    sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "user hash");
-	if (st->dummy[0] == '\0' &&
-	    store_hash(st, "chatircd", st->dummy, sizeof st->dummy) == -1)
-		return -1;
-	memcpy(buf, st->dummy, crypto_pwhash_STRBYTES);
-	return 0;
 }
 
 /*
@@ -663,262 +142,32 @@ store_hash_verify(const char *hash, const char *password)
 	    crypto_pwhash_str_verify(hash, password, n) == 0;
 }
 
-/* Check a password: ok, wrong password, no such user, or an error. */
-enum store_check
-store_user_check(struct store *st, const char *name, const char *password)
+/* Our msgids from their row ids: buf holds STORE_MSGID_SIZE. */
+void
+store_msgid_format(char *buf, long long id)
 {
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_HASH);
-	char		 hash[crypto_pwhash_STRBYTES];
-	size_t		 n = strnlen(password, STORE_PASS_MAX + 1);
-	int		 rc;
+	char	tmp[24];
+	size_t	n = 0;
 
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		snprintf(hash, sizeof hash, "%s", sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
-		store_check_dummy(st, password, n);
-		store_fail(st, "no such user");
-		return STORE_CHECK_NO_USER;
-	}
-	if (rc != SQLITE_ROW) {
-		store_sqlfail(st, "check user");
-		return STORE_CHECK_ERROR;
-	}
-	if (n == 0 || n > STORE_PASS_MAX ||
-	    crypto_pwhash_str_verify(hash, password, n) != 0) {
-		store_fail(st, "wrong password");
-		return STORE_CHECK_BAD_PASSWORD;
-	}
-	return STORE_CHECK_OK;
+	if (id < 0)
+		id = 0;
+	do
+		tmp[n++] = (char)('0' + id % 10);
+	while ((id /= 10) > 0 && n < sizeof tmp);
+	while (n > 0)
+		*buf++ = tmp[--n];
+	*buf = '\0';
 }
 
-/* The chat name an account logs in with. */
+/* The stand-in hash for names that do not exist (made once): 0 or -1. */
 int
-store_user_chat_name(struct store *st, const char *name, char *buf,
-    size_t size)
+store_dummy_hash(struct store *st, char *buf)
 {
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_CHAT);
-	int		 rc, n = 0;
+	struct store_common	*c = store_c(st);
 
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		n = snprintf(buf, size, "%s", sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return store_fail(st, "no such user");
-	if (rc != SQLITE_ROW)
-		return store_sqlfail(st, "chat name");
-	if (n < 0 || (size_t)n >= size)
-		return store_fail(st, "chat name too long for the buffer");
-	return 0;
-}
-
-/* Log an account in upstream under another chat name. */
-int
-store_user_set_chat_name(struct store *st, const char *name,
-    const char *chat_name)
-{
-	sqlite3_stmt	*s;
-	int		 rc;
-
-	if (!store_name_ok(chat_name))
-		return store_fail(st, "chat names are 1..%d letters and digits",
-		    STORE_NAME_MAX);
-	s = store_stmt(st, ST_USER_SET_CHAT);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, chat_name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "set chat name");
-	if (sqlite3_changes(st->db) == 0)
-		return store_fail(st, "no such user");
-	return 0;
-}
-
-/* 1 if the account may run admin commands, 0 if not, -1. */
-int
-store_user_admin(struct store *st, const char *name)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_ADMIN);
-	long long	 v = 0;
-	int		 rc;
-
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = store_step_int(st, s, &v, "admin")) == 0)
-		return store_fail(st, "no such user");
-	return rc == -1 ? -1 : v != 0;
-}
-
-/* Make an account admin (on 1) or not (0). */
-int
-store_user_set_admin(struct store *st, const char *name, int on)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_USER_SET_ADMIN);
-	int		 rc;
-
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, on != 0);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "set admin");
-	if (sqlite3_changes(st->db) == 0)
-		return store_fail(st, "no such user");
-	return 0;
-}
-
-/* Raise one position row to at least id. */
-static int
-store_pos_set(struct store *st, long long account, const char *client,
-    long long id)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_POS_SET);
-	int		 rc;
-
-	sqlite3_bind_int64(s, 1, account);
-	sqlite3_bind_text(s, 2, client, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "seen");
-	return 0;
-}
-
-/*
- * Where playback starts for (account, client): the client's own row, else
- * the account's ("" row), else the beginning.
- */
-int
-store_position(struct store *st, long long account, const char *client,
-    long long *id)
-{
-	sqlite3_stmt	*s;
-	int		 rc, pass;
-
-	*id = 0;
-	if (client != NULL && *client != '\0' && !store_client_ok(client))
-		return store_fail(st, "client names are 1..%d of "
-		    "[A-Za-z0-9._-]", STORE_CLIENT_MAX);
-	for (pass = client == NULL || *client == '\0'; pass < 2; pass++) {
-		s = store_stmt(st, ST_POS_GET);
-		sqlite3_bind_int64(s, 1, account);
-		sqlite3_bind_text(s, 2, pass == 0 ? client : "", -1,
-		    SQLITE_STATIC);
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			*id = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		if (rc == SQLITE_ROW)
-			return 0;
-		if (rc != SQLITE_DONE)
-			return store_sqlfail(st, "position");
-	}
-	return 0;
-}
-
-/*
- * A client saw msgid: its own position and the account's move up to it
- * (so a client without a name, or a new one, starts past what any client
- * of the account has seen).
- */
-int
-store_seen(struct store *st, const char *account, const char *client,
-    const char *msgid)
-{
-	long long	acc, id;
-
-	if (store_msgid_parse(msgid, &id) == -1)
-		return store_fail(st, "not one of our msgids");
-	if (client != NULL && *client != '\0' && !store_client_ok(client))
-		return store_fail(st, "client names are 1..%d of "
-		    "[A-Za-z0-9._-]", STORE_CLIENT_MAX);
-	if (store_account_id(st, account, &acc) == -1 ||
-	    store_exec(st, ST_BEGIN) == -1)
+	if (c->dummy[0] == '\0' &&
+	    store_hash(st, "chatircd", c->dummy, sizeof c->dummy) == -1)
 		return -1;
-	if ((client != NULL && *client != '\0' &&
-	    store_pos_set(st, acc, client, id) == -1) ||
-	    store_pos_set(st, acc, "", id) == -1 ||
-	    store_exec(st, ST_COMMIT) == -1)
-		return store_abort(st);
+	memcpy(buf, c->dummy, crypto_pwhash_STRBYTES);
 	return 0;
-}
-
-/* The marker row of an account id: 1 and *time_ms, 0 if none, -1. */
-static int
-store_marker_read(struct store *st, long long acc, const char *target,
-    long long *time_ms)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_MARKER_GET);
-
-	sqlite3_bind_int64(s, 1, acc);
-	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
-	return store_step_int(st, s, time_ms, "marker");
-}
-
-int
-store_step_int(struct store *st, sqlite3_stmt *s, long long *out,
-    const char *what)
-{
-	int	rc;
-
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_sqlfail(st, what);
-}
-
-/* The read marker of (account, target). */
-int
-store_marker_get(struct store *st, const char *account, const char *target,
-    long long *time_ms)
-{
-	long long	acc;
-
-	if (store_account_id(st, account, &acc) == -1)
-		return -1;
-	return store_marker_read(st, acc, target, time_ms);
-}
-
-/* read-marker: "MUST only ever increase"; *stored is the kept value. */
-int
-store_marker_set(struct store *st, const char *account, const char *target,
-    long long time_ms, long long *stored)
-{
-	sqlite3_stmt	*s;
-	long long	 acc, old = -1;
-	int		 rc, have;
-
-	if (target == NULL || *target == '\0' ||
-	    strnlen(target, STORE_TARGET_MAX + 1) > STORE_TARGET_MAX ||
-	    time_ms < 0)
-		return store_fail(st, "bad read marker");
-	if (store_account_id(st, account, &acc) == -1 ||
-	    store_exec(st, ST_BEGIN) == -1)
-		return -1;
-	if ((have = store_marker_read(st, acc, target, &old)) == -1)
-		return store_abort(st);
-	if (have && old >= time_ms) {
-		*stored = old;
-		return store_exec(st, ST_COMMIT) == -1 ? store_abort(st) : 0;
-	}
-	s = store_stmt(st, ST_MARKER_SET);
-	sqlite3_bind_int64(s, 1, acc);
-	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time_ms);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store_sqlfail(st, "set marker");
-		return store_abort(st);
-	}
-	if (store_exec(st, ST_COMMIT) == -1)
-		return store_abort(st);
-	*stored = time_ms;
-	return 1;
 }

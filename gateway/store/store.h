@@ -1,10 +1,13 @@
 /*
- * store: the bouncer's SQLite database (issue 8): accounts with argon2id
- * password hashes, every message an account sent or received, playback
- * positions per client, read markers, IRCv3 chathistory queries and a
- * retention purge. Synchronous and self-contained: no libevent, no
- * logging; every function fails with -1 (or NULL) and store_error() says
- * why. Sessions, IRC replies and timers are the caller's.
+ * store: the bouncer's database behind one interface (SQLite today:
+ * sqlite.c, sqlite_msg.c, sqlite_search.c; store.c and search.c are what
+ * any backend shares): accounts with argon2id password hashes and an
+ * admin flag, every message an account sent or received, playback
+ * positions per client, read markers, IRCv3 chathistory queries,
+ * full-text search and a retention purge. Synchronous and
+ * self-contained: no libevent, no logging; every function fails with -1
+ * (or NULL) and store_error() says why. Sessions, IRC replies and timers
+ * are the caller's.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -15,7 +18,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		3	/* PRAGMA user_version we write */
+#define STORE_VERSION		4	/* PRAGMA user_version we write */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -45,8 +48,12 @@ struct store_msg {
 /* What store_msg_add() gave the message. */
 struct store_stamp {
 	char		 msgid[STORE_MSGID_SIZE];
+	long long	 id;		/* the msgid as a number */
 	long long	 time_ms;
 };
+
+/* A msgid from its number (decimal, no printf: once per message). */
+void		 store_msgid_format(char *buf, long long id);
 
 enum store_check {
 	STORE_CHECK_ERROR = -1,
@@ -68,6 +75,10 @@ typedef void	store_user_cb(void *ctx, const char *name,
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/* This connection only adds messages and purges (see store.c). */
+int		 store_bulk(struct store *);
+int		 store_wal_pages(const struct store *);
+int		 store_checkpoint(struct store *);
 
 /* Why the last call failed ("no such user", or SQLite's message). */
 const char	*store_error(const struct store *);
@@ -82,6 +93,8 @@ int		 store_user_del(struct store *, const char *name);
 int		 store_user_passwd(struct store *, const char *name,
 		    const char *password);
 int		 store_user_list(struct store *, store_user_cb *, void *ctx);
+/* 1 if accounts changed since the last call (any process), 0, -1. */
+int		 store_accounts_changed(struct store *);
 enum store_check store_user_check(struct store *, const char *name,
 		    const char *password);
 /* Checking a password off the event loop: the hash, then the check. */
@@ -165,7 +178,7 @@ int		 store_purge(struct store *, long long now_ms,
 		    int budget);
 
 /*
- * Full-text search (search.c) in an account's messages: the newest
+ * Full-text search (SQLite: sqlite_search.c) in an account's messages: the newest
  * q->limit matches, in ascending order through cb. Returns the number
  * of rows, or -1. SQLite: FTS5; another backend brings its own engine.
  */

@@ -9,7 +9,8 @@
 # LAT_SECONDS (latency), SESSIONS="1000 9000" SOURCES SESSION_TIMEOUT (idle
 # logins; SESSIONS="" skips them), TIMEOUT (seconds per loadgen run),
 # REPEAT (relay and latency runs per setup; the table shows the best),
-# ROWS="chatd chatircd ngircd haproxy znc" (a subset for quick runs),
+# ROWS="chatd chatircd bouncer ngircd haproxy znc" (a subset for quick
+# runs; bouncer: chatircd --db, every sender and receiver an account),
 # SERVER_CPU LOAD_CPU, CHATD_BIN CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC
 # needs one configured user per session), KEEP_TMP=1 (keep configs, logs).
 set -euo pipefail
@@ -177,6 +178,43 @@ setup_chatircd() {
 	PROTO=irc
 }
 
+# chatircd as a bouncer: one account per session (a0.., b0..), so every
+# message is stored twice (the sender's copy and the receiver's).
+setup_bouncer() {
+	local i u
+	setup_chatd
+	BOUNCER_DB=$TMP/bouncer.db
+	rm -f "$BOUNCER_DB" "$BOUNCER_DB-wal" "$BOUNCER_DB-shm"
+	for i in $(seq 0 $((PAIRS - 1))); do
+		for u in a$i b$i; do
+			echo bench | "$CHATIRCD" --db "$BOUNCER_DB" \
+			    --add-user "$u" >/dev/null
+		done
+	done
+	start bouncer "$CHATIRCD" --listen $HOST:0 --upstream "$TARGET" \
+	    --max-clients 20000 --per-address 20000 --db "$BOUNCER_DB" \
+	    --history-max 0 --playback-max 1
+	SRV_PIDS="$LASTPID $SRV_PIDS"
+	port_of bouncer
+	TARGET=$HOST:$PORT
+	PROTO=irc
+	PASS_ARGS=(--pass bench)
+}
+
+# Bytes on disk (database, WAL) per stored message, in DISK.
+disk_per_msg() {
+	DISK=$(/usr/bin/python3 - "$BOUNCER_DB" <<-'EOF'
+	import os, sqlite3, sys
+	db = sys.argv[1]
+	n = sqlite3.connect(db).execute("SELECT count(*) FROM msg").fetchone()[0]
+	size = sum(os.path.getsize(db + x) for x in ("", "-wal")
+	           if os.path.exists(db + x))
+	print("%d messages stored, %d bytes on disk, %.0f bytes per message"
+	      % (n, size, size / n if n else 0))
+	EOF
+	)
+}
+
 ngircd_conf() {
 	cat >"$TMP/ngircd.conf" <<-EOF
 	[Global]
@@ -334,9 +372,12 @@ run() {
 }
 
 # --- the runs ----------------------------------------------------------------
-ROWS=${ROWS:-"chatd chatircd ngircd haproxy znc"}
+ROWS=${ROWS:-"chatd chatircd bouncer ngircd haproxy znc"}
+DISK=
 declare -A NAME=([chatd]="chat clients -> chatd"
-	[chatircd]="IRC -> chatircd -> chatd" [ngircd]="IRC -> ngircd"
+	[chatircd]="IRC -> chatircd -> chatd"
+	[bouncer]="IRC -> chatircd --db (bouncer) -> chatd"
+	[ngircd]="IRC -> ngircd"
 	[haproxy]="IRC -> haproxy (TCP) -> ngircd" [znc]="IRC -> ZNC -> ngircd")
 declare -A RELAY LAT
 lat_msgs=$((LAT_RATE * LAT_SECONDS / LAT_PAIRS))
@@ -352,7 +393,7 @@ for r in $ROWS; do
 	# start); new names where the server has them, ZNC has one user each
 	for i in $(seq "$REPEAT"); do
 		prefix=(--prefix "r$i")
-		[ "$r" = znc ] && prefix=()
+		[ "$r" = znc ] || [ "$r" = bouncer ] && prefix=()
 		echo "compare.sh: $r: relay $i" >&2
 		run "$pairs" --messages "$MESSAGES" --window "$WINDOW" \
 		    --size "$SIZE" "${prefix[@]}"
@@ -361,13 +402,14 @@ for r in $ROWS; do
 	done
 	for i in $(seq "$REPEAT"); do
 		prefix=(--prefix "l$i")
-		[ "$r" = znc ] && prefix=()
+		[ "$r" = znc ] || [ "$r" = bouncer ] && prefix=()
 		echo "compare.sh: $r: latency $i" >&2
 		run "$LAT_PAIRS" --messages "$lat_msgs" --window "$WINDOW" \
 		    --size "$SIZE" --rate "$LAT_RATE" "${prefix[@]}"
 		echo "  $RESULT" >&2
 		LAT[$r]=$(best p99_ms min "${LAT[$r]}" "$RESULT")
 	done
+	[ "$r" = bouncer ] && disk_per_msg
 	stop_all
 done
 declare -A SESS_GW SESS_CHATD
@@ -416,6 +458,7 @@ for r in $ROWS; do
 	    "$(awk -v a="${p99:-0}" -v b="${base99:-0}" \
 		'BEGIN { printf "%+.3f", a - b }')"
 done
+[ -z "$DISK" ] || { echo; echo "Bouncer store: $DISK."; }
 [ -n "$SESSIONS" ] || exit 0
 echo
 echo "| idle sessions | through chatircd: logged in | logins/s | gateway RSS per session KiB | chatd alone: logins/s |"

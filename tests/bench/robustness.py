@@ -6,9 +6,14 @@
          account), shown, and the gateway's peak memory
   flap   a chat server that closes every login 0.2 s after accepting it:
          logins and notices in 60 s at the default backoff
+  flood  a chat user floods a bouncer account with N SENDs (200,000) as
+         fast as the chat server takes them, no client attached (issue
+         18): confirmed, stored, and replayed afterwards through
+         CHATHISTORY; lost = confirmed - replayed
 
-usage: robustness.py [slow|slow-plain|flap] [N]   (binaries from build/)
-Loopback only."""
+usage: robustness.py [slow|slow-plain|flap|flood] [N]   (binaries from
+build/). Loopback only.
+"""
 import os
 import socket
 import sqlite3
@@ -106,9 +111,91 @@ def flap(seconds=60):
     p.teardown()
 
 
+def replay_all(c, peer):
+    """Every stored message of a conversation, newest first, through
+    CHATHISTORY BEFORE pages of 1000: the number of distinct msgids."""
+    seen = set()
+    before = "*"
+    while True:
+        if before == "*":
+            c.send("CHATHISTORY LATEST %s * 1000" % peer)
+        else:
+            c.send("CHATHISTORY BEFORE %s msgid=%s 1000" % (peer, before))
+        batch = c.expect(r" BATCH \+(\S+) chathistory ", timeout=60).group(1)
+        page = []
+        while True:
+            line = c.expect(r"(msgid=(\d+)[; ]| BATCH -%s$)" % batch,
+                            timeout=60)
+            if line.group(2) is None:
+                break
+            page.append(int(line.group(2)))
+        if not page:
+            return len(seen)
+        seen.update(page)
+        before = str(min(page))
+
+
+def flood(n):
+    p = conftest.Processes()
+    db = os.path.join(tempfile.mkdtemp(), "f.db")
+    subprocess.run([conftest.CHATIRCD, "--db", db, "--add-user", "alice"],
+                   input="pw\n", text=True, check=True, capture_output=True)
+    d = p.chatd()
+    g = p.chatircd(d, "--db", db, "--history-max", "0", "--playback-max",
+                   "1000")
+    time.sleep(1)                       # alice logs in upstream
+    bob = chat(p, d, "bob")
+    t0 = time.monotonic()
+
+    def send():
+        for i in range(n):
+            bob.sock.sendall(b"SEND alice %07d %s\n" % (i, b"x" * 71))
+    th = threading.Thread(target=send)
+    th.start()
+    ok = bad = 0
+    while ok + bad < n:
+        r = bob.expect(r"^(SEND-OK|UNKNOWN|BAD-DEST-USER)$", timeout=60)
+        if r.group(1) == "SEND-OK":
+            ok += 1
+        else:
+            bad += 1
+    th.join()
+    secs = time.monotonic() - t0
+    stored, last, still = 0, -1, time.monotonic()
+    while time.monotonic() - still < 3:         # the writer catches up
+        con = sqlite3.connect(db)
+        stored = con.execute("SELECT count(*) FROM msg").fetchone()[0]
+        con.close()
+        if stored != last:
+            last, still = stored, time.monotonic()
+        if stored >= ok:
+            break
+        time.sleep(0.2)
+    peak = vmhwm(g.proc.pid)
+    c = p.client(g, eol=b"\r\n", name="alice")
+    c.send("CAP REQ :draft/chathistory batch message-tags")
+    c.send("PASS alice@replay:pw")
+    c.send("NICK alice")
+    c.send("USER u 0 * :x")
+    c.send("CAP END")
+    c.expect(r" 001 ", timeout=30)
+    replayed = replay_all(c, "bob")
+    err = g.stderr()
+    print("flood of a bouncer account: %d SENDs of 80 bytes in %.1f s "
+          "(%.0f/s): %d confirmed, %d refused, %d stored, %d replayed, "
+          "lost %d; not kept (store-queue-max): %s; chat server dropped "
+          "the gateway: %s; gateway peak RSS %d KiB" %
+          (n, secs, n / secs, ok, bad, stored, replayed, ok - replayed,
+           "yes" if "messages not kept" in err else "none",
+           "upstream lost" in err, peak))
+    p.teardown()
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "slow"
-    if what.startswith("slow"):
+    if what == "flood":
+        flood(int(sys.argv[2]) if len(sys.argv) > 2 else 200000)
+    elif what.startswith("slow"):
         slow(int(sys.argv[2]) if len(sys.argv) > 2 else 200000,
              what == "slow")
     else:

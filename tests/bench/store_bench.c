@@ -4,7 +4,7 @@
  * accounts and peers, then prints microseconds per insert, bytes on disk
  * per message, and the time of a LATEST query, a playback and a purge
  * batch. Not run by ctest: figures, not a pass or a fail.
- * usage: store_bench [-n messages] [-t text bytes] [-d directory]
+ * usage: store_bench [-n messages] [-t text bytes] [-b batch] [-d dir]
  */
 #include <sys/stat.h>
 
@@ -25,6 +25,7 @@
 struct bench {
 	long		 n;
 	long		 text_len;
+	long		 batch;		/* messages per commit; 0: one each */
 	const char	*dir;
 	char		 path[512];
 	double		*lat;		/* µs per insert */
@@ -86,9 +87,12 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->n = 20000;
 	b->text_len = 80;
 	b->dir = "/tmp";
-	while ((c = getopt(argc, argv, "n:t:d:")) != -1) {
+	b->batch = 0;
+	while ((c = getopt(argc, argv, "n:t:b:d:")) != -1) {
 		if (c == 'n')
 			b->n = strtol(optarg, NULL, 10);
+		else if (c == 'b')
+			b->batch = strtol(optarg, NULL, 10);
 		else if (c == 't')
 			b->text_len = strtol(optarg, NULL, 10);
 		else if (c == 'd')
@@ -97,6 +101,7 @@ bench_args(struct bench *b, int argc, char **argv)
 			return -1;
 	}
 	if (b->n < 1 || b->n > BENCH_SAMPLES || b->text_len < 1 ||
+	    b->batch < 0 ||
 	    b->text_len > STORE_TEXT_MAX)
 		return -1;
 	snprintf(b->path, sizeof b->path, "%s/store_bench.%ld.db", b->dir,
@@ -120,6 +125,13 @@ bench_insert(struct bench *b, struct store *st)
 		snprintf(acc, sizeof acc, "user%ld", i % BENCH_ACCOUNTS);
 		snprintf(peer, sizeof peer, "peer%ld", (i * 7) % BENCH_PEERS);
 		t0 = bench_now();
+		if (b->batch > 0 && i % b->batch == 0 &&
+		    (store_batch_end(st) == -1 ||
+		    store_batch_begin(st) == -1)) {
+			fprintf(stderr, "batch: %s\n", store_error(st));
+			free(text);
+			return -1;
+		}
 		if (store_msg_add(st, acc, i % 3 ? STORE_IN : STORE_OUT, peer,
 		    text, (size_t)b->text_len, 1700000000000LL + i, NULL) ==
 		    -1) {
@@ -130,7 +142,7 @@ bench_insert(struct bench *b, struct store *st)
 		b->lat[i] = bench_now() - t0;
 	}
 	free(text);
-	return 0;
+	return store_batch_end(st);
 }
 
 static void
@@ -177,7 +189,7 @@ main(int argc, char **argv)
 	memset(&b, 0, sizeof b);
 	if (bench_args(&b, argc, argv) == -1) {
 		fprintf(stderr, "usage: store_bench [-n 1..%d] [-t bytes] "
-		    "[-d dir]\n", BENCH_SAMPLES);
+		    "[-b batch] [-d dir]\n", BENCH_SAMPLES);
 		return 2;
 	}
 	if ((b.lat = calloc((size_t)b.n, sizeof *b.lat)) == NULL)
@@ -204,9 +216,10 @@ main(int argc, char **argv)
 	printf("store_bench: %ld messages of %ld bytes, %d accounts, %d peers,"
 	    " SQLite %s, WAL, synchronous=NORMAL, %s\n", b.n, b.text_len,
 	    BENCH_ACCOUNTS, BENCH_PEERS, sqlite3_libversion(), b.dir);
-	printf("insert (one transaction):  %8.1f µs mean, %.1f p50, %.1f p99,"
-	    " %.1f max\n", sum / b.n, b.lat[b.n / 2], b.lat[b.n * 99 / 100],
-	    b.lat[b.n - 1]);
+	printf("insert (%s %ld):  %8.1f µs mean, %.1f p50, %.1f p99,"
+	    " %.1f max\n", b.batch > 0 ? "commits of" : "transactions of",
+	    b.batch > 0 ? b.batch : 1L, sum / b.n, b.lat[b.n / 2],
+	    b.lat[b.n * 99 / 100], b.lat[b.n - 1]);
 	printf("on disk:                   %8.1f bytes/message (%.1f over the"
 	    " text)\n", (double)(full - empty) / b.n,
 	    (double)(full - empty) / b.n - b.text_len);

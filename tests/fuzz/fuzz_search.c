@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/sqlite_int.h"
 
 #define FUZZ_CHECK(x)	do { if (!(x)) abort(); } while (0)
 #define FUZZ_INPUT_MAX	4096

@@ -19,8 +19,8 @@ ALIASES = {
     "conform": "test_gw_conform.py", "scale": "test_gw_scale.py",
     "backoff": "test_gw_backoff.py", "reload": "test_gw_reload.py",
     "haproxy": "test_gw_haproxy.py", "nodelay": "test_nodelay.py",
-    "tls": "test_gw_tls.py", "svc": "test_gw_service.py",
-    "search": "test_gw_search.py",
+    "tls": "test_gw_tls.py", "accounts": "test_gw_bouncer_accounts.py",
+    "svc": "test_gw_service.py", "search": "test_gw_search.py",
 }
 
 

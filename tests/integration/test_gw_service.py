@@ -215,6 +215,7 @@ def test_user_admin_commands(procs, db):
     carol.expect_none(r"ERROR")
     svc(root, "user delete carol " + tok)
     reply(root, "Account carol deleted")
+    carol.expect(r"NOTICE \S+ :Account carol was deleted from this bouncer")
     carol.expect(r"ERROR :Closing link: .*Account carol was deleted")
     assert carol.expect_closed()
     assert "root deleted account carol" in g.stderr()

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/sqlite_int.h"
 
 #define ROWS_MAX	64
 #define SEC		1000LL
@@ -289,7 +290,7 @@ test_migrate_v1(void **state)
 	    STORE_VERSION);
 	assert_int_equal(store_user_check(f->st, "alice", "pw"),
 	    STORE_CHECK_OK);
-	/* v3: not admin; what was stored before is in the search index */
+	/* v4: not admin; what was stored before is in the search index */
 	assert_int_equal(store_user_admin(f->st, "alice"), 0);
 	assert_int_equal(search(f->st, "alice", "text=hi", &r), 1);
 	assert_int_equal(history(f->st, "alice", "LATEST bob * 10", &r), 1);

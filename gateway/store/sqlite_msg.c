@@ -1,5 +1,5 @@
 /*
- * store_msg: messages in the bouncer's database, the chathistory queries
+ * sqlite_msg: the SQLite backend's messages, the chathistory queries
  * over them, playback of what a client has not seen, and the retention
  * purge. A msgid is the row id in decimal (see docs/bouncer.md: the
  * order is total and stable, the key is 8 bytes); stored times never go
@@ -7,9 +7,10 @@
  * becomes a row id bound through the msg_time index.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "sqlite_int.h"
 
 /* Exclusive row id bounds of one query: lo < id < hi. */
 struct store_range {
@@ -17,9 +18,14 @@ struct store_range {
 	long long	hi;
 };
 
+static int	store_msg_account(struct store *, const char *, long long *);
+static int	store_msg_conv(struct store *, long long, const char *,
+		    long long, long long *);
+static int	store_cache_flush(struct store *);
 static long long store_ref_id(const struct chathistory_bound *);
-static int	store_first(struct store *, enum store_st, long long,
+static int	store_probe(struct store *, long long, long long *,
 		    long long *);
+static int	store_first(struct store *, int, long long, long long *);
 static int	store_bound_lo(struct store *,
 		    const struct chathistory_bound *, long long *);
 static int	store_bound_hi(struct store *,
@@ -42,6 +48,78 @@ static int	store_two_ints(struct store *, const char *, long long,
 static int	store_purge_step(struct store *, enum store_st, long long,
 		    long long, int *);
 
+/* The account's id, from the batch's cache when there is one. */
+static int
+store_msg_account(struct store *st, const char *account, long long *id)
+{
+	struct store_cache	*c;
+	size_t			 n = strlen(account);
+
+	if (st->batch && n < sizeof c->key) {
+		HASH_FIND_STR(st->accts, account, c);
+		if (c != NULL) {
+			*id = c->id;
+			return 0;
+		}
+	}
+	if (store_account_id(st, account, id) == -1)
+		return -1;
+	if (st->batch && n < sizeof c->key &&
+	    (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, account, n + 1);
+		c->id = *id;
+		HASH_ADD_STR(st->accts, key, c);
+	}
+	return 0;
+}
+
+/*
+ * The conversation (acc, peer), its last_ms raised to time_ms: once per
+ * batch an upsert, after that only the cache (written at the commit).
+ */
+static int
+store_msg_conv(struct store *st, long long acc, const char *peer,
+    long long time_ms, long long *conv)
+{
+	struct store_cache	*c = NULL;
+	sqlite3_stmt		*s;
+	char			 key[sizeof c->key];
+	int			 rc, n;
+
+	store_msgid_format(key, acc);		/* "ACC PEER" */
+	n = (int)strlen(key);
+	key[n++] = ' ';
+	memcpy(key + n, peer, strlen(peer) + 1);	/* store_name_ok() */
+	n += (int)strlen(peer);
+	if (st->batch) {
+		HASH_FIND_STR(st->convs, key, c);
+		if (c != NULL) {
+			if (time_ms > c->last_ms) {
+				c->last_ms = time_ms;
+				c->dirty = 1;
+			}
+			*conv = c->id;
+			return 0;
+		}
+	}
+	s = store_stmt(st, ST_CONV_UPSERT);
+	sqlite3_bind_int64(s, 1, acc);
+	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_ms);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*conv = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sqlfail(st, "add conversation");
+	if (st->batch && (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, key, (size_t)n + 1);
+		c->id = *conv;
+		c->last_ms = time_ms;
+		HASH_ADD_STR(st->convs, key, c);
+	}
+	return 0;
+}
+
 /*
  * Record one message: in its own transaction, or in the batch that
  * store_batch_begin() opened (committed by store_batch_end()).
@@ -61,20 +139,11 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_fail(st, "bad message");
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
-	if (store_account_id(st, account, &acc) == -1 ||
+	if (store_msg_account(st, account, &acc) == -1 ||
 	    (!st->batch && store_exec(st, ST_BEGIN) == -1))
 		return -1;
-	s = store_stmt(st, ST_CONV_UPSERT);
-	sqlite3_bind_int64(s, 1, acc);
-	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time_ms);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		conv = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		store_sqlfail(st, "add conversation");
+	if (store_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : store_abort(st);
-	}
 	s = store_stmt(st, ST_MSG_ADD);
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_int64(s, 2, conv);
@@ -92,7 +161,8 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
-		snprintf(out->msgid, sizeof out->msgid, "%lld", id);
+		store_msgid_format(out->msgid, id);
+		out->id = id;
 		out->time_ms = time_ms;
 	}
 	return 0;
@@ -107,21 +177,61 @@ store_ref_id(const struct chathistory_bound *b)
 	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
 }
 
-/* The first row id (in time order) of a time query, or STORE_ID_NONE. */
+/*
+ * The first row at or after id x: 1 with its time and id, 0 if none.
+ * Stored times never go back, so time order is row id order.
+ */
 static int
-store_first(struct store *st, enum store_st which, long long t,
+store_probe(struct store *st, long long x, long long *time_ms,
     long long *id)
 {
-	sqlite3_stmt	*s = store_stmt(st, which);
+	sqlite3_stmt	*s = store_stmt(st, ST_PROBE);
 	int		 rc;
 
-	sqlite3_bind_int64(s, 1, t);
-	*id = STORE_ID_NONE;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
+	sqlite3_bind_int64(s, 1, x);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*time_ms = sqlite3_column_int64(s, 0);
+		*id = sqlite3_column_int64(s, 1);
+	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlfail(st, "time bound");
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlfail(st, "time bound");
+}
+
+/*
+ * The first row id whose time is past t (GT) or at least t (GE), or
+ * STORE_ID_NONE: a binary search over row ids (no index on time, one
+ * fewer per message stored), at most ~60 lookups of the primary key.
+ */
+static int
+store_first(struct store *st, int ge, long long t, long long *id)
+{
+	long long	lo = 1, hi, mid, tm = 0, at = 0;
+	int		r;
+
+	*id = STORE_ID_NONE;
+	if (store_step_int(st, store_stmt(st, ST_MAX_ID), &hi,
+	    "time bound") == -1)
+		return -1;
+	if ((r = store_probe(st, hi, &tm, &at)) <= 0)
+		return r;
+	if (ge ? tm < t : tm <= t)
+		return 0;		/* even the newest is before */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((r = store_probe(st, mid, &tm, &at)) == -1)
+			return -1;
+		if (ge ? tm >= t : tm > t)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	if ((r = store_probe(st, lo, &tm, &at)) == -1)
+		return -1;
+	*id = at;
 	return 0;
 }
 
@@ -140,7 +250,7 @@ store_bound_lo(struct store *st, const struct chathistory_bound *b,
 		*lo = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
-		if (store_first(st, ST_FIRST_GT, b->value, &id) == -1)
+		if (store_first(st, 0, b->value, &id) == -1)
 			return -1;
 		*lo = id - 1;
 		return 0;
@@ -161,7 +271,7 @@ store_bound_hi(struct store *st, const struct chathistory_bound *b,
 		*hi = store_ref_id(b);
 		return 0;
 	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
-		return store_first(st, ST_FIRST_GE, b->value, hi);
+		return store_first(st, 1, b->value, hi);
 	}
 	return store_fail(st, "bad selector");
 }
@@ -196,8 +306,7 @@ store_rows(struct store *st, sqlite3_stmt *s, const char *peer,
 	int			rc, n = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		snprintf(m.msgid, sizeof m.msgid, "%lld",
-		    sqlite3_column_int64(s, 0));
+		store_msgid_format(m.msgid, sqlite3_column_int64(s, 0));
 		m.time_ms = sqlite3_column_int64(s, 1);
 		m.dir = sqlite3_column_int(s, 2) ? STORE_OUT : STORE_IN;
 		m.text = (const char *)sqlite3_column_text(s, 3);
@@ -512,14 +621,56 @@ store_batch_begin(struct store *st)
 	return 0;
 }
 
+/* The batch's conversations get their newest time. */
+static int
+store_cache_flush(struct store *st)
+{
+	struct store_cache	*c, *tmp;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		if (!c->dirty)
+			continue;
+		s = store_stmt(st, ST_CONV_TOUCH);
+		sqlite3_bind_int64(s, 1, c->id);
+		sqlite3_bind_int64(s, 2, c->last_ms);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_sqlfail(st, "conversation time");
+	}
+	return 0;
+}
+
+/* Forget the batch's lookups (they hold only under its lock). */
+void
+store_cache_clear(struct store *st)
+{
+	struct store_cache	*c, *tmp;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		HASH_DEL(st->convs, c);
+		free(c);
+	}
+	HASH_ITER(hh, st->accts, c, tmp) {
+		HASH_DEL(st->accts, c);
+		free(c);
+	}
+}
+
 /* Commit the batch (nothing open: 0). */
 int
 store_batch_end(struct store *st)
 {
+	int	rc;
+
 	if (!st->batch)
 		return 0;
 	st->batch = 0;
-	if (store_exec(st, ST_COMMIT) == -1)
+	rc = store_cache_flush(st);
+	store_cache_clear(st);
+	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;
 }

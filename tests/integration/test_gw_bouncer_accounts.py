@@ -1,0 +1,150 @@
+"""The bouncer reads accounts when they are used (issue 18): an account
+added, given a new password or deleted by `chatircd --db FILE --add-user`
+(--passwd, --del-user) in another process while the gateway runs takes
+effect at the next login, and its chat login starts (or ends, its
+clients told and closed) within a few seconds, nobody else dropped. And
+the store's queue at its bound (store-queue-max): what is not kept is
+logged, told to the account's clients and counted.
+"""
+import re
+import sqlite3
+import subprocess
+import time
+
+from gwlib import CHATIRCD, chat
+from test_gw_bouncer import PW, add_user, attach, bouncer, wait_online
+
+
+def account_tool(db, op, name, password=None):
+    r = subprocess.run([CHATIRCD, "--db", db, "--" + op, name],
+                       input=(password + "\n") if password else "",
+                       text=True, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def refused(procs, gw, who, password):
+    c = procs.client(gw, eol=b"\r\n", name="refused-" + who)
+    c.send("PASS %s:%s" % (who, password))
+    c.send("NICK " + who)
+    c.send("USER u 0 * :x")
+    c.expect(r" 464 \S+ :Password incorrect")
+    assert c.expect_closed(timeout=5)
+
+
+def test_account_added_while_running_logs_in_at_once(procs, tmp_path):
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice")
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    a = attach(procs, g)
+    add_user(db, "carol")
+    # at once: the login reads the store, no poll needed
+    c = attach(procs, g, who="carol", nick="carol")
+    c.send("PRIVMSG echobot :hello")
+    c.expect(r"PRIVMSG carol :hello$")
+    # an account nobody logs in to yet is logged in upstream by the poll
+    add_user(db, "dave")
+    wait_online(procs, d, "dave", timeout=5)
+    bob = chat(procs, d, "bob")
+    bob.send("SEND dave kept for you")
+    bob.expect(r"^SEND-OK$")
+    assert re.search(r"account dave added to the store", g.stderr())
+    dv = attach(procs, g, who="dave", nick="dave")
+    dv.expect(r":bob!\S+ PRIVMSG dave :(\[\d\d:\d\d\] )?kept for you$")
+    a.send("PRIVMSG echobot :still here")
+    a.expect(r"PRIVMSG alice :still here$")
+
+
+def test_password_changed_while_running(procs, tmp_path):
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice")
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    a = attach(procs, g)
+    account_tool(db, "passwd", "alice", "new secret")
+    refused(procs, g, "alice", PW)
+    b = attach(procs, g, who="alice@laptop", password="new secret")
+    # the client that was already attached stays
+    a.send("PRIVMSG echobot :one")
+    a.expect(r"PRIVMSG alice :one$")
+    b.expect(r"PRIVMSG alice :one$")
+
+
+def test_account_deleted_while_running(procs, tmp_path):
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice")
+    add_user(db, "bob")
+    d = procs.chatd()
+    g = bouncer(procs, d, db)
+    a = attach(procs, g)
+    b = attach(procs, g, who="bob", nick="bob")
+    wait_online(procs, d, "alice")
+    account_tool(db, "del-user", "alice")
+    a.expect(r"NOTICE alice :Account alice was deleted from this bouncer",
+             timeout=5)
+    a.expect(r"^ERROR :.*Account alice was deleted")
+    assert a.expect_closed(timeout=5)
+    # its chat login ends; bob's account goes on
+    carol = chat(procs, d, "carol")
+    deadline = time.monotonic() + 5
+    while True:
+        carol.send("SEND alice anyone?")
+        r = carol.expect(r"^(SEND-OK|UNKNOWN|BAD-DEST-USER)$").group(1)
+        if r != "SEND-OK":
+            break
+        assert time.monotonic() < deadline, "alice still logged in"
+        time.sleep(0.2)
+    carol.send("SEND bob hi bob")
+    carol.expect(r"^SEND-OK$")
+    b.expect(r":carol!\S+ PRIVMSG bob :hi bob$")
+    refused(procs, g, "alice", PW)
+    assert "account alice deleted from the store" in g.stderr()
+
+
+def test_store_queue_at_its_limit(procs, tmp_path):
+    """The writer cannot write (another process holds the database's
+    write lock): the queue fills to store-queue-max, what does not fit is
+    not kept, and the log and the client say how many; once the lock is
+    free the queued ones are stored and shown, in order."""
+    db = str(tmp_path / "b.db")
+    add_user(db, "alice")
+    d = procs.chatd()
+    g = bouncer(procs, d, db, "--store-queue-max", "4096")
+    a = attach(procs, g)
+    wait_online(procs, d, "alice")
+    lock = sqlite3.connect(db, isolation_level=None, timeout=10)
+    lock.execute("BEGIN IMMEDIATE")
+    bob = chat(procs, d, "bob")
+    n = 100
+    for i in range(n):
+        bob.send("SEND alice flood %03d %s" % (i, "x" * 60))
+    for i in range(n):
+        bob.expect(r"^SEND-OK$")
+    told = a.expect(r"NOTICE alice :(\d+) messages could not be kept: the "
+                    r"store is behind \(store-queue-max 4096 bytes\)")
+    assert int(told.group(1)) >= 1
+    lock.execute("ROLLBACK")
+    lock.close()
+    shown = []
+    not_kept = int(told.group(1))
+    deadline = time.monotonic() + 10
+    while len(shown) + not_kept < n and time.monotonic() < deadline:
+        for line in a.drain(0.3):
+            m = re.search(r"PRIVMSG alice :flood (\d+) ", line)
+            if m:
+                shown.append(int(m.group(1)))
+            m = re.search(r"NOTICE alice :(\d+) messages could not be "
+                          r"kept", line)
+            if m:
+                not_kept += int(m.group(1))
+    assert shown, a.transcript()
+    assert shown == sorted(shown), shown           # order kept
+    assert len(shown) + not_kept == n, (len(shown), not_kept)
+    stored = sqlite3.connect(db).execute(
+        "SELECT count(*) FROM msg").fetchone()[0]
+    assert stored == len(shown)
+    log = g.stderr()
+    counts = [int(x) for x in re.findall(
+        r"account alice: store-queue-max \(4096 bytes\) reached: (\d+) "
+        r"messages not kept", log)]
+    assert sum(counts) == not_kept, log
