@@ -50,6 +50,7 @@ enum store_st {
 	ST_ACCOUNT_GEN,
 	ST_USER_ADMIN,
 	ST_USER_SET_ADMIN,
+	ST_FTS_ADD,
 	ST_COUNT
 };
 
@@ -80,6 +81,7 @@ struct store {
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
+	long long	 fts_from;	/* the batch's first row, to index */
 	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 };
 

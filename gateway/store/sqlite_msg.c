@@ -43,6 +43,7 @@ static int	store_between(struct store *, long long, const char *,
 static int	store_purge_counts(struct store *, long long, int *);
 static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
+static int	store_fts_add(struct store *, long long);
 static int	store_two_ints(struct store *, const char *, long long,
 		    long long *, long long *);
 static int	store_purge_step(struct store *, enum store_st, long long,
@@ -157,7 +158,10 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		store_sqlfail(st, "add message");
 		return st->batch ? -1 : store_abort(st);
 	}
-	if (!st->batch && store_exec(st, ST_COMMIT) == -1)
+	if (st->batch && st->fts_from == 0)
+		st->fts_from = id;	/* indexed with the batch's others */
+	if (!st->batch && (store_fts_add(st, id) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1))
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -618,7 +622,25 @@ store_batch_begin(struct store *st)
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;
 	st->batch = 1;
+	st->fts_from = 0;
 	return 0;
+}
+
+/*
+ * The search index gets the rows from id on (all added under our write
+ * lock), in one statement: FTS5 flushes its pending terms at the end of
+ * each statement, so a batch makes one segment, not one per row.
+ */
+static int
+store_fts_add(struct store *st, long long id)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_FTS_ADD);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
 /* The batch's conversations get their newest time. */
@@ -670,6 +692,9 @@ store_batch_end(struct store *st)
 	st->batch = 0;
 	rc = store_cache_flush(st);
 	store_cache_clear(st);
+	if (rc == 0 && st->fts_from != 0)
+		rc = store_fts_add(st, st->fts_from);
+	st->fts_from = 0;
 	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;
