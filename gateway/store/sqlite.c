@@ -92,6 +92,7 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"CREATE VIRTUAL TABLE msg_fts USING fts5 (text, content = 'msg',"
 	"  content_rowid = 'id', columnsize = 0,"
 	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"INSERT INTO msg_fts (msg_fts, rank) VALUES ('automerge', 8);"
 	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg BEGIN"
 	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
 	"  VALUES ('delete', old.id, old.text);"
