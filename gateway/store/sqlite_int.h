@@ -81,7 +81,7 @@ struct store {
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
-	long long	 fts_from;	/* the batch's first row, to index */
+	long long	 fts_from;	/* the batch's first row, indexed at its end */
 	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 };
 
