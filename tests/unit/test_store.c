@@ -1318,6 +1318,41 @@ test_search(void **state)
 	    " VALUES ('integrity-check', 1)");
 }
 
+/*
+ * The writer's path: a group commit's rows reach the index at the
+ * batch's end, in one statement, a failed add among them; retention
+ * after it leaves the index equal to the table (integrity-check 1).
+ */
+static void
+test_search_batch(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = f->st;
+	struct rows	 r;
+	long long	 id;
+	int		 i;
+
+	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
+	assert_int_equal(store_batch_begin(st), 0);
+	for (i = 0; i < 30; i++)
+		add(st, "alice", i % 2 ? STORE_IN : STORE_OUT, "bob",
+		    i % 3 ? "plain words" : "a needle here", (i + 1) * SEC,
+		    &id);
+	assert_int_equal(store_msg_add(st, "alice", STORE_IN, "bad name",
+	    "needle", 4, 40 * SEC, NULL), -1);
+	add(st, "alice", STORE_IN, "carol", "needle last", 41 * SEC, &id);
+	assert_int_equal(store_batch_end(st), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 11);
+	assert_string_equal(r.text[10], "needle last");
+	add(st, "alice", STORE_IN, "carol", "needle alone", 42 * SEC, &id);
+	assert_int_equal(search(st, "alice", "text=needle;limit=1", &r), 1);
+	assert_string_equal(r.text[0], "needle alone");
+	assert_int_equal(store_purge(st, 50 * SEC, 0, 5, 100), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 3);
+	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
+	    " VALUES ('integrity-check', 1)");
+}
+
 static void
 test_search_parse(void **state)
 {
@@ -1457,6 +1492,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_batch, setup,
+		    teardown),
 		cmocka_unit_test(test_search_parse),
 	};
 
