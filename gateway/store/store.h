@@ -178,9 +178,10 @@ int		 store_purge(struct store *, long long now_ms,
 		    int budget);
 
 /*
- * Full-text search (SQLite: sqlite_search.c) in an account's messages: the newest
- * q->limit matches, in ascending order through cb. Returns the number
- * of rows, or -1. SQLite: FTS5; another backend brings its own engine.
+ * Full-text search in an account's messages: the newest q->limit
+ * matches, in ascending order through cb. Returns the number of rows, or
+ * -1. SQLite: FTS5 (sqlite_search.c); another backend brings its own
+ * engine.
  */
 int		 store_search(struct store *, const char *account,
 		    const struct search_req *q, store_msg_cb *, void *ctx);
