@@ -103,15 +103,17 @@ main_on_stop_check(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * --add-user NAME, --del-user NAME, --passwd NAME, --list-users: an
- * account action instead of the daemon. They leave argv, the rest is
- * options as usual (--db among them). Returns the argument count left.
+ * --add-user NAME, --del-user NAME, --passwd NAME, --set-admin NAME,
+ * --list-users, with --admin or --no-admin: an account action instead of
+ * the daemon. They leave argv, the rest is options as usual (--db among
+ * them). Returns the argument count left.
  */
 static int
 main_account_action(int argc, char **argv, const char **op,
-    const char **name)
+    const char **name, int *admin)
 {
-	static const char	*ops[] = { "add-user", "del-user", "passwd" };
+	static const char	*ops[] = { "add-user", "del-user", "passwd",
+				    "set-admin" };
 	int			 i, j, n = 1;
 	size_t			 k;
 
@@ -127,6 +129,11 @@ main_account_action(int argc, char **argv, const char **op,
 			*op = "list-users";
 			j = 1;
 		}
+		if (!j && (strcmp(argv[i], "--admin") == 0 ||
+		    strcmp(argv[i], "--no-admin") == 0)) {
+			*admin = argv[i][2] == 'a';
+			j = 1;
+		}
 		if (!j)
 			argv[n++] = argv[i];
 	}
@@ -138,9 +145,15 @@ int
 main(int argc, char **argv)
 {
 	const char	*op = NULL, *name = "";
-	int		 rc;
+	int		 rc, admin = -1;
 
-	argc = main_account_action(argc, argv, &op, &name);
+	argc = main_account_action(argc, argv, &op, &name, &admin);
+	if (admin != -1 && (op == NULL || strcmp(op, "del-user") == 0 ||
+	    strcmp(op, "list-users") == 0)) {
+		fprintf(stderr, "chatircd: --%s goes with --add-user, --passwd "
+		    "or --set-admin\n", admin ? "admin" : "no-admin");
+		return 1;
+	}
 	if (conf_parse_args(argc, argv) == -1)
 		return 1;
 	if (op != NULL) {
@@ -149,7 +162,7 @@ main(int argc, char **argv)
 			conf_free();
 			return 1;
 		}
-		rc = account_cli_run(conf.db, op, name);
+		rc = account_cli_run(conf.db, op, name, admin);
 		conf_free();
 		return rc;
 	}

@@ -62,6 +62,7 @@ struct account_sess {
 	char		 user[STORE_NAME_MAX + STORE_CLIENT_MAX + 2];
 	char		 client[STORE_CLIENT_MAX + 1];
 	char		 last[STORE_MSGID_SIZE];	/* newest one shown */
+	time_t		 since;		/* attached at (wall clock) */
 	int		 refused;	/* closing in a moment */
 	int		 sasl;		/* AUTHENTICATE PLAIN under way */
 	int		 told;		/* 900 sent (SASL) */
@@ -301,6 +302,39 @@ long long
 account_lost(void)
 {
 	return lost_total;
+}
+
+/* The link of an account by name, or NULL. */
+struct link *
+account_link(const char *name)
+{
+	struct account	*a = account_find(name);
+
+	return a != NULL ? a->link : NULL;
+}
+
+/* The client name a session logged in with ("" if none). */
+const char *
+account_client(struct session *s)
+{
+	return s->acct != NULL ? s->acct->client : "";
+}
+
+/* When the session attached to its account (0 if it did not). */
+time_t
+account_since(struct session *s)
+{
+	return s->acct != NULL && s->acct->acct != NULL ? s->acct->since : 0;
+}
+
+/* The names of s's capabilities (the layer above knows them). */
+void
+account_caps(struct session *s, char *buf, size_t size)
+{
+	if (hooks != NULL && hooks->caps != NULL)
+		hooks->caps(s, buf, size);
+	else if (size > 0)
+		buf[0] = '\0';
 }
 
 static struct account *
@@ -725,6 +759,7 @@ account_attach(struct session *s)
 		return;
 	}
 	link_attach(a->link, s);
+	s->acct->since = time(NULL);
 	if (!s->acct->told)
 		irc_send_num(s, RPL_LOGGEDIN, "%s!%s@%s %s :You are now "
 		    "logged in as %s", s->want, SNAME(s), s->host, a->name,

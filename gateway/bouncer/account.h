@@ -20,6 +20,8 @@ struct account_hooks {
 	/* one message to a session, live or replayed (1), in a batch */
 	void	(*show)(struct session *, const struct store_msg *, int,
 		    const char *);
+	/* the names of a session's capabilities, for the service */
+	void	(*caps)(struct session *, char *, size_t);
 };
 
 #define ACCOUNT_FULL	1	/* store-queue-max: not kept (told, counted) */
@@ -47,5 +49,18 @@ int		 account_store_msg(struct link *, enum store_dir, const char *,
 void		 account_renamed(struct link *, const char *);
 void		 account_refresh(void);
 long long	 account_lost(void);
+struct link	*account_link(const char *);
+const char	*account_client(struct session *);
+time_t		 account_since(struct session *);
+void		 account_caps(struct session *, char *, size_t);
+
+/*
+ * service.c: *chatircd, the bouncer's service nick (never a chat name:
+ * chat names are letters and digits). A PRIVMSG to it is a command;
+ * replies are PRIVMSGs from *chatircd!service@<server name>.
+ */
+#define SERVICE_NICK	"*chatircd"
+int		 service_is(const char *);
+void		 service_privmsg(struct session *, const char *);
 
 #endif

@@ -19,7 +19,7 @@ static const struct link_hooks gw_link_hooks = {
 };
 
 static const struct account_hooks gw_account_hooks = {
-	irc_login_ok, irc_msg_show
+	irc_login_ok, irc_msg_show, irc_login_caps
 };
 
 static void

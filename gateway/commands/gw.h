@@ -27,10 +27,12 @@ IRC_CMD(privmsg); IRC_CMD(quit); IRC_CMD(tagmsg); IRC_CMD(time);
 IRC_CMD(topic);	IRC_CMD(user);	IRC_CMD(userhost); IRC_CMD(version);
 IRC_CMD(who);	IRC_CMD(whois);	IRC_CMD(whowas); IRC_CMD(monitor);
 IRC_CMD(authenticate); IRC_CMD(chathistory); IRC_CMD(markread);
+IRC_CMD(search);
 IRC_CMD(admin);	IRC_CMD(help);			/* irc_cmd_help.c */
 
 /* irc_cmd_login.c: registration and the welcome once logged in. */
 void	 irc_login_ok(struct session *);
+void	 irc_login_caps(struct session *, char *, size_t);
 
 /* irc_cmd_msg.c: DELIVERY becomes PRIVMSG for each session. */
 void	 irc_msg_delivery(struct link *, const char *, char *, size_t);

@@ -44,6 +44,7 @@ static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
 	{ "PONG",	0, CMD_ANY,	irc_cmd_pong },
 	{ "PRIVMSG",	0, CMD_REG,	irc_cmd_privmsg },	/* 411 412 */
 	{ "QUIT",	0, CMD_ANY,	irc_cmd_quit },
+	{ "SEARCH",	1, CMD_REG,	irc_cmd_search },	/* FAIL */
 	{ "TAGMSG",	1, CMD_REG,	irc_cmd_tagmsg },
 	{ "TIME",	0, CMD_REG,	irc_cmd_time },
 	{ "TOPIC",	1, CMD_REG,	irc_cmd_topic },	/* 403 */

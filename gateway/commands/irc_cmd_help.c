@@ -17,7 +17,7 @@
 struct help_topic {
 	const char	*name;		/* sorted: bsearch() */
 	const char	*usage;		/* the 704 line */
-	const char	*text[3];	/* NULL after the last */
+	const char	*text[4];	/* NULL after the last */
 };
 
 /* "&chat" in a text stands for --channel. */
@@ -32,7 +32,8 @@ static const struct help_topic help_topics[] = {
 	    "AWAY alone: you are back.", NULL } },
 	{ "CAP", "CAP LS [302] | LIST | REQ :[-]cap ... | END", { "IRCv3 "
 	    "capabilities: cap-notify echo-message message-tags "
-	    "multi-prefix server-time standard-replies userhost-in-names.",
+	    "multi-prefix server-time standard-replies userhost-in-names "
+	    "(with --db also the history ones and soju.im/search).",
 	    "REQ :-cap turns one off again.", NULL } },
 	{ "CHATHISTORY", "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN "
 	    "nick ... limit | TARGETS ...", { "The messages an account (--db) "
@@ -78,9 +79,15 @@ static const struct help_topic help_topics[] = {
 	    "when you are silent.", NULL } },
 	{ "PRIVMSG", "PRIVMSG nick[,nick...] :text", { "Sends text to each "
 	    "chat user (at most 4); long texts arrive as several lines.",
-	    "In &chat: its own commands (HELP &chat).", NULL } },
+	    "In &chat: its own commands (HELP &chat).", "PRIVMSG *chatircd "
+	    ":help: the service of accounts (--db): passwd, sessions, status, "
+	    "search; user and server for admins.", NULL } },
 	{ "QUIT", "QUIT [:reason]", { "Logs out of the chat server and "
 	    "closes the connection.", NULL } },
+	{ "SEARCH", "SEARCH text=words;in=nick;from=nick;after=ts;before=ts;"
+	    "limit=n", { "The messages of an account (--db) with these words, "
+	    "in a soju.im/search batch; PRIVMSG *chatircd :search words "
+	    "gives plain lines.", NULL } },
 	{ "TAGMSG", "TAGMSG target", { "Accepted and dropped: the chat "
 	    "server has no tags.", NULL } },
 	{ "TIME", "TIME", { "The gateway's time (391).", NULL } },

@@ -1,8 +1,9 @@
 /*
  * IRCv3 draft/chathistory (CHATHISTORY LATEST BEFORE AFTER AROUND BETWEEN
- * TARGETS) and draft/read-marker (MARKREAD), answered from the bouncer's
- * store (account.c) for the session's account. Targets are nicks; the
- * store keys them by chat name. Errors are FAIL lines.
+ * TARGETS), draft/read-marker (MARKREAD) and soju.im/search (SEARCH),
+ * answered from the bouncer's store (account.c) for the session's
+ * account. Targets are nicks; the store keys them by chat name. Errors
+ * are FAIL lines.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ static const char *history_batch(struct session *, const char *,
 static void	history_row(void *, const struct store_msg *);
 static void	history_target(void *, const char *, long long);
 static void	history_marker_one(struct session *, void *);
+static int	history_search_names(struct session *, struct search_req *);
 
 /*
  * FAIL cmd code context :text. A client that asked for the history caps
@@ -35,7 +37,7 @@ static void
 history_fail(struct session *s, const char *cmd, const char *code,
     const char *context, const char *text)
 {
-	if (s->caps & (CAP_CHATHISTORY | CAP_READ_MARKER))
+	if (s->caps & (CAP_CHATHISTORY | CAP_READ_MARKER | CAP_SEARCH))
 		irc_send_raw(s, ":%s FAIL %s %s %s :%s", conf.server_name, cmd,
 		    code, context, text);
 	else
@@ -210,4 +212,63 @@ irc_cmd_markread(struct session *s, struct irc_msg *m)
 	else
 		irc_send_raw(s, ":%s MARKREAD %s %s", conf.server_name,
 		    target, stamp);
+}
+
+/* in= and from= are nicks: to chat names; from= may be the account. */
+static int
+history_search_names(struct session *s, struct search_req *q)
+{
+	char	name[CHAT_NAME_MAX + 1];
+
+	if (q->in[0] != '\0') {
+		if (names_to_upstream(q->in, name, sizeof name) == -1)
+			return -1;
+		snprintf(q->in, sizeof q->in, "%s", name);
+	}
+	if (q->from[0] != '\0') {
+		if (names_to_upstream(q->from, name, sizeof name) == -1)
+			return -1;
+		snprintf(q->from, sizeof q->from, "%s", name);
+		q->from_self = strcmp(name, SNAME(s)) == 0;
+	}
+	return 0;
+}
+
+/*
+ * SEARCH key=value;... (soju.im/search): the newest matches, at most
+ * playback-max, oldest first, in a soju.im/search batch.
+ */
+void
+irc_cmd_search(struct session *s, struct irc_msg *m)
+{
+	struct search_req	 q;
+	struct history_out	 o = { s, NULL };
+	enum search_err		 e;
+	const char		*account;
+	char			 id[16];
+	int			 n;
+
+	if ((account = history_account(s, "SEARCH")) == NULL)
+		return;
+	if ((e = search_parse(m->params[0], (int)conf.playback_max, &q)) !=
+	    SEARCH_OK) {
+		history_fail(s, "SEARCH", "INVALID_PARAMS", "*",
+		    search_err_text(e));
+		return;
+	}
+	if (history_search_names(s, &q) == -1) {
+		history_fail(s, "SEARCH", "INVALID_PARAMS", "*", "in= or "
+		    "from= is not a nick of the chat network");
+		return;
+	}
+	o.batch = history_batch(s, "soju.im/search", NULL, id, sizeof id);
+	n = store_search(account_store(), account, &q, history_row, &o);
+	if (o.batch != NULL)
+		irc_send_raw(s, ":%s BATCH -%s", conf.server_name, o.batch);
+	if (n == -1) {
+		log_warnx("s%u: SEARCH: %s", s->id,
+		    store_error(account_store()));
+		history_fail(s, "SEARCH", "INTERNAL_ERROR", "*", "The history "
+		    "could not be searched");
+	}
 }

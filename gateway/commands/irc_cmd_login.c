@@ -33,6 +33,7 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 	{ "multi-prefix",	CAP_MULTI_PREFIX,	0, NULL },
 	{ "sasl",		CAP_SASL,		1, "PLAIN" },
 	{ "server-time",	CAP_SERVER_TIME,	0, NULL },
+	{ "soju.im/search",	CAP_SEARCH,		1, NULL },
 	{ "standard-replies",	CAP_STANDARD_REPLIES,	0, NULL },
 	{ "userhost-in-names",	CAP_USERHOST_NAMES,	0, NULL },
 };
@@ -253,19 +254,28 @@ irc_cap_ls(struct session *s, const char *version)
 	    irc_target(s), list);
 }
 
-static void
-irc_cap_list(struct session *s, const char *verb)
+/* The names of the session's capabilities, space-separated. */
+void
+irc_login_caps(struct session *s, char *list, size_t size)
 {
-	char	list[256] = "";
 	size_t	i;
 
+	list[0] = '\0';
 	for (i = 0; i < NCAPS; i++) {
 		if (!(s->caps & caps[i].bit))
 			continue;
 		if (list[0] != '\0')
-			xstrlcat(list, " ", sizeof list);
-		xstrlcat(list, caps[i].name, sizeof list);
+			xstrlcat(list, " ", size);
+		xstrlcat(list, caps[i].name, size);
 	}
+}
+
+static void
+irc_cap_list(struct session *s, const char *verb)
+{
+	char	list[256];
+
+	irc_login_caps(s, list, sizeof list);
 	irc_send_raw(s, ":%s CAP %s %s :%s", conf.server_name, irc_target(s),
 	    verb, list);
 }

@@ -148,6 +148,11 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 			    "delivered", target, conf.channel);
 		return;
 	}
+	if (service_is(target)) {	/* never a chat name: never upstream */
+		if (!notice)
+			service_privmsg(s, text);
+		return;
+	}
 	if (names_to_upstream(target, name, sizeof name) == -1) {
 		if (!notice)
 			irc_send_num(s, ERR_NOSUCHNICK, "%s :No such "

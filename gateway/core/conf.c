@@ -306,6 +306,9 @@ conf_usage(FILE *out)
 
 	fprintf(out, "usage: chatircd [-dnv] [-f config] [--option value]"
 	    "...\n       chatircd --version\n"
+	    "       chatircd --db FILE --add-user|--del-user|--passwd|"
+	    "--set-admin NAME [--admin|--no-admin]\n"
+	    "       chatircd --db FILE --list-users\n"
 	    "options (also \"name value\" lines in the -f file):\n");
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		if (opts[i].type == OPT_FLAG)

@@ -25,6 +25,7 @@
 #define CAP_LABELED		0x400	/* labeled-response */
 #define CAP_SASL		0x800
 #define CAP_AWAY_NOTIFY		0x1000	/* away-notify */
+#define CAP_SEARCH		0x2000	/* soju.im/search */
 
 #define SESSION_REGISTERED	0x01	/* 001 sent */
 #define SESSION_DEAD		0x02	/* closing; the reaper frees */

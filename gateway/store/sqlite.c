@@ -76,6 +76,33 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  BEGIN UPDATE account_gen SET n = n + 1; END;"
 	/* times follow ids (never back): time bounds search the row ids */
 	"DROP INDEX msg_time;",
+	/*
+	 * 3 -> 4: admin accounts; an FTS5 index over msg (external
+	 * content: the text is not kept twice), kept in step by triggers on
+	 * every delete, retention's and an account's deletion included
+	 * (issue 16). New rows are indexed by store_msg_add() and
+	 * store_batch_end(), a batch in one statement: FTS5 writes its
+	 * pending terms out at every statement, so a trigger per insert
+	 * made a segment per row (20 us a row; 1-3 us so). columnsize=0: no
+	 * per-row size table, results go by time, not bm25; detail=full
+	 * (the default) keeps positions, for phrases. rebuild indexes what
+	 * is stored.
+	 */
+	"ALTER TABLE account ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;"
+	"CREATE VIRTUAL TABLE msg_fts USING fts5 (text, content = 'msg',"
+	"  content_rowid = 'id', columnsize = 0,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"INSERT INTO msg_fts (msg_fts, rank) VALUES ('automerge', 8);"
+	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg BEGIN"
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	" END;"
+	"CREATE TRIGGER msg_fts_upd AFTER UPDATE OF text ON msg BEGIN"
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
+	" END;"
+	"INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
 };
 
 static const char *const store_sql[ST_COUNT] = {
@@ -147,6 +174,10 @@ static const char *const store_sql[ST_COUNT] = {
 	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
 	    " LIMIT ?1)",
 	[ST_ACCOUNT_GEN] = "SELECT n FROM account_gen",
+	[ST_USER_ADMIN] = "SELECT admin FROM account WHERE name = ?1",
+	[ST_USER_SET_ADMIN] = "UPDATE account SET admin = ?2 WHERE name = ?1",
+	[ST_FTS_ADD] = "INSERT INTO msg_fts (rowid, text) SELECT id, text"
+	    " FROM msg WHERE id >= ?1",
 };
 
 static int	store_create_file(const char *, char *, size_t);
@@ -375,6 +406,7 @@ store_close(struct store *st)
 	store_cache_clear(st);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	store_search_close(st);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -692,6 +724,38 @@ store_user_set_chat_name(struct store *st, const char *name,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_sqlfail(st, "set chat name");
+	if (sqlite3_changes(st->db) == 0)
+		return store_fail(st, "no such user");
+	return 0;
+}
+
+/* 1 if the account may run admin commands, 0 if not, -1. */
+int
+store_user_admin(struct store *st, const char *name)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_USER_ADMIN);
+	long long	 v = 0;
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((rc = store_step_int(st, s, &v, "admin")) == 0)
+		return store_fail(st, "no such user");
+	return rc == -1 ? -1 : v != 0;
+}
+
+/* Make an account admin (on 1) or not (0). */
+int
+store_user_set_admin(struct store *st, const char *name, int on)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_USER_SET_ADMIN);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, on != 0);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "set admin");
 	if (sqlite3_changes(st->db) == 0)
 		return store_fail(st, "no such user");
 	return 0;

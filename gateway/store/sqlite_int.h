@@ -1,7 +1,8 @@
 /*
- * sqlite_int: what the SQLite backend's two files share, sqlite.c
- * (database, accounts, positions, markers) and sqlite_msg.c (messages,
- * queries, purge). Nobody else includes it.
+ * sqlite_int: what the SQLite backend's files share, sqlite.c
+ * (database, accounts, positions, markers), sqlite_msg.c (messages,
+ * queries, purge) and sqlite_search.c (FTS5). Nobody else includes it
+ * (but the store's tests).
  */
 #ifndef SQLITE_INT_H
 #define SQLITE_INT_H
@@ -47,8 +48,14 @@ enum store_st {
 	ST_PURGE_COUNT,
 	ST_PURGE_CONV,
 	ST_ACCOUNT_GEN,
+	ST_USER_ADMIN,
+	ST_USER_SET_ADMIN,
+	ST_FTS_ADD,
 	ST_COUNT
 };
+
+#define STORE_SEARCH_ST	2	/* sqlite_search.c's: text, none */
+#define SEARCH_QUERY_SIZE (SEARCH_TEXT_MAX * 3 + 8)	/* an FTS5 query */
 
 /*
  * What one batch has looked up: account ids and conversations, so a
@@ -74,6 +81,8 @@ struct store {
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
+	long long	 fts_from;	/* the batch's first row, indexed at its end */
+	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 };
 
 /* The statement, reset and unbound: ready to bind. */
@@ -104,5 +113,20 @@ int		 store_position(struct store *, long long account,
 
 /* Forget the batch's lookups. */
 void		 store_cache_clear(struct store *);
+
+/* Rows (id, time_ms, dir, text[, peer]) to cb; the count, or -1. */
+int		 store_rows(struct store *, sqlite3_stmt *, const char *peer,
+		    store_msg_cb *, void *);
+
+/* sqlite_search.c: its statements' end. */
+void		 store_search_close(struct store *);
+
+/*
+ * The user's text as an FTS5 query that holds only strings: each word
+ * "quoted" (a quote in it doubled), a run the user put in double quotes
+ * one phrase; operators, parentheses, column filters and stars become
+ * text. 0 and the query, or -1 if no word is left (or it cannot fit).
+ */
+int		 search_fts_query(const char *text, char *out, size_t size);
 
 #endif

@@ -32,8 +32,6 @@ static int	store_bound_hi(struct store *,
 		    const struct chathistory_bound *, long long *);
 static int	store_bound_pos(struct store *,
 		    const struct chathistory_bound *, long long *);
-static int	store_rows(struct store *, sqlite3_stmt *, const char *,
-		    store_msg_cb *, void *);
 static int	store_range(struct store *, long long, const char *,
 		    struct store_range, int, int, store_msg_cb *, void *);
 static int	store_conv_find(struct store *, long long, const char *,
@@ -45,6 +43,9 @@ static int	store_between(struct store *, long long, const char *,
 static int	store_purge_counts(struct store *, long long, int *);
 static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
+static int	store_fts_add(struct store *, long long);
+static int	store_two_ints(struct store *, const char *, long long,
+		    long long *, long long *);
 static int	store_purge_step(struct store *, enum store_st, long long,
 		    long long, int *);
 
@@ -157,7 +158,10 @@ store_msg_add(struct store *st, const char *account, enum store_dir dir,
 		store_sqlfail(st, "add message");
 		return st->batch ? -1 : store_abort(st);
 	}
-	if (!st->batch && store_exec(st, ST_COMMIT) == -1)
+	if (st->batch && st->fts_from == 0)
+		st->fts_from = id;	/* indexed with the batch's others */
+	if (!st->batch && (store_fts_add(st, id) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1))
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -298,7 +302,7 @@ store_bound_pos(struct store *st, const struct chathistory_bound *b,
 }
 
 /* Deliver rows (id, time_ms, dir, text[, peer]) in the statement's order. */
-static int
+int
 store_rows(struct store *st, sqlite3_stmt *s, const char *peer,
     store_msg_cb *cb, void *ctx)
 {
@@ -618,7 +622,25 @@ store_batch_begin(struct store *st)
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;
 	st->batch = 1;
+	st->fts_from = 0;
 	return 0;
+}
+
+/*
+ * The search index gets the rows from id on (all added under our write
+ * lock), in one statement: FTS5 flushes its pending terms at the end of
+ * each statement, so a batch makes one segment, not one per row.
+ */
+static int
+store_fts_add(struct store *st, long long id)
+{
+	sqlite3_stmt	*s = store_stmt(st, ST_FTS_ADD);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
 /* The batch's conversations get their newest time. */
@@ -670,7 +692,63 @@ store_batch_end(struct store *st)
 	st->batch = 0;
 	rc = store_cache_flush(st);
 	store_cache_clear(st);
+	if (rc == 0 && st->fts_from != 0)
+		rc = store_fts_add(st, st->fts_from);
+	st->fts_from = 0;
 	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
+	return 0;
+}
+
+/* One row of two integers from sql (?1 bound to account if given). */
+static int
+store_two_ints(struct store *st, const char *sql, long long account,
+    long long *a, long long *b)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "stats");
+	if (account > 0)
+		sqlite3_bind_int64(s, 1, account);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*a = sqlite3_column_int64(s, 0);
+		*b = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_sqlfail(st, "stats");
+}
+
+/* How many messages are kept (account NULL: all), the oldest's time. */
+int
+store_stats(struct store *st, const char *account, long long *count,
+    long long *oldest_ms)
+{
+	long long	acc;
+
+	if (account == NULL)
+		return store_two_ints(st, "SELECT count(*), min(time_ms) FROM"
+		    " msg", 0, count, oldest_ms);
+	if (store_account_id(st, account, &acc) == -1)
+		return -1;
+	return store_two_ints(st, "SELECT count(*), min(time_ms) FROM msg"
+	    " WHERE account = ?1", acc, count, oldest_ms);
+}
+
+/* The file's bytes, and the search index's (-1 without dbstat). */
+int
+store_size(struct store *st, long long *total, long long *index)
+{
+	long long	pages, size;
+
+	if (store_two_ints(st, "SELECT page_count, page_size FROM"
+	    " pragma_page_count, pragma_page_size", 0, &pages, &size) == -1)
+		return -1;
+	*total = pages * size;
+	if (store_two_ints(st, "SELECT coalesce(sum(pgsize), 0), 0 FROM dbstat"
+	    " WHERE name LIKE 'msg\\_fts%' ESCAPE '\\'", 0, index, &size) == -1)
+		*index = -1;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * store: what the store does the same on any database (SQLite today,
- * sqlite.c and sqlite_msg.c; a second backend sits beside them): the
+ * sqlite*.c; a second backend sits beside them; search.c too): the
  * error text, the rules for names, client names and msgids, and the
  * argon2id password hashes (libsodium). No SQL here.
  */

@@ -1,9 +1,10 @@
 /*
  * store: the bouncer's database behind one interface (SQLite today:
- * sqlite.c, sqlite_msg.c; store.c is what any backend shares): accounts
- * with argon2id password hashes, every message an account sent or
- * received, playback positions per client, read markers, IRCv3
- * chathistory queries and a retention purge. Synchronous and
+ * sqlite.c, sqlite_msg.c, sqlite_search.c; store.c and search.c are what
+ * any backend shares): accounts with argon2id password hashes and an
+ * admin flag, every message an account sent or received, playback
+ * positions per client, read markers, IRCv3 chathistory queries,
+ * full-text search and a retention purge. Synchronous and
  * self-contained: no libevent, no logging; every function fails with -1
  * (or NULL) and store_error() says why. Sessions, IRC replies and timers
  * are the caller's.
@@ -15,8 +16,9 @@
 
 #include "chathistory.h"
 #include "account_cli.h"
+#include "search.h"
 
-#define STORE_VERSION		3	/* PRAGMA user_version we write */
+#define STORE_VERSION		4	/* PRAGMA user_version we write */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -106,6 +108,10 @@ int		 store_user_chat_name(struct store *, const char *name,
 int		 store_user_set_chat_name(struct store *, const char *name,
 		    const char *chat_name);
 
+/* Admins may run the service's user and server commands: 1, 0 or -1. */
+int		 store_user_admin(struct store *, const char *name);
+int		 store_user_set_admin(struct store *, const char *name, int on);
+
 /*
  * Record a message before any client sees it. time_ms is now; it is
  * raised to the newest stored time if the clock went back, so time and
@@ -170,5 +176,21 @@ int		 store_marker_set(struct store *, const char *account,
 int		 store_purge(struct store *, long long now_ms,
 		    long long max_age_s, long long max_per_account,
 		    int budget);
+
+/*
+ * Full-text search in an account's messages: the newest q->limit
+ * matches, in ascending order through cb. Returns the number of rows, or
+ * -1. SQLite: FTS5 (sqlite_search.c); another backend brings its own
+ * engine.
+ */
+int		 store_search(struct store *, const char *account,
+		    const struct search_req *q, store_msg_cb *, void *ctx);
+
+/* Messages stored (all accounts, or one) and the oldest one's time. */
+int		 store_stats(struct store *, const char *account,
+		    long long *count, long long *oldest_ms);
+/* Bytes of the database file and of its search index (estimates). */
+int		 store_size(struct store *, long long *total,
+		    long long *index);
 
 #endif

@@ -199,3 +199,29 @@ def test_tls_msg_echobot_round_trip(procs, clients, tmp_path):
     irssi.wait_screen(r"<.?echobot> over tls\s*$", "echobot's answer")
     wait_until(lambda: "over TLS" in gw.stderr(), "a TLS session",
                show=irssi.report)
+
+
+def test_irssi_service_help(procs, clients, tmp_path):
+    """/msg *chatircd help to the bouncer's service (issue 16): irssi opens
+    the *chatircd query and shows its answer there."""
+    import subprocess
+    from conftest import CHATIRCD
+    db = str(tmp_path / "b.db")
+    r = subprocess.run([CHATIRCD, "--db", db, "--add-user", "alice"],
+                       input="hunter2\n", text=True, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--db", db)
+    irssi = clients.irssi(gw, "alice")
+    irssi.type("/connect %s %d alice:hunter2" % (irssi.tap.host,
+                                                 irssi.tap.port))
+    irssi.wait_screen(r"End of MOTD|MOTD File is missing|No MOTD",
+                      "the end of the welcome (MOTD or 422)")
+    irssi.type("/msg *chatircd help passwd")
+    irssi.window("*chatircd")
+    irssi.wait_screen(r"<.?\*chatircd> passwd NEWPASSWORD: change your "
+                      r"password", "the service's answer in its query")
+    irssi.type("/msg *chatircd status")
+    irssi.wait_screen(r"<.?\*chatircd> Account alice: logged in upstream "
+                      r"as alice", "status in the same query")

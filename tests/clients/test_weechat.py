@@ -201,3 +201,26 @@ def test_tls_msg_echobot_round_trip(procs, clients, tmp_path):
     w.wait_log("irc.t.echobot", r"\techobot\tover tls$", "echobot's answer")
     wait_until(lambda: "over TLS" in gw.stderr(), "a TLS session",
                show=w.report)
+
+
+def test_weechat_service_help(procs, clients, tmp_path):
+    """/msg *chatircd help to the bouncer's service (issue 16): WeeChat
+    shows the answer in the *chatircd query buffer."""
+    import subprocess
+    from conftest import CHATIRCD
+    db = str(tmp_path / "b.db")
+    r = subprocess.run([CHATIRCD, "--db", db, "--add-user", "alice"],
+                       input="hunter2\n", text=True, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    chatd = procs.chatd()
+    gw = procs.chatircd(chatd, "--db", db)
+    w = clients.weechat(gw, "alice")
+    w.command("/server add t %s/%d -nicks=alice -password=alice:hunter2" % (
+        w.tap.host, w.tap.port))
+    w.command("/connect t")
+    w.wait_log(SRV, r"End of MOTD|MOTD File is missing|No MOTD",
+               "the end of the welcome (MOTD or 422)")
+    w.in_buffer(SRV, "/msg *chatircd help passwd")
+    w.wait_log("irc.t.*chatircd", r"\t\*chatircd\tpasswd NEWPASSWORD: "
+               r"change your password", "the service's answer in its query")

@@ -6,7 +6,8 @@
  * must be gone within a bounded number of loop turns: no session outlives
  * its client, and ASan sees every byte it touched. The gateway runs as a
  * bouncer (--db, one account alice:pw, anonymous allowed), so PASS, SASL,
- * CHATHISTORY and MARKREAD are reached too.
+ * CHATHISTORY, MARKREAD, SEARCH and the *chatircd service are reached
+ * too.
  */
 #include <sys/socket.h>
 

@@ -20,6 +20,7 @@ ALIASES = {
     "backoff": "test_gw_backoff.py", "reload": "test_gw_reload.py",
     "haproxy": "test_gw_haproxy.py", "nodelay": "test_nodelay.py",
     "tls": "test_gw_tls.py", "accounts": "test_gw_bouncer_accounts.py",
+    "svc": "test_gw_service.py", "search": "test_gw_search.py",
 }
 
 
@@ -78,7 +79,8 @@ def test_isupport_and_cap_rows_match_the_binary(procs, tmp_path):
         caps = c.expect(r" CAP \* LS :(.*)$").group(1).split()
         row = mapping_row("| `CAP LS [302]` |")
         doc = re.search(r"`CAP \* LS :([^`]*)`", row).group(1).split()
-        bouncer = ["draft/chathistory", "draft/read-marker", "sasl"]
+        bouncer = ["draft/chathistory", "draft/read-marker", "sasl",
+                   "soju.im/search"]
         want = doc if args else [x for x in doc if x not in bouncer]
         assert caps == want, (caps, want)
         c.send("NICK " + nick)

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/sqlite_int.h"
 
 #define ROWS_MAX	64
 #define SEC		1000LL
@@ -51,6 +52,8 @@ static void	sql_exec(const char *, const char *);
 static void	add(struct store *, const char *, enum store_dir,
 		    const char *, const char *, long long, long long *);
 static int	history(struct store *, const char *, const char *,
+		    struct rows *);
+static int	search(struct store *, const char *, const char *,
 		    struct rows *);
 static void	expect_ids(const struct rows *, const long long *,
 		    const long long *, int);
@@ -287,6 +290,9 @@ test_migrate_v1(void **state)
 	    STORE_VERSION);
 	assert_int_equal(store_user_check(f->st, "alice", "pw"),
 	    STORE_CHECK_OK);
+	/* v4: not admin; what was stored before is in the search index */
+	assert_int_equal(store_user_admin(f->st, "alice"), 0);
+	assert_int_equal(search(f->st, "alice", "text=hi", &r), 1);
 	assert_int_equal(history(f->st, "alice", "LATEST bob * 10", &r), 1);
 	assert_string_equal(r.text[0], "old hi");
 	assert_int_equal(store_marker_set(f->st, "alice", "bob", 5000, &t), 1);
@@ -1214,7 +1220,7 @@ cli(const char *db, const char *op, const char *name, const char *input,
 	assert_non_null(in);
 	assert_non_null(o = tmpfile());
 	assert_non_null(e = tmpfile());
-	rc = account_cli_run_io(db, op, name, in, o, e);
+	rc = account_cli_run_io(db, op, name, -1, in, o, e);
 	rewind(o);
 	n = fread(out, 1, outlen - 1, o);
 	out[n] = '\0';
@@ -1222,6 +1228,184 @@ cli(const char *db, const char *op, const char *name, const char *input,
 	fclose(o);
 	fclose(e);
 	return rc;
+}
+
+/* Parse SEARCH attributes (max 50) and run them for acc. */
+static int
+search(struct store *st, const char *acc, const char *attrs, struct rows *r)
+{
+	struct search_req	req;
+
+	assert_int_equal(search_parse(attrs, 50, &req), SEARCH_OK);
+	memset(r, 0, sizeof *r);
+	return store_search(st, acc, &req, collect, r);
+}
+
+static void
+test_admin(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(store_user_add(f->st, "root", "pw"), 0);
+	assert_int_equal(store_user_admin(f->st, "root"), 0);
+	assert_int_equal(store_user_set_admin(f->st, "root", 1), 0);
+	assert_int_equal(store_user_admin(f->st, "root"), 1);
+	assert_int_equal(store_user_set_admin(f->st, "root", 0), 0);
+	assert_int_equal(store_user_admin(f->st, "root"), 0);
+	assert_int_equal(store_user_admin(f->st, "nobody"), -1);
+	assert_int_equal(store_user_set_admin(f->st, "nobody", 1), -1);
+	assert_string_equal(store_error(f->st), "no such user");
+}
+
+static void
+test_search(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = f->st;
+	struct rows	 r;
+	long long	 n, oldest;
+
+	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
+	assert_int_equal(store_user_add(st, "bob", "pw"), 0);
+	add(st, "alice", STORE_IN, "bob", "the quick brown fox", 1 * SEC, NULL);
+	add(st, "alice", STORE_OUT, "bob", "a brown dog", 2 * SEC, NULL);
+	add(st, "alice", STORE_IN, "carol", "Brown bread", 3 * SEC, NULL);
+	add(st, "alice", STORE_IN, "carol", "brownie", 4 * SEC, NULL);
+	add(st, "alice", STORE_IN, "carol", "quick, brown!", 5 * SEC, NULL);
+	add(st, "bob", STORE_IN, "alice", "brown too", 6 * SEC, NULL);
+	/* the word, any case, whole words only, this account only */
+	assert_int_equal(search(st, "alice", "text=brown", &r), 4);
+	assert_string_equal(r.text[0], "the quick brown fox");
+	assert_string_equal(r.text[3], "quick, brown!");
+	/* words AND; a phrase keeps its order */
+	assert_int_equal(search(st, "alice", "text=quick\\sbrown", &r), 2);
+	assert_int_equal(search(st, "alice", "text=\"brown\\squick\"", &r),
+	    0);
+	assert_int_equal(search(st, "alice", "text=\"quick\\sbrown\"", &r),
+	    2);
+	/* in=, from= (a peer, or the account itself: from_self), times */
+	assert_int_equal(search(st, "alice", "text=brown;in=carol", &r), 2);
+	assert_int_equal(search(st, "alice", "text=brown;from=bob", &r), 1);
+	assert_string_equal(r.text[0], "the quick brown fox");
+	assert_int_equal(search(st, "alice", "text=brown;from=bob;in=carol",
+	    &r), 0);
+	assert_int_equal(search(st, "alice", "text=brown;limit=2;"
+	    "after=1970-01-01T00:00:01.000Z;before=1970-01-01T00:00:05.000Z",
+	    &r), 2);
+	assert_string_equal(r.text[0], "a brown dog");
+	assert_int_equal(search(st, "alice", "text=brown;limit=1", &r), 1);
+	assert_string_equal(r.text[0], "quick, brown!");	/* the newest */
+	assert_int_equal(search(st, "alice", "in=carol", &r), 3);
+	assert_int_equal(search(st, "alice", "text=zebra", &r), 0);
+	/* hostile text is words, never FTS5 syntax */
+	assert_int_equal(search(st, "alice", "text=brown\\sOR\\squick", &r), 0);
+	assert_int_equal(search(st, "alice", "text=NEAR(brown\\sfox)", &r), 0);
+	assert_int_equal(search(st, "alice", "text=text:brown", &r), 0);
+	assert_int_equal(search(st, "alice", "text=brow*", &r), 0);
+	assert_int_equal(search(st, "alice", "text=\"brown", &r), 4);
+	assert_int_equal(search(st, "alice", "text=br\"own", &r), 0);
+	assert_int_equal(search(st, "alice", "text=-brown\\s^fox", &r), 1);
+	assert_int_equal(store_stats(st, "alice", &n, &oldest), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(oldest, 1 * SEC);
+	/* retention and a deleted account leave the index in step */
+	assert_int_equal(store_purge(st, 10 * SEC, 0, 2, 100), 0);
+	assert_int_equal(search(st, "alice", "text=brown", &r), 1);
+	assert_int_equal(store_user_del(st, "bob"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_fts"
+	    " WHERE msg_fts MATCH 'too'"), 0);
+	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
+	    " VALUES ('integrity-check', 1)");
+}
+
+/*
+ * The writer's path: a group commit's rows reach the index at the
+ * batch's end, in one statement, a failed add among them; retention
+ * after it leaves the index equal to the table (integrity-check 1).
+ */
+static void
+test_search_batch(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = f->st;
+	struct rows	 r;
+	long long	 id;
+	int		 i;
+
+	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
+	assert_int_equal(store_batch_begin(st), 0);
+	for (i = 0; i < 30; i++)
+		add(st, "alice", i % 2 ? STORE_IN : STORE_OUT, "bob",
+		    i % 3 ? "plain words" : "a needle here", (i + 1) * SEC,
+		    &id);
+	assert_int_equal(store_msg_add(st, "alice", STORE_IN, "bad name",
+	    "needle", 4, 40 * SEC, NULL), -1);
+	add(st, "alice", STORE_IN, "carol", "needle last", 41 * SEC, &id);
+	assert_int_equal(store_batch_end(st), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 11);
+	assert_string_equal(r.text[10], "needle last");
+	add(st, "alice", STORE_IN, "carol", "needle alone", 42 * SEC, &id);
+	assert_int_equal(search(st, "alice", "text=needle;limit=1", &r), 1);
+	assert_string_equal(r.text[0], "needle alone");
+	assert_int_equal(store_purge(st, 50 * SEC, 0, 5, 100), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 3);
+	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
+	    " VALUES ('integrity-check', 1)");
+}
+
+static void
+test_search_parse(void **state)
+{
+	static const struct {
+		const char	*attrs;
+		enum search_err	 e;
+	} bad[] = {
+		{ "", SEARCH_ERR_EMPTY },
+		{ ";;", SEARCH_ERR_EMPTY },
+		{ "text", SEARCH_ERR_SYNTAX },
+		{ "=x", SEARCH_ERR_SYNTAX },
+		{ "colour=red", SEARCH_ERR_UNKNOWN },
+		{ "textual=x", SEARCH_ERR_UNKNOWN },
+		{ "text=a;text=b", SEARCH_ERR_TWICE },
+		{ "text=", SEARCH_ERR_NO_WORDS },
+		{ "text=***\\s\"\"", SEARCH_ERR_NO_WORDS },
+		{ "after=yesterday", SEARCH_ERR_BAD_TIME },
+		{ "limit=0", SEARCH_ERR_BAD_LIMIT },
+		{ "limit=-1", SEARCH_ERR_BAD_LIMIT },
+		{ "limit=", SEARCH_ERR_BAD_LIMIT },
+		{ "in=", SEARCH_ERR_BAD_NAME },
+		{ "from=a\\sb", SEARCH_ERR_BAD_NAME },
+	};
+	struct search_req	req;
+	char			q[SEARCH_QUERY_SIZE], big[SEARCH_ATTRS_MAX + 8];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(search_parse(bad[i].attrs, 50, &req),
+		    bad[i].e);
+		assert_non_null(search_err_text(bad[i].e));
+	}
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memcpy(big, "text=", 5);
+	assert_int_equal(search_parse(big, 50, &req), SEARCH_ERR_TOO_LONG);
+	assert_int_equal(search_parse("limit=99999999999999999999;"
+	    "before=timestamp=2020-01-01T00:00:00.000Z;in=bob", 50, &req),
+	    SEARCH_OK);
+	assert_int_equal(req.limit, 50);
+	assert_int_equal(req.before_ms, 1577836800000LL);
+	assert_int_equal(req.after_ms, -1);
+	assert_string_equal(req.in, "bob");
+	assert_int_equal(search_parse("text=a\\:b\\sc\\\\", 5, &req),
+	    SEARCH_OK);
+	assert_string_equal(req.text, "a;b c\\");
+	assert_int_equal(req.limit, 5);
+	assert_int_equal(search_fts_query("say \"hi there\" x\"y OR (",
+	    q, sizeof q), 0);
+	assert_string_equal(q, "\"say\" \"hi there\" \"x\"\"y\" \"OR\"");
+	assert_int_equal(search_fts_query("  ", q, sizeof q), -1);
+	assert_int_equal(search_fts_query("word", q, 6), -1);
 }
 
 static void
@@ -1306,6 +1490,11 @@ main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_batch, setup,
+		    teardown),
+		cmocka_unit_test(test_search_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
