@@ -103,3 +103,55 @@ def shutdown():
     if _server is not None:
         _server.close()
         _server = None
+
+
+def is_pg(db):
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def query(db, sql):
+    """One query on a store, either backend: the rows as tuples of
+    strings (the tests' own look at what was stored)."""
+    if is_pg(db):
+        r = subprocess.run(["psql", db, "-XAtq", "-F", "\t", "-v",
+                            "ON_ERROR_STOP=1", "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return [tuple(line.split("\t")) for line in r.stdout.splitlines()]
+    import sqlite3
+    con = sqlite3.connect(db)
+    try:
+        return [tuple(str(v) for v in row) for row in con.execute(sql)]
+    finally:
+        con.close()
+
+
+class WriteLock:
+    """Hold the store's messages still: what the writer waits behind.
+    SQLite: another process's write lock; PostgreSQL: a session holding
+    msg locked."""
+
+    def __init__(self, db):
+        self.db = db
+        if is_pg(db):
+            self.p = subprocess.Popen(["psql", db, "-XAtq"],
+                                      stdin=subprocess.PIPE, text=True,
+                                      stdout=subprocess.PIPE)
+            self.p.stdin.write("BEGIN; LOCK TABLE msg IN EXCLUSIVE MODE;"
+                               " SELECT 'locked';\n")
+            self.p.stdin.flush()
+            assert self.p.stdout.readline().strip() == "locked"
+        else:
+            import sqlite3
+            self.con = sqlite3.connect(db, isolation_level=None,
+                                       timeout=10)
+            self.con.execute("BEGIN IMMEDIATE")
+
+    def release(self):
+        if is_pg(self.db):
+            self.p.stdin.write("ROLLBACK;\n")
+            self.p.stdin.close()
+            self.p.wait(10)
+        else:
+            self.con.execute("ROLLBACK")
+            self.con.close()

@@ -122,10 +122,10 @@ store_msg_conv(struct store *st, long long acc, const char *peer,
 
 /*
  * Record one message: in its own transaction, or in the batch that
- * store_batch_begin() opened (committed by store_batch_end()).
+ * sqlite_batch_begin() opened (committed by sqlite_batch_end()).
  */
 int
-store_msg_add(struct store *st, const char *account, enum store_dir dir,
+sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
     const char *peer, const char *text, size_t text_len, long long time_ms,
     struct store_stamp *out)
 {
@@ -412,7 +412,7 @@ store_between(struct store *st, long long conv, const char *peer,
 
 /* Run a chathistory request on one conversation. */
 int
-store_history(struct store *st, const char *account,
+sqlite_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {
 	struct store_range	r = { 0, STORE_ID_NONE };
@@ -456,7 +456,7 @@ store_history(struct store *st, const char *account,
 
 /* TARGETS: conversations whose latest message lies between a and b. */
 int
-store_targets(struct store *st, const char *account,
+sqlite_targets(struct store *st, const char *account,
     const struct chathistory_req *req, store_target_cb *cb, void *ctx)
 {
 	sqlite3_stmt	*s;
@@ -490,7 +490,7 @@ store_targets(struct store *st, const char *account,
 
 /* Playback: the newest `limit` messages a client has not seen. */
 int
-store_unseen(struct store *st, const char *account, const char *client,
+sqlite_unseen(struct store *st, const char *account, const char *client,
     int limit, store_msg_cb *cb, void *ctx, long long *left_out)
 {
 	sqlite3_stmt	*s;
@@ -584,7 +584,7 @@ store_purge_counts(struct store *st, long long max, int *left)
 
 /* Retention in bounded batches. */
 int
-store_purge(struct store *st, long long now_ms, long long max_age_s,
+sqlite_purge(struct store *st, long long now_ms, long long max_age_s,
     long long max_per_account, int budget)
 {
 	int	left = budget, conv_left = budget;
@@ -608,10 +608,10 @@ store_purge(struct store *st, long long now_ms, long long max_age_s,
 
 /*
  * Messages added from now on share one transaction, until
- * store_batch_end(): a few microseconds each instead of a commit each.
+ * sqlite_batch_end(): a few microseconds each instead of a commit each.
  */
 int
-store_batch_begin(struct store *st)
+sqlite_batch_begin(struct store *st)
 {
 	if (st->batch)
 		return 0;
@@ -661,7 +661,7 @@ store_cache_clear(struct store *st)
 
 /* Commit the batch (nothing open: 0). */
 int
-store_batch_end(struct store *st)
+sqlite_batch_end(struct store *st)
 {
 	int	rc;
 

@@ -1,6 +1,7 @@
 /*
- * store: the bouncer's database behind one interface (SQLite today:
- * sqlite.c, sqlite_msg.c; store.c is what any backend shares): accounts
+ * store: the bouncer's database behind one interface, SQLite (a file:
+ * sqlite.c, sqlite_msg.c) or PostgreSQL (a libpq URI: postgres.c,
+ * postgres_msg.c); backend.c picks one, store.c is what both share: accounts
  * with argon2id password hashes, every message an account sent or
  * received, playback positions per client, read markers, IRCv3
  * chathistory queries and a retention purge. Synchronous and
@@ -16,7 +17,7 @@
 #include "chathistory.h"
 #include "account_cli.h"
 
-#define STORE_VERSION		3	/* PRAGMA user_version we write */
+#define STORE_VERSION		3	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -67,11 +68,13 @@ typedef void	store_user_cb(void *ctx, const char *name,
 		    const char *chat_name);
 
 /*
- * Open (creating with mode 0600, or fixing the mode) and migrate to
- * STORE_VERSION. NULL with the reason in err if the file cannot be used,
- * is not ours, or is newer than this binary.
+ * Open and migrate to STORE_VERSION: a SQLite file (created with mode
+ * 0600, or its mode fixed), or a PostgreSQL database when db starts with
+ * postgresql:// or postgres:// (a libpq URI; one connection per store).
+ * NULL with the reason in err if it cannot be used, is not ours, or is
+ * newer than this binary.
  */
-struct store	*store_open(const char *path, char *err, size_t errlen);
+struct store	*store_open(const char *db, char *err, size_t errlen);
 void		 store_close(struct store *);
 /* This connection only adds messages and purges (see store.c). */
 int		 store_bulk(struct store *);
