@@ -21,6 +21,7 @@
 #include <uthash.h>
 
 #include "bouncer/account.h"
+#include "bouncer/holder.h"
 #include "bouncer/writer.h"
 #include "irc/numeric.h"
 #include "store/store.h"
@@ -77,6 +78,7 @@ struct playback {
 };
 
 static struct store	*st;		/* the loop's: reads, positions */
+static int		 shared;	/* PostgreSQL: logins per holder.c */
 static struct account	*accounts;
 static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
@@ -96,6 +98,8 @@ static void	account_tell_one(struct session *, void *);
 static void	account_on_stored(void *, const struct writer_result *);
 static void	account_purged(void *, const struct writer_result *);
 static void	account_on_poll(evutil_socket_t, short, void *);
+static void	account_on_holder(enum holder_news, const char *,
+		    const char *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
 static void	account_checked(struct session *, struct auth_job *);
@@ -136,22 +140,27 @@ account_store(void)
 void
 account_init(void)
 {
-	char		 err[256];
+	char		 err[256], shown[256];
+	const char	*db;
 
 	if (conf.db == NULL)
 		return;
+	db = store_shown(conf.db, shown, sizeof shown);
 	if (sodium_init() == -1)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", db, err);
 	if (writer_start(conf.db, err, sizeof err) == -1)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", db, err);
+	/* PostgreSQL: other gateways may share it; log in what we hold */
+	if ((shared = store_shared(st)) &&
+	    holder_start(conf.db, account_on_holder, err, sizeof err) == -1)
+		fatalx("db %s: %s", db, err);
 	refresh_mark = 1;
 	if (store_accounts_changed(st) == -1 ||
 	    store_user_list(st, account_add, NULL) == -1)
-		fatalx("db %s: %s", conf.db, store_error(st));
-	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
-	    conf.db);
+		fatalx("db %s: %s", db, store_error(st));
+	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts), db);
 	account_auth_start();
 	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
 	core_timer_ms(purge_ev, PURGE_SOON_MS);
@@ -168,6 +177,7 @@ account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
+	holder_stop();
 	account_auth_stop();
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;
@@ -197,7 +207,7 @@ account_new(const char *name, const char *chat_name)
 	a->refs = 1;
 	a->mark = refresh_mark;
 	HASH_ADD_STR(accounts, name, a);
-	a->link = link_new_fixed(chat_name, ++id, a);
+	a->link = link_new_fixed(chat_name, ++id, a, shared);
 	return a;
 }
 
@@ -277,6 +287,53 @@ account_on_poll(evutil_socket_t fd, short what, void *arg)
 	else if (changed)
 		account_refresh();
 	core_timer_ms(poll_ev, POLL_MS);
+}
+
+/*
+ * holder.c's news (PostgreSQL): an account held here logs in upstream;
+ * one handed to another gateway, or all when the database session is
+ * lost, stop at once (parked: their clients told, what they send held).
+ */
+static void
+account_on_holder(enum holder_news kind, const char *name, const char *why)
+{
+	struct account	*a, *tmp;
+
+	switch (kind) {
+	case HOLDER_LOG:
+		log_info("%s", why);
+		return;
+	case HOLDER_LOST:
+		log_warnx("holder: %s", why);
+		HASH_ITER(hh, accounts, a, tmp)
+			if (a->link != NULL)
+				link_park(a->link, "this gateway lost its "
+				    "database session; another one takes "
+				    "over");
+		return;
+	case HOLDER_GOT:
+		if ((a = account_find(name)) == NULL) {
+			account_refresh();	/* added since the last poll */
+			a = account_find(name);
+		}
+		if (a == NULL || a->link == NULL) {
+			holder_parked(name);
+			return;
+		}
+		log_info("account %s: held by this gateway: logging in "
+		    "upstream", name);
+		link_unpark(a->link);
+		return;
+	case HOLDER_HAND:
+		if ((a = account_find(name)) != NULL && a->link != NULL) {
+			log_info("account %s: handed to another gateway (%s)",
+			    name, why);
+			link_park(a->link, "the account moves to another "
+			    "gateway");
+		}
+		holder_parked(name);
+		return;
+	}
 }
 
 /* Messages not kept (store-queue-max), in all since start. */
@@ -473,10 +530,11 @@ account_auth_main(void *arg)
 static void
 account_auth_start(void)
 {
-	char	err[256];
+	char	err[256], shown[256];
 
 	if ((auth_st = store_open(conf.db, err, sizeof err)) == NULL)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", store_shown(conf.db, shown, sizeof shown),
+		    err);
 	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal("pipe");
 	auth_ev = event_new(ev_base, auth_pipe[0], EV_READ | EV_PERSIST,

@@ -4,6 +4,8 @@
  * backend through its struct store_ops. Only this file knows both
  * backends; they know store.c only.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -183,4 +185,77 @@ store_purge(struct store *st, long long now_ms, long long max_age_s,
 {
 	return store_ops(st)->purge(st,
 	    now_ms, max_age_s, max_per_account, budget);
+}
+
+/* The rest only PostgreSQL has; SQLite: one gateway, every hold ours. */
+int
+store_shared(const struct store *st)
+{
+	return store_ops(st)->join != NULL;
+}
+
+int
+store_join(struct store *st)
+{
+	return store_ops(st)->join != NULL ? store_ops(st)->join(st) : 0;
+}
+
+int
+store_gateways(struct store *st)
+{
+	return store_ops(st)->gateways != NULL ?
+	    store_ops(st)->gateways(st) : 1;
+}
+
+int
+store_hold(struct store *st, const char *account, long long *key)
+{
+	*key = 0;
+	return store_ops(st)->hold != NULL ?
+	    store_ops(st)->hold(st, account, key) : 1;
+}
+
+int
+store_unhold(struct store *st, long long key)
+{
+	return store_ops(st)->unhold != NULL ?
+	    store_ops(st)->unhold(st, key) : 0;
+}
+
+int
+store_fd(const struct store *st)
+{
+	return store_ops(st)->fd != NULL ? store_ops(st)->fd(st) : -1;
+}
+
+int
+store_ok(struct store *st)
+{
+	return store_ops(st)->ok != NULL ? store_ops(st)->ok(st) : 1;
+}
+
+/* --db for a log line: "user:PASS@" and "password=PASS" hidden. */
+const char *
+store_shown(const char *db, char *buf, size_t size)
+{
+	const char	*p, *at, *slash, *colon, *pw;
+	size_t		 n = 0;
+
+	if (!store_is_pg(db))
+		return db;
+	p = strstr(db, "://") + 3;
+	slash = p + strcspn(p, "/?");
+	at = memchr(p, '@', (size_t)(slash - p));
+	colon = at != NULL ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	if (colon != NULL)
+		n = (size_t)snprintf(buf, size, "%.*s***%s", (int)(colon + 1 -
+		    db), db, at);
+	else
+		n = (size_t)snprintf(buf, size, "%s", db);
+	if (n >= size)
+		return "postgresql://...";
+	if ((pw = strstr(buf, "password=")) != NULL)
+		snprintf((char *)(uintptr_t)pw, size - (size_t)(pw - buf),
+		    "password=***");
+	return buf;
 }

@@ -16,6 +16,8 @@
 #include "postgres_int.h"
 
 #define PG_LOCK_SCHEMA	0x63697263	/* advisory lock: migrations */
+#define PG_NS_GW	"25447"		/* "cg": live gateways */
+#define PG_NS_ACCOUNT	"25441"		/* "ca": an account's holder */
 
 static const struct store_ops pg_ops;
 
@@ -144,6 +146,19 @@ static const char *const pg_sql[PG_COUNT] = {
 	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
 	    " LIMIT $1)",
 	[PG_ACCOUNT_GEN] = "SELECT n FROM account_gen",
+	/* advisory locks, two-key form: (PG_NS_GW, backend pid) marks a
+	 * live gateway, (PG_NS_ACCOUNT, account id) the holder */
+	[PG_JOIN] = "SELECT pg_try_advisory_lock(" PG_NS_GW ","
+	    " pg_backend_pid())::int",
+	[PG_GATEWAYS] = "SELECT count(*) FROM pg_locks WHERE"
+	    " locktype = 'advisory' AND granted AND classid = " PG_NS_GW
+	    " AND objsubid = 2 AND database = (SELECT oid FROM pg_database"
+	    " WHERE datname = current_database())",
+	[PG_HOLD] = "SELECT pg_try_advisory_lock(" PG_NS_ACCOUNT ","
+	    " $1::int)::int",
+	[PG_UNHOLD] = "SELECT pg_advisory_unlock(" PG_NS_ACCOUNT ","
+	    " $1::int)::int",
+	[PG_PING] = "SELECT 1",
 };
 
 static int	pg_connfail(struct store *, const char *);
@@ -179,6 +194,13 @@ static int	pg_marker_get(struct store *, const char *, const char *,
 static int	pg_marker_set(struct store *, const char *, const char *,
 		    long long, long long *);
 
+static int	pg_join(struct store *);
+static int	pg_gateways(struct store *);
+static int	pg_hold(struct store *, const char *, long long *);
+static int	pg_unhold(struct store *, long long);
+static int	pg_fd(const struct store *);
+static int	pg_ok(struct store *);
+
 static const struct store_ops pg_ops = {
 	.close = pg_close,
 	.bulk = pg_bulk,
@@ -203,6 +225,12 @@ static const struct store_ops pg_ops = {
 	.marker_get = pg_marker_get,
 	.marker_set = pg_marker_set,
 	.purge = pg_purge,
+	.join = pg_join,
+	.gateways = pg_gateways,
+	.hold = pg_hold,
+	.unhold = pg_unhold,
+	.fd = pg_fd,
+	.ok = pg_ok,
 };
 
 /* The server's or libpq's message, its last newline cut; returns -1. */
@@ -471,7 +499,8 @@ pg_run(struct store *st, enum pg_st which, const struct pg_args *a,
 		if (ok)
 			return r;
 		PQclear(r);
-		if (retry || PQstatus(st->conn) != CONNECTION_BAD || st->txn)
+		if (retry || PQstatus(st->conn) != CONNECTION_BAD || st->txn ||
+		    st->joined)
 			break;
 		if (pg_reset(st) == -1)
 			return NULL;
@@ -840,4 +869,83 @@ pg_marker_set(struct store *st, const char *account, const char *target,
 		return pg_abort(st);
 	*stored = time_ms;
 	return 1;
+}
+
+/*
+ * This connection is a gateway's hold on its accounts: its session is
+ * never replaced inside a call (the locks would be gone unseen); when it
+ * breaks, calls fail and the owner opens a new store.
+ */
+static int
+pg_join(struct store *st)
+{
+	long long	got = 0;
+
+	st->joined = 1;
+	if (pg_int(st, PG_JOIN, NULL, &got, "join") != 1)
+		return -1;
+	return got ? 0 : store_fail(st, "join: lock not granted");
+}
+
+static int
+pg_gateways(struct store *st)
+{
+	long long	n = 0;
+
+	if (pg_int(st, PG_GATEWAYS, NULL, &n, "gateways") != 1)
+		return -1;
+	return (int)n;
+}
+
+static int
+pg_hold(struct store *st, const char *account, long long *key)
+{
+	struct pg_args	a;
+	long long	got = 0;
+
+	if (pg_account_id(st, account, key) == -1)
+		return -1;
+	if (*key > 0x7fffffffLL)
+		return store_fail(st, "account id past the lock's range");
+	pg_args_init(&a);
+	pg_arg_int(&a, *key);
+	if (pg_int(st, PG_HOLD, &a, &got, "hold") != 1)
+		return -1;
+	return got != 0;
+}
+
+static int
+pg_unhold(struct store *st, long long key)
+{
+	struct pg_args	a;
+	long long	done = 0;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, key);
+	return pg_int(st, PG_UNHOLD, &a, &done, "unhold") == 1 ? 0 : -1;
+}
+
+static int
+pg_fd(const struct store *st)
+{
+	return PQsocket(st->conn);
+}
+
+/*
+ * Does the connection still work? What the server sent meanwhile is
+ * read (a closed socket or a terminating backend shows here at once).
+ */
+static int
+pg_ok(struct store *st)
+{
+	PGnotify	*n;
+
+	if (PQstatus(st->conn) != CONNECTION_OK ||
+	    PQconsumeInput(st->conn) == 0) {
+		pg_connfail(st, "connection");
+		return 0;
+	}
+	while ((n = PQnotifies(st->conn)) != NULL)
+		PQfreemem(n);
+	return PQstatus(st->conn) == CONNECTION_OK;
 }

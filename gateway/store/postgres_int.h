@@ -49,6 +49,11 @@ enum pg_st {
 	PG_PURGE_COUNT,
 	PG_PURGE_CONV,
 	PG_ACCOUNT_GEN,
+	PG_JOIN,
+	PG_GATEWAYS,
+	PG_HOLD,
+	PG_UNHOLD,
+	PG_PING,
 	PG_COUNT
 };
 
@@ -80,6 +85,7 @@ struct store {
 	long long	 last_ms;	/* newest stored: never goes back */
 	int		 batch;
 	int		 txn;		/* a BEGIN of ours is open */
+	int		 joined;	/* store_join(): never reset */
 	struct pg_cache	*accts;
 	struct pg_cache	*convs;
 	long long	 account_gen;	/* account_gen.n seen last */

@@ -81,6 +81,12 @@ int		 store_bulk(struct store *);
 int		 store_wal_pages(const struct store *);
 int		 store_checkpoint(struct store *);
 
+/*
+ * What a log line may say of --db: a file path as it is; a PostgreSQL
+ * URI with any password replaced by "***" (into buf, at most size).
+ */
+const char	*store_shown(const char *db, char *buf, size_t size);
+
 /* Why the last call failed ("no such user", or SQLite's message). */
 const char	*store_error(const struct store *);
 
@@ -173,5 +179,25 @@ int		 store_marker_set(struct store *, const char *account,
 int		 store_purge(struct store *, long long now_ms,
 		    long long max_age_s, long long max_per_account,
 		    int budget);
+
+/*
+ * Several gateways on one database (PostgreSQL): session-level advisory
+ * locks, which the server drops when the connection that holds them
+ * ends. SQLite (one gateway per file): every hold is granted.
+ * store_join(): this connection's session is what the locks hang on,
+ * so it is never silently replaced (no reconnect inside a call), and it
+ * counts as one live gateway. store_hold(): 1 (held now; *key for
+ * store_unhold), 0 another gateway holds it, -1 (no such account, or
+ * the connection failed: store_ok() says which).
+ */
+int		 store_shared(const struct store *);
+int		 store_join(struct store *);
+int		 store_gateways(struct store *);
+int		 store_hold(struct store *, const char *account,
+		    long long *key);
+int		 store_unhold(struct store *, long long key);
+/* The connection's socket (-1: none to watch); 1 if it still works. */
+int		 store_fd(const struct store *);
+int		 store_ok(struct store *);
 
 #endif

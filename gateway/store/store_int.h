@@ -47,6 +47,13 @@ struct store_ops {
 	int	(*marker_set)(struct store *, const char *, const char *,
 		    long long, long long *);
 	int	(*purge)(struct store *, long long, long long, long long, int);
+	/* several gateways (NULL: one gateway per database) */
+	int	(*join)(struct store *);
+	int	(*gateways)(struct store *);
+	int	(*hold)(struct store *, const char *, long long *);
+	int	(*unhold)(struct store *, long long);
+	int	(*fd)(const struct store *);
+	int	(*ok)(struct store *);
 };
 
 /*
