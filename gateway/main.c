@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 #include "commands/gw.h"
+#include "http/http.h"
 
 static struct event	*ev_term, *ev_int, *ev_stop, *ev_hup;
 static int		 stopping;
@@ -66,6 +67,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	listener_stop();
+	http_stop();
 	session_close_all("Server shutting down");
 	gw_stop();
 	ev_stop = event_new(ev_base, -1, EV_PERSIST, main_on_stop_check,
@@ -86,14 +88,17 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	listener_tls_reload();
 }
 
-/* Wait for the ERRORs to drain (each session lingers at most 5 s). */
+/*
+ * Wait for the ERRORs to drain (each session lingers at most 5 s), and
+ * for WebSockets to send their close frames (as long at most).
+ */
 static void
 main_on_stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (session_count() == 0)
+	if (session_count() == 0 && counters.ws_sessions == 0)
 		event_base_loopbreak(ev_base);
 }
 
@@ -167,19 +172,23 @@ main(int argc, char **argv)
 	event_add(ev_int, NULL);
 	ev_hup = evsignal_new(ev_base, SIGHUP, main_on_hup, NULL);
 	event_add(ev_hup, NULL);
+	if (auth_init() == -1 || listener_check_all() == -1 ||
+	    http_check() == -1)
+		return 1;	/* the refusal is the only line */
 	/* before "listening on", which tells scripts the start is over */
 	log_info("chatircd %s: IRC clients on %s%s%s, chat server %s "
 	    "(dialect %s), max-clients %lld", CHATIRCD_RELEASE, conf.listen,
 	    conf.tls_listen != NULL ? ", TLS on " : "",
 	    conf.tls_listen != NULL ? conf.tls_listen : "", conf.upstream,
 	    conf.dialect, conf.max_clients);
-	if (auth_init() == -1 || listener_start() == -1)
+	if (listener_start() == -1 || http_start() == -1)
 		return 1;
 
 	event_base_dispatch(ev_base);
 
 	session_reap_all();
 	listener_stop();
+	http_free();
 	gw_shutdown();
 	event_base_loop(ev_base, EVLOOP_NONBLOCK);
 	if (ev_stop != NULL)

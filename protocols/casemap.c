@@ -96,8 +96,12 @@ casemap_to_nick(char *dst, size_t size, const char *name)
 	return 0;
 }
 
-int
-casemap_to_name(char *dst, size_t size, const char *nick)
+/*
+ * Walk the chat name behind nick: store what fits in dst (size bytes),
+ * count the rest. Returns its whole length, or 0 when no name maps to it.
+ */
+static size_t
+casemap_name_walk(char *dst, size_t size, const char *nick)
 {
 	size_t	o = 0;
 	int	c;
@@ -110,15 +114,37 @@ casemap_to_name(char *dst, size_t size, const char *nick)
 				c = casemap_upper(c);
 			else if (!(c >= 'A' && c <= 'Z') &&
 			    !(o == 0 && casemap_digit(c)))
-				return casemap_fail(dst, size);
+				return 0;
 		} else if (casemap_digit(c) ? o == 0 : !(c >= 'a' && c <= 'z'))
-			return casemap_fail(dst, size);
-		if (o + 1 >= size || o == CHAT_NAME_MAX)
-			return casemap_fail(dst, size);
-		dst[o++] = (char)c;
+			return 0;
+		if (o + 1 < size)
+			dst[o] = (char)c;
+		o++;
 	}
-	if (o == 0)
+	if (size > 0)
+		dst[o < size ? o : size - 1] = '\0';
+	return o;
+}
+
+int
+casemap_to_name(char *dst, size_t size, const char *nick)
+{
+	size_t	len = casemap_name_walk(dst, size, nick);
+
+	if (len == 0 || len >= size || len > CHAT_NAME_MAX)
 		return casemap_fail(dst, size);
-	dst[o] = '\0';
 	return 0;
+}
+
+size_t
+casemap_to_name_cut(char *dst, size_t size, const char *nick)
+{
+	size_t	len;
+
+	if (size > CHAT_NAME_MAX + 1)
+		size = CHAT_NAME_MAX + 1;
+	len = casemap_name_walk(dst, size, nick);
+	if (len == 0)
+		casemap_fail(dst, size);
+	return len;
 }

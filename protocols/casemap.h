@@ -35,5 +35,11 @@ int	casemap_to_nick(char *dst, size_t size, const char *name);
  * name maps to it or dst is too small (dst is then "").
  */
 int	casemap_to_name(char *dst, size_t size, const char *nick);
+/*
+ * The same, cut to what fits in dst and CHAT_NAME_MAX: returns the
+ * length of the whole chat name (more than CHAT_NAME_MAX: it was cut),
+ * or 0 when no chat name maps to nick (dst is then "").
+ */
+size_t	casemap_to_name_cut(char *dst, size_t size, const char *nick);
 
 #endif

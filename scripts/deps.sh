@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev
-	libsqlite3-dev libsodium-dev libssl-dev libpq-dev"
+	libsqlite3-dev libsodium-dev libssl-dev libwslay-dev libpq-dev"
 test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi valgrind
 	weechat-headless weechat-plugins ii netcat-openbsd procps iproute2
 	haproxy openssl dpkg-dev man-db systemd chromium fonts-dejavu-core

@@ -21,7 +21,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 RANKS = {
     "core": 0, "store": 0,          # base: the loop and log; the database
     "irc": 1, "chat": 1,            # the two sides: IRC clients; upstream
-    "link": 2,                      # one chat identity each; presence
+    "link": 2, "http": 2,           # one chat identity each; browsers
     "control": 3, "bouncer": 3,     # &chat, MONITOR, AWAY; the accounts
     "commands": 4,                  # the command table and handlers
     ".": 5,                         # main.c: start-up and wiring

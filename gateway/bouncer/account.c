@@ -82,6 +82,7 @@ static int		 shared;	/* PostgreSQL: logins per holder.c */
 static struct account	*accounts;
 static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
+static int		 links_gone;	/* shutting down: account_stop() */
 static struct event	*purge_ev;
 static struct event	*poll_ev;
 static const struct account_hooks *hooks;
@@ -196,6 +197,22 @@ account_shutdown(void)
 	st = NULL;
 }
 
+/*
+ * Shutting down, the links closed (gw_stop): what is still queued is
+ * written, but shown to nobody, and the account list is not read again.
+ */
+void
+account_stop(void)
+{
+	struct account	*a, *tmp;
+
+	links_gone = 1;
+	HASH_ITER(hh, accounts, a, tmp)
+		a->link = NULL;
+	if (poll_ev != NULL)
+		event_del(poll_ev);
+}
+
 /* A new account: its link logs in upstream now. */
 static struct account *
 account_new(const char *name, const char *chat_name)
@@ -261,7 +278,7 @@ account_refresh(void)
 {
 	struct account	*a, *tmp;
 
-	if (st == NULL)
+	if (st == NULL || links_gone)
 		return;
 	refresh_mark++;
 	if (store_user_list(st, account_add, &refresh_mark) == -1) {
@@ -299,6 +316,8 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 {
 	struct account	*a, *tmp;
 
+	if (links_gone && kind != HOLDER_LOG)
+		return;			/* shutting down: the links are closed */
 	switch (kind) {
 	case HOLDER_LOG:
 		log_info("%s", why);
@@ -650,7 +669,7 @@ account_checked(struct session *s, struct auth_job *j)
 
 	as->checking = 0;
 	if (j->found == 0 && account_find(j->name) != NULL)
-		account_refresh();		/* deleted since the last look */
+		account_refresh();	/* deleted since the last look */
 	if (!j->ok) {
 		log_info("s%u: login as %s refused: %s", s->id,
 		    log_escape(j->name, strlen(j->name)), j->found == 1 ?
@@ -661,7 +680,11 @@ account_checked(struct session *s, struct auth_job *j)
 		    "Password incorrect");
 		return;
 	}
-	if ((a = account_find(j->name)) == NULL) {
+	if ((a = account_find(j->name)) == NULL && links_gone) {
+		account_refuse(s, ERR_PASSWDMISMATCH, "Shutting down");
+		return;
+	}
+	if (a == NULL) {
 		log_info("account %s added to the store: logging in as %s",
 		    j->name, j->chat);
 		a = account_new(j->name, j->chat);	/* added since */
@@ -876,6 +899,8 @@ account_on_stored(void *ctx, const struct writer_result *r)
 	struct account		*a = w->acct;
 
 	a->queued -= w->cost;
+	if (r->ok)
+		counters.store_writes++;
 	if (!r->ok && a->link != NULL)
 		log_warnx("account %s: message not stored: %s", a->name,
 		    r->why);

@@ -30,6 +30,7 @@ typedef void	account_stored_fn(void *ctx, struct link *,
 
 void		 account_set_hooks(const struct account_hooks *);
 void		 account_init(void);
+void		 account_stop(void);
 void		 account_shutdown(void);
 int		 account_enabled(void);
 struct store	*account_store(void);

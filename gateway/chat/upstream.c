@@ -26,6 +26,7 @@
 #define KA_IDLE		60	/* seconds idle before the first probe */
 #define KA_INTVL	10	/* seconds between probes */
 #define KA_CNT		3	/* unanswered probes: the connection fails */
+#define UP_LOG_LINE	201	/* log_escape() shows 200, then "..." */
 
 enum req_kind {
 	REQ_NONE = 0,	/* unsolicited (DELIVERY) */
@@ -63,6 +64,7 @@ struct upstream {
 	int			 bind_ix;	/* upbind.c's address slot */
 	unsigned		 login_seq;	/* HELLO order, all owners */
 	time_t			 last_rx;	/* core_now() */
+	enum chat_dialect	 dialect;	/* detected here; it stays */
 	char			 name[CHAT_NAME_MAX + 1];
 	struct upstream		*prev, *next;	/* every open connection */
 };
@@ -129,7 +131,9 @@ static void	up_fail(struct upstream *, const char *);
 static void	up_push(struct upstream *, struct up_req *);
 static void	up_write(struct upstream *, enum chat_type, const char *,
 		    const char *, size_t);
-static void	up_learn(enum chat_type);
+static int	up_learn(struct upstream *, enum chat_type);
+static int	up_on_odd(struct upstream *, struct up_req *,
+		    struct chat_msg *);
 static void	up_keepalive(struct upstream *);
 static void	up_finish(struct up_req *, enum up_result, char *);
 static void	up_on_sweep(evutil_socket_t, short, void *);
@@ -241,6 +245,7 @@ upstream_connect(const char *name, unsigned id,
 	if (fd != -1 && getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		family = ss.ss_family;	/* --upstream-bind: same family */
 	u->last_rx = core_now();
+	u->dialect = CHAT_DIALECT_UNKNOWN;
 	u->bev = bufferevent_socket_new(ev_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (u->bev == NULL) {
@@ -283,6 +288,8 @@ upstream_close(struct upstream *u, const char *why)
 	if (u->closed)
 		return;
 	u->closed = 1;
+	if (u->connected)
+		counters.upstreams--;
 	DL_DELETE(conns, u);
 	upbind_gone(u->bind_ix);
 	u->bind_ix = -1;
@@ -330,6 +337,7 @@ up_fail(struct upstream *u, const char *why)
 	if (u->closed)
 		return;
 	log_info("s%u: upstream lost: %s", u->id, why);
+	counters.upstream_errors++;
 	u->hooks->lost(u->owner, u, why);
 	upstream_close(u, why);
 }
@@ -389,9 +397,12 @@ upstream_send(struct upstream *u, const char *name, const char *text,
 static void
 up_write_who(struct upstream *u, struct up_req *req)
 {
-	req->dialect = (int)up_dialect;
-	up_write(u, up_dialect == CHAT_DIALECT_NEWER ? CHAT_LIST : CHAT_WHO,
-	    NULL, NULL, 0);
+	enum chat_dialect	d = u->dialect != CHAT_DIALECT_UNKNOWN ?
+				    u->dialect : up_dialect;
+
+	req->dialect = (int)d;
+	up_write(u, d == CHAT_DIALECT_NEWER ? CHAT_LIST : CHAT_WHO, NULL,
+	    NULL, 0);
 }
 
 /*
@@ -550,14 +561,18 @@ up_line(struct upstream *u, char *line, size_t len)
 	struct chat_msg		 m;
 	const struct up_reply	*row = NULL;
 	struct up_req		*head = u->pending;
-	size_t			 i;
+	char			 seen[UP_LOG_LINE];
+	size_t			 i, nseen;
+	int			 odd;
 
 	if (log_debugging())
 		log_debug("s%u: upstream <- %s", u->id, log_escape(line, len));
 	u->last_rx = core_now();
+	nseen = len < sizeof seen ? len : sizeof seen;
+	memcpy(seen, line, nseen);	/* the parser cuts the line in place */
 	if (chat_parse_server(line, len, &m) != CHAT_PARSE_OK) {
 		log_warnx("s%u: unparsable line from upstream: %s", u->id,
-		    log_escape(line, len));
+		    log_escape(seen, nseen));
 		up_fail(u, "the chat server sent a message the gateway does "
 		    "not understand");
 		return;
@@ -573,31 +588,53 @@ up_line(struct upstream *u, char *line, size_t len)
 		up_fail(u, "out of step with the chat server");
 		return;
 	}
-	up_learn(m.type);
+	odd = up_learn(u, m.type) == -1;
 	if (row->kind == REQ_NONE) {
 		row->fn(u, NULL, &m);
 		return;
 	}
 	DL_DELETE(u->pending, head);
 	u->npending--;
-	if (row->fn(u, head, &m) == 0)
+	if ((odd ? up_on_odd : row->fn)(u, head, &m) == 0)
 		free(head);
 	if (!u->closed)
 		u->hooks->answered(u->owner, u);
 }
 
-/* auto dialect: a dialect-only reply settles the question. */
-static void
-up_learn(enum chat_type type)
+/*
+ * auto dialect: the first dialect-only reply on a connection settles it
+ * for that connection, and is the guess for new ones. A reply of the
+ * other dialect after that is odd (-1): it never flips the dialect.
+ */
+static int
+up_learn(struct upstream *u, enum chat_type type)
 {
 	enum chat_dialect	d = chat_type_dialect(type);
 
-	if (up_dialect_forced || d == CHAT_DIALECT_UNKNOWN ||
-	    d == up_dialect)
-		return;
-	up_dialect = d;
-	log_info("upstream dialect: %s (detected from %s)",
-	    upstream_dialect_name(), chat_type_name(type));
+	if (up_dialect_forced || d == CHAT_DIALECT_UNKNOWN)
+		return 0;
+	if (u->dialect != CHAT_DIALECT_UNKNOWN)
+		return d == u->dialect ? 0 : -1;
+	u->dialect = d;
+	if (d != up_dialect) {
+		up_dialect = d;
+		log_info("upstream dialect: %s (detected from %s)",
+		    upstream_dialect_name(), chat_type_name(type));
+	}
+	return 0;
+}
+
+/* A reply of the other dialect than the one detected: an error. */
+static int
+up_on_odd(struct upstream *u, struct up_req *req, struct chat_msg *m)
+{
+	log_warnx("s%u: %s from a chat server detected as %s dialect: "
+	    "answered as an error", u->id, chat_type_name(m->type),
+	    u->dialect == CHAT_DIALECT_NEWER ? "newer" : "original");
+	if (req->done != NULL)
+		req->done(req->ctx, req->kind == REQ_SEND ? UP_UNKNOWN :
+		    UP_REFUSED, "the chat server answered in another dialect");
+	return 0;
 }
 
 static int
@@ -633,6 +670,7 @@ up_on_send_ok(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)u;
 	(void)m;
+	counters.messages_sent++;
 	if (req->done != NULL)
 		req->done(req->ctx, UP_OK, NULL);
 	return 0;
@@ -665,6 +703,7 @@ static int
 up_on_delivery(struct upstream *u, struct up_req *req, struct chat_msg *m)
 {
 	(void)req;
+	counters.messages_delivered++;
 	u->hooks->delivery(u->owner, u, m->name, m->text, m->text_len);
 	return 0;
 }
@@ -687,7 +726,7 @@ up_on_bad(struct upstream *u, struct up_req *req, struct chat_msg *m)
 		return 0;
 	case REQ_WHO:
 		if (m->type == CHAT_BAD_RQST_HDR && !up_dialect_forced &&
-		    !req->retried) {
+		    u->dialect == CHAT_DIALECT_UNKNOWN && !req->retried) {
 			/* a WHO sent before an earlier switch: just resend */
 			if (req->dialect == (int)up_dialect) {
 				up_dialect = up_dialect == CHAT_DIALECT_NEWER ?
@@ -718,6 +757,7 @@ up_on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		u->connected = 1;
+		counters.upstreams++;
 		up_keepalive(u);
 		log_debug("s%u: upstream connected", u->id);
 		return;

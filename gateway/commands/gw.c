@@ -69,6 +69,7 @@ void
 gw_stop(void)
 {
 	link_close_all();
+	account_stop();		/* their links are gone */
 }
 
 /* Undo gw_init (after every session was reaped). */

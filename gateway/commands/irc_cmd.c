@@ -30,7 +30,7 @@ static const struct irc_cmd irc_cmds[] = {	/* sorted: bsearch() */
 	{ "ISON",	1, CMD_REG,	irc_cmd_ison },
 	{ "JOIN",	1, CMD_REG,	irc_cmd_join },		/* 403 */
 	{ "LIST",	0, CMD_REG,	irc_cmd_list },
-	{ "LUSERS",	0, CMD_REG,	irc_cmd_lusers },
+	{ "LUSERS",	0, CMD_ANY,	irc_cmd_lusers },	/* 451 */
 	{ "MARKREAD",	1, CMD_REG,	irc_cmd_markread },	/* FAIL */
 	{ "MODE",	1, CMD_REG,	irc_cmd_mode },		/* 501 502 */
 	{ "MONITOR",	1, CMD_REG,	irc_cmd_monitor },	/* 734 */

@@ -22,6 +22,7 @@ struct cap_row {
 };
 
 static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
+	{ "away-notify",	CAP_AWAY_NOTIFY,	0, NULL },
 	{ "batch",		CAP_BATCH,		0, NULL },
 	{ "cap-notify",		CAP_CAP_NOTIFY,		0, NULL },
 	{ "draft/chathistory",	CAP_CHATHISTORY,	1, NULL },
@@ -40,6 +41,7 @@ static const struct cap_row caps[] = {	/* offered in CAP LS, in order */
 static void	irc_login_maybe(struct session *);
 static int	irc_pass_check(struct session *, const char *);
 static void	irc_pass_refuse(struct session *, const char *);
+static const char *irc_login_why(const char *, int, char *, size_t);
 static void	irc_login_welcome(struct session *);
 static void	irc_motd_send(struct session *);
 static void	irc_cap_ls(struct session *, const char *);
@@ -76,6 +78,13 @@ irc_cmd_nick(struct session *s, struct irc_msg *m)
 			    s->host, nick);
 			session_set_nick(s, nick);
 		}
+		return;
+	}
+	if (names_upstream_len(nick) > CHAT_NAME_MAX) {
+		irc_send_num(s, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname: "
+		    "too long for the chat server (a chat name of %zu "
+		    "characters; it takes at most %d)", nick,
+		    names_upstream_len(nick), CHAT_NAME_MAX);
 		return;
 	}
 	if (!irc_nick_valid(nick, NICKLEN) ||
@@ -226,8 +235,12 @@ irc_cap_ls(struct session *s, const char *version)
 			xstrlcat(list, caps[i].value, sizeof list);
 		}
 	}
-	/* IRCv3 sts: a value, so only for 302; never requested (NAK) */
+	/*
+	 * IRCv3 sts: a value, so only for 302; never requested (NAK); not
+	 * over WebSocket, whose page a port of IRC over TLS does not serve
+	 */
 	if (s->cap_version >= 302 && conf.sts_duration > 0 &&
+	    !(s->flags & SESSION_WEBSOCKET) &&
 	    (port = listener_tls_port()) != 0) {
 		if (session_tls(s))
 			snprintf(sts, sizeof sts, " sts=duration=%lld",
@@ -329,6 +342,7 @@ void
 irc_login_ok(struct session *s)
 {
 	char		 nick[NICK_MAX + 1], a[NICK_MAX + 1], b[NICK_MAX + 1];
+	char		 because[128];
 	const char	*name = SNAME(s), *refused;
 	int		 why;
 
@@ -346,11 +360,28 @@ irc_login_ok(struct session *s)
 	if (refused[0] != '\0')
 		irc_send_notice(s, "Cannot log in as %s. %s Successfully "
 		    "logged in as %s! Your nick is %s; /nick picks another.",
-		    refused, why == CHAT_IN_USE ?
-		    "That username is already in use." :
-		    "That username contains disallowed characters.", name,
-		    s->nick);
+		    refused, irc_login_why(refused, why, because,
+		    sizeof because), name, s->nick);
 	control_login(s);	/* &chat */
+}
+
+/* Why the name of nick was refused, in words that are true. */
+static const char *
+irc_login_why(const char *nick, int why, char *buf, size_t size)
+{
+	size_t	len;
+
+	if (why == CHAT_IN_USE)
+		return "That username is already in use.";
+	if ((len = names_upstream_len(nick)) > CHAT_NAME_MAX) {
+		snprintf(buf, size, "That name is too long for the chat "
+		    "server: %zu characters, and it takes at most %d.", len,
+		    CHAT_NAME_MAX);
+		return buf;
+	}
+	if (len > 0)
+		return "The chat server refused that name.";
+	return "That username contains disallowed characters.";
 }
 
 static void

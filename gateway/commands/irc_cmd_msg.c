@@ -52,6 +52,7 @@ static void	irc_msg_mirror(struct session *, void *);
 struct msg_lines {
 	const char	*tags;		/* "" or "@...; " */
 	const char	*from;		/* nick!user@host */
+	const char	*cmd;		/* NULL: PRIVMSG */
 	const char	*to;
 	const char	*lead;		/* "[12:34] " in replays, or "" */
 	const char	*text;
@@ -82,6 +83,7 @@ irc_cmd_privmsg(struct session *s, struct irc_msg *m)
 			irc_send_num(s, ERR_NOTEXTTOSEND, ":No text to send");
 		return;
 	}
+	s->last_msg = time(NULL);	/* WHOIS 317: idle since */
 	snprintf(targets, sizeof targets, "%s", m->params[0]);
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (++n > TARGETS_MAX) {
@@ -133,7 +135,7 @@ irc_msg_one(struct session *s, const char *target, const char *text,
     int notice)
 {
 	char		 name[CHAT_NAME_MAX + 1], buf[IRC_LINE_MAX + 64];
-	const char	*send = text, *end;
+	const char	*send = text, *end, *away;
 
 	if (irc_msg_is_channel(target)) {
 		if (notice)
@@ -168,6 +170,8 @@ irc_msg_one(struct session *s, const char *target, const char *text,
 		    text + 8);
 		send = buf;
 	}
+	if (!notice && (away = control_away_name(name)) != NULL)
+		irc_send_num(s, RPL_AWAY, "%s :%s", target, away);
 	irc_msg_send(s, target, name, send, notice, text);
 }
 
@@ -292,6 +296,7 @@ irc_msg_mirror(struct session *s, void *arg)
 	memset(&ml, 0, sizeof ml);
 	ml.tags = tags;
 	ml.from = from;
+	ml.cmd = m->notice ? "NOTICE" : NULL;
 	ml.to = m->target;
 	ml.lead = "";
 	ml.text = m->echo;
@@ -304,16 +309,26 @@ static void
 irc_msg_echo(struct session *s, struct msg_sent *m,
     const struct store_msg *stored)
 {
-	char	tags[IRC_TAGS_MAX];
+	struct msg_lines ml;
+	char		 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
+	char		 tags[IRC_TAGS_MAX];
 
 	if (stored != NULL)
 		account_shown(s, stored->msgid);
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
 	irc_msg_tags(s, stored, NULL, tags, sizeof tags);
-	irc_send_raw(s, "%s:%s!%s@%s %s %s :%s", tags, s->nick, SNAME(s),
-	    upstream_host_irc(), m->notice ? "NOTICE" : "PRIVMSG", m->target,
-	    m->echo);
+	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
+	    upstream_host_irc());
+	memset(&ml, 0, sizeof ml);
+	ml.tags = tags;
+	ml.from = from;
+	ml.cmd = m->notice ? "NOTICE" : "PRIVMSG";
+	ml.to = m->target;
+	ml.lead = "";
+	ml.text = m->echo;	/* its prefix is longer: split as needed */
+	ml.len = strlen(m->echo);
+	irc_msg_lines(s, &ml);
 }
 
 /*
@@ -487,8 +502,9 @@ irc_msg_lines(struct session *s, const struct msg_lines *ml)
 	int		 first = 1;
 
 	/* "tags:from PRIVMSG to :" is the same for every piece */
-	head = (size_t)snprintf(buf, sizeof buf, "%s:%s PRIVMSG %s :%s",
-	    ml->tags, ml->from, ml->to, ml->action ? "\001ACTION " : "");
+	head = (size_t)snprintf(buf, sizeof buf, "%s:%s %s %s :%s",
+	    ml->tags, ml->from, ml->cmd != NULL ? ml->cmd : "PRIVMSG", ml->to,
+	    ml->action ? "\001ACTION " : "");
 	if (head >= sizeof buf - IRC_LINE_MAX)
 		return;			/* cannot be: tags and names are bounded */
 	/* the bound counts from ':' after the tags: + lead, "\1", CR LF */

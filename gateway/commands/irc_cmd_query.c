@@ -61,6 +61,7 @@ static int	irc_query_has(char *, const char *);
 static void	irc_query_nicks(struct session *, char *, const char *, int);
 static int	irc_is_channel(const char *);
 static void	irc_query_join(struct irc_msg *, char *, size_t);
+static void	irc_lusers_send(struct session *, unsigned);
 
 static int
 irc_is_channel(const char *t)
@@ -84,8 +85,14 @@ irc_query_ask(struct session *s, const struct query *q, const char *arg)
 	free(a->arg);
 	free(a);
 	log_info("s%u: max-pending %lld reached", s->id, conf.max_pending);
+	if (q == &q_lusers) {
+		irc_lusers_send(s, presence_count());	/* never without */
+		return;
+	}
 	irc_send_num(s, RPL_TRYAGAIN, "%s :Please wait a while and try "
 	    "again.", q->cmd);
+	if (q->end_text != NULL && q->head != 0)
+		irc_query_end(s, q, arg != NULL ? arg : "");	/* 318... */
 }
 
 static void
@@ -115,7 +122,9 @@ irc_query_done(void *ctx, enum up_result r, char *arg)
 	else if (s != NULL && (r == UP_REFUSED || r == UP_LOST)) {
 		irc_send_fail(s, "FAIL", "WHO", "UPSTREAM_REFUSED", NULL, "The "
 		    "chat server could not list its users: %s", arg);
-		if (a->q->end_text != NULL)
+		if (a->q == &q_lusers)
+			irc_lusers_send(s, presence_count());
+		else if (a->q->end_text != NULL)
 			irc_query_end(s, a->q, a->arg);
 	}
 	if (s != NULL)
@@ -183,8 +192,9 @@ irc_query_who(struct session *s, char *list, const char *mask)
 		    casemap_fold(key, sizeof key, nick) == -1 ||
 		    fnmatch(fmask, key, 0) != 0)
 			continue;
-		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s H :0 %s", n,
-		    upstream_host_irc(), conf.server_name, nick, n);
+		irc_send_num(s, RPL_WHOREPLY, "* %s %s %s %s %c :0 %s", n,
+		    upstream_host_irc(), conf.server_name, nick,
+		    control_away_name(n) != NULL ? 'G' : 'H', n);
 	}
 	irc_send_num(s, RPL_ENDOFWHO, "%s :End of WHO list",
 	    mask[0] ? mask : "*");
@@ -209,6 +219,10 @@ irc_query_whois(struct session *s, char *list, const char *nick)
 		irc_send_num(s, RPL_WHOISSERVER, "%s %s :chat server %s "
 		    "(%s dialect)", canon, conf.server_name, upstream_host(),
 		    upstream_dialect_name());
+		if (t != NULL)
+			irc_send_num(s, RPL_WHOISIDLE, "%s %lld %lld :seconds "
+			    "idle, signon time", canon, (long long)(time(NULL) -
+			    t->last_msg), (long long)t->signon);
 		if (t != NULL && control_away(t) != NULL)
 			irc_send_num(s, RPL_AWAY, "%s :%s", canon,
 			    control_away(t));
@@ -249,9 +263,10 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		    names_to_upstream(t, name, sizeof name) == -1 ||
 		    names_from_upstream(name, canon, sizeof canon) == -1)
 			continue;
-		if (userhost)
+		if (userhost)	/* RFC 2812 5.1: '-' away, '+' here */
 			len += (size_t)snprintf(out + len, sizeof out - len,
-			    "%s%s=+%s@%s", len ? " " : "", canon, name,
+			    "%s%s=%c%s@%s", len ? " " : "", canon,
+			    control_away_name(name) != NULL ? '-' : '+', name,
 			    upstream_host_irc());
 		else
 			len += (size_t)snprintf(out + len, sizeof out - len,
@@ -263,21 +278,39 @@ irc_query_nicks(struct session *s, char *list, const char *nicks,
 		irc_send_num(s, RPL_ISON, ":%s", out);
 }
 
-/* RFC 2812 3.4.2 and 265/266: users upstream, logged-in clients here. */
+/* From an upstream list: its users IRC can name, as WHO lists them. */
 static void
 irc_query_lusers(struct session *s, char *list, const char *arg)
 {
-	unsigned	n = 0, most = presence_max(), here, here_most;
+	char		 nick[NICK_MAX + 1], *n;
+	unsigned	 users = 0;
 
 	(void)arg;
-	while (chat_list_next(&list) != NULL)
-		n++;
+	while ((n = chat_list_next(&list)) != NULL)
+		if (names_from_upstream(n, nick, sizeof nick) == 0)
+			users++;
+	irc_lusers_send(s, users);
+}
+
+/*
+ * RFC 2812 3.4.2 and 265/266, every line always: users upstream, no
+ * operators, connections not registered yet, the one channel (&chat),
+ * the clients logged in here.
+ */
+static void
+irc_lusers_send(struct session *s, unsigned n)
+{
+	unsigned	most = presence_max(), here, here_most;
+
 	if (most < n)
 		most = n;
 	here = session_users(&here_most);
 	irc_send_num(s, RPL_LUSERCLIENT, ":There are %u users and 0 services "
 	    "on 1 servers", n);
-	irc_send_num(s, RPL_LUSERCHANNELS, "0 :channels formed");
+	irc_send_num(s, RPL_LUSEROP, "0 :operator(s) online");
+	irc_send_num(s, RPL_LUSERUNKNOWN, "%u :unknown connection(s)",
+	    session_unknown());
+	irc_send_num(s, RPL_LUSERCHANNELS, "1 :channels formed");
 	irc_send_num(s, RPL_LUSERME, ":I have %u clients and 1 servers",
 	    here);
 	irc_send_num(s, RPL_LOCALUSERS, "%u %u :Current local users %u, max "
@@ -368,12 +401,21 @@ irc_cmd_userhost(struct session *s, struct irc_msg *m)
 	irc_query_ask(s, &q_userhost, nicks);
 }
 
-/* LUSERS: users upstream, clients here. */
+/*
+ * LUSERS: users upstream (asked, as WHO does, so the two agree), clients
+ * here. Before registration (unless clients must authenticate), and
+ * when the chat server cannot answer, from the shared list.
+ */
 void
 irc_cmd_lusers(struct session *s, struct irc_msg *m)
 {
 	(void)m;
-	irc_query_ask(s, &q_lusers, NULL);
+	if (!(s->flags & SESSION_REGISTERED) && auth_configured())
+		irc_send_num(s, ERR_NOTREGISTERED, ":You have not registered");
+	else if (!(s->flags & SESSION_REGISTERED))
+		irc_lusers_send(s, presence_count());
+	else
+		irc_query_ask(s, &q_lusers, NULL);
 }
 
 /* MODE: own user modes (+i only); channels do not exist yet. */

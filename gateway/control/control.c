@@ -47,6 +47,11 @@ struct control_change {
 	int		 large;		/* past channel-large: no JOIN/QUIT */
 };
 
+struct control_away {
+	struct session	*s;
+	const char	*text;
+};
+
 struct control_names {
 	struct session	*s;
 	char		 line[IRC_LINE_MAX];
@@ -91,6 +96,9 @@ static void	control_join_done(void *, enum up_result, char *);
 static void	control_who_done(void *, enum up_result, char *);
 static void	control_who_answer(struct session *);
 static void	control_at_done(void *, enum up_result, char *);
+static void	control_away_take(struct session *, void *);
+static void	control_away_notify(struct session *, void *);
+static void	control_away_any(struct session *, void *);
 
 static struct control *
 control_get(struct session *s)
@@ -134,10 +142,17 @@ control_free(struct session *s)
 	s->ctl = NULL;
 }
 
-/* Logged in: join &chat (unless --channel none), as control_join(). */
+/*
+ * Logged in: join &chat (unless --channel none), as control_join(); a
+ * client attached to an away account is away too.
+ */
 void
 control_login(struct session *s)
 {
+	const char	*away = control_away(s);
+
+	if (away != NULL && control_get(s)->away == NULL)
+		s->ctl->away = xstrdup(away);
 	if (conf.channel_join)
 		control_join(s, 1);
 }
@@ -575,27 +590,99 @@ control_ison(struct session *s, const char *nicks)
 	irc_send_num(s, RPL_ISON, ":%s", out);
 }
 
-/* AWAY text (NULL: back). */
+/*
+ * AWAY text (NULL: back) of the user behind s: one nick, one state, so
+ * an account's clients all take it; away-notify tells the others.
+ */
 void
 control_set_away(struct session *s, const char *text)
 {
-	struct control	*c = control_get(s);
-	size_t		 len;
+	struct control_away	ca;
+	char			*safe = NULL;
+	size_t			 len;
 
-	free(c->away);
-	c->away = NULL;
-	if (text == NULL)
-		return;
-	len = strnlen(text, 300);	/* others see it: terminal-safe */
-	c->away = xmalloc(TEXTSAFE_MAX(len) + 1);
-	textsafe_text(c->away, TEXTSAFE_MAX(len) + 1, text, len);
+	if (text != NULL) {
+		len = strnlen(text, 300);	/* others see it: safe */
+		safe = xmalloc(TEXTSAFE_MAX(len) + 1);
+		textsafe_text(safe, TEXTSAFE_MAX(len) + 1, text, len);
+	}
+	ca.s = s;
+	ca.text = safe;
+	if (s->link != NULL)
+		link_sessions(s->link, control_away_take, &ca);
+	else
+		control_away_take(s, &ca);
+	session_foreach(control_away_notify, &ca);
+	free(safe);
 }
 
-/* The AWAY text of s, or NULL. */
+static void
+control_away_take(struct session *t, void *arg)
+{
+	struct control_away	*ca = arg;
+	struct control		*c = control_get(t);
+
+	free(c->away);
+	c->away = ca->text != NULL ? xstrdup(ca->text) : NULL;
+}
+
+/*
+ * IRCv3 away-notify: the account's other clients, and those sharing
+ * &chat with s, see "AWAY :text" or "AWAY" under the cap.
+ */
+static void
+control_away_notify(struct session *t, void *arg)
+{
+	struct control_away	*ca = arg;
+	struct session		*s = ca->s;
+
+	if (t == s || !(t->caps & CAP_AWAY_NOTIFY) ||
+	    !(t->flags & SESSION_REGISTERED) || (t->link != s->link &&
+	    !(control_joined(t) && control_joined(s))))
+		return;
+	if (ca->text != NULL)
+		irc_send_raw(t, ":%s!%s@%s AWAY :%s", s->nick, SNAME(s),
+		    upstream_host_irc(), ca->text);
+	else
+		irc_send_raw(t, ":%s!%s@%s AWAY", s->nick, SNAME(s),
+		    upstream_host_irc());
+}
+
+static void
+control_away_any(struct session *t, void *arg)
+{
+	struct control_away	*ca = arg;
+
+	if (ca->text == NULL && t->ctl != NULL)
+		ca->text = t->ctl->away;
+}
+
+/* The AWAY text of the user behind s (any client of it), or NULL. */
 const char *
 control_away(struct session *s)
 {
-	return s->ctl != NULL ? s->ctl->away : NULL;
+	struct control_away	ca;
+
+	if (s->link == NULL || (s->ctl != NULL && s->ctl->away != NULL))
+		return s->ctl != NULL ? s->ctl->away : NULL;
+	ca.s = s;
+	ca.text = NULL;
+	link_sessions(s->link, control_away_any, &ca);
+	return ca.text;
+}
+
+/* The AWAY text of the user of this gateway named name upstream. */
+const char *
+control_away_name(const char *name)
+{
+	char		 nick[NICK_MAX + 1];
+	struct session	*t;
+
+	if (names_from_upstream(name, nick, sizeof nick) == -1 ||
+	    (t = session_find_nick(nick)) == NULL ||
+	    strcmp(SNAME(t), name) != 0)
+		return NULL;
+	return control_away(t);
 }
 
 /* ISUPPORT MONITOR. */
@@ -631,13 +718,18 @@ control_mon_status(struct session *s, const char *name, int online)
 		irc_send_num(s, RPL_MONOFFLINE, ":%s", nick);
 }
 
+/*
+ * IRCv3 monitor: each target added gets 730 or 731; those past the limit
+ * are not added and go, all of them, in one 734.
+ */
 static void
 control_mon_add(struct session *s, char *targets)
 {
 	struct control	*c = control_get(s);
 	char		*p, *t, *save = NULL, key[NICK_MAX + 1];
-	char		 name[CHAT_NAME_MAX + 1];
+	char		 name[CHAT_NAME_MAX + 1], full[IRC_LINE_MAX];
 
+	full[0] = '\0';
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (casemap_fold(key, sizeof key, t) == -1 ||
 		    names_to_upstream(t, name, sizeof name) == -1) {
@@ -646,9 +738,10 @@ control_mon_add(struct session *s, char *targets)
 		}
 		if (control_mon_find(c, key) < 0) {
 			if (c->nmon >= MONITOR_MAX) {
-				irc_send_num(s, ERR_MONLISTFULL, "%d %s :"
-				    "Monitor list is full.", MONITOR_MAX, t);
-				return;
+				if (full[0] != '\0')	/* one line: fits */
+					xstrlcat(full, ",", sizeof full);
+				xstrlcat(full, t, sizeof full);
+				continue;
 			}
 			if (c->mon == NULL)
 				c->mon = xcalloc(MONITOR_MAX, sizeof *c->mon);
@@ -658,6 +751,9 @@ control_mon_add(struct session *s, char *targets)
 		}
 		control_mon_status(s, name, presence_online(name));
 	}
+	if (full[0] != '\0')
+		irc_send_num(s, ERR_MONLISTFULL, "%d %s :Monitor list is "
+		    "full.", MONITOR_MAX, full);
 }
 
 static void

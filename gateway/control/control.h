@@ -24,6 +24,7 @@ void		 control_ison(struct session *, const char *);
 void		 control_monitor(struct session *, struct irc_msg *);
 void		 control_set_away(struct session *, const char *);
 const char	*control_away(struct session *);
+const char	*control_away_name(const char *);
 int		 control_monitor_max(void);
 void		 control_topic(struct session *);
 const char	*control_help(unsigned);

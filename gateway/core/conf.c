@@ -43,6 +43,23 @@ static const struct opt opts[] = {
 	    "PEM certificate (chain) for tls-listen, reread on SIGHUP" },
 	{ "tls-key",		STR(tls_key), NULL,
 	    "PEM private key for tls-cert, reread on SIGHUP" },
+	{ "http-listen",	LIST(http_listen), NULL,
+	    "ADDR:PORT for browsers: the web client at /, IRCv3 WebSocket at "
+	    "/socket (again: one more)" },
+	{ "https-listen",	LIST(https_listen), NULL,
+	    "ADDR:PORT as http-listen over TLS (tls-cert, tls-key; again: "
+	    "one more)" },
+	{ "http-origin",	LIST(http_origin), NULL,
+	    "glob of a foreign Origin whose pages may use /socket (again: "
+	    "one more; this host's own always may)" },
+	{ "http-root",		STR(http_root), NULL,
+	    "directory of the web client served at / (none: the installed "
+	    "one)" },
+	{ "http-timeout",	NUM(http_timeout), 1, 3600, 10, NULL,
+	    "seconds an HTTP client has to send its request" },
+	{ "metrics-listen",	LIST(metrics_listen), NULL,
+	    "ADDR:PORT serving Prometheus text at /metrics (again: one "
+	    "more)" },
 	{ "password-file",	STR(password_file), NULL,
 	    "file whose first line is the password clients send with PASS" },
 	{ "insecure-listen",	FLAG(insecure_listen),
@@ -365,6 +382,12 @@ conf_check(void)
 	if (conf.tls_listen != NULL && (conf.tls_cert == NULL ||
 	    conf.tls_key == NULL)) {
 		fprintf(stderr, "chatircd: tls-listen needs tls-cert and "
+		    "tls-key\n");
+		return -1;
+	}
+	if (conf.https_listen != NULL && (conf.tls_cert == NULL ||
+	    conf.tls_key == NULL)) {
+		fprintf(stderr, "chatircd: https-listen needs tls-cert and "
 		    "tls-key\n");
 		return -1;
 	}

@@ -12,6 +12,7 @@
 struct event_base	*ev_base;
 struct evdns_base	*dns_base;
 time_t			 start_time;
+struct core_counters	 counters;
 
 /* Make the event base and the resolver; -1 if libevent cannot. */
 int

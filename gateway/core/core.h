@@ -34,6 +34,12 @@ struct conf {
 	char		*tls_cert;
 	char		*tls_key;
 	char		*password_file;
+	char		*http_listen;		/* http/: like listen */
+	char		*https_listen;
+	char		*http_origin;		/* globs, comma-joined */
+	char		*http_root;
+	long long	 http_timeout;
+	char		*metrics_listen;
 	int		 insecure_listen;
 	long long	 sts_duration;
 	char		*upstream;
@@ -117,9 +123,27 @@ long long	 core_now_ms(void);		/* monotonic ms */
 long long	 core_wall_ms(void);		/* ms since the epoch */
 void		 core_timer_ms(struct event *, long long);
 
+/*
+ * core.c: figures each layer counts where the event happens, so that
+ * /metrics (http/) reads them without calling up. Gauges go up and down.
+ */
+struct core_counters {
+	unsigned long long	links;		/* gauge: chat identities */
+	unsigned long long	upstreams;	/* gauge: connected */
+	unsigned long long	ws_sessions;	/* gauge: over WebSocket */
+	unsigned long long	messages_sent;	/* SEND-OK from the server */
+	unsigned long long	messages_delivered;	/* DELIVERY */
+	unsigned long long	upstream_errors;	/* connections lost */
+	unsigned long long	store_writes;	/* messages stored */
+	unsigned long long	sendq_closes;	/* SendQ exceeded */
+	unsigned long long	http_requests;
+};
+extern struct core_counters	 counters;
+
 /* names.c: upstream names <-> IRC nicks. */
 int	 names_to_upstream(const char *, char *, size_t);
 int	 names_from_upstream(const char *, char *, size_t);
+size_t	 names_upstream_len(const char *);
 void	 names_login_base(const char *, char *, size_t);
 int	 names_candidate(const char *, int, char *, size_t);
 

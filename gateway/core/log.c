@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "utf8.h"
 
 static int	log_debug_on;
 
@@ -120,25 +121,37 @@ fatalx(const char *fmt, ...)
 }
 
 /*
- * Printable form of network text for a log line: control bytes and
- * backslashes escaped, cut at 200 bytes. A static buffer: one per line.
+ * Printable form of network text for a log line, cut at 200 bytes. A
+ * static buffer: one per line. Kept: printable ASCII and valid UTF-8
+ * other than U+0080..U+009F. As \xNN: C0 controls, DEL, the backslash,
+ * C1 controls in both encodings (a raw 0x9b, the 8-bit CSI, and C2 9B)
+ * and every byte of invalid UTF-8, so nothing a peer sends can drive
+ * the terminal or journal that shows the log.
  */
 const char *
 log_escape(const char *s, size_t len)
 {
 	static char	 buf[4 * 200 + 8];
-	size_t		 i, o = 0;
+	size_t		 i = 0, k, n, o = 0, clen;
 	unsigned char	 c;
 
-	for (i = 0; i < len && i < 200; i++) {
+	n = len > 200 ? utf8_cut(s, len, 200) : len;
+	while (i < n) {
 		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			o += (size_t)snprintf(buf + o, sizeof buf - o,
-			    "\\x%02x", c);
-		else
+		clen = c >= 0x80 ? utf8_char_len(s + i, n - i) : 1;
+		if (clen > 1 && !(c == 0xc2 &&
+		    (unsigned char)s[i + 1] < 0xa0)) {
+			memcpy(buf + o, s + i, clen);	/* valid, not C1 */
+			o += clen;
+		} else if (c >= 0x20 && c < 0x7f && c != '\\')
 			buf[o++] = (char)c;
+		else
+			for (k = 0; k < clen; k++)
+				o += (size_t)snprintf(buf + o, sizeof buf - o,
+				    "\\x%02x", (unsigned char)s[i + k]);
+		i += clen;
 	}
-	if (i < len)
+	if (n < len)
 		o += (size_t)snprintf(buf + o, sizeof buf - o, "...");
 	buf[o] = '\0';
 	return buf;

@@ -33,17 +33,27 @@ names_from_upstream(const char *name, char *out, size_t size)
 	return casemap_to_nick(out, size, name);
 }
 
+/* Length of the upstream name behind nick, unbounded; 0: it has none. */
+size_t
+names_upstream_len(const char *nick)
+{
+	char	name[CHAT_NAME_MAX + 1];
+
+	return casemap_to_name_cut(name, sizeof name, nick);
+}
+
 /*
  * The stem of login names for a requested nick: its upstream name when
- * it has one, else its letters and digits (lower case), else "user".
+ * it has one (cut to CHAT_NAME_MAX), else its letters and digits (lower
+ * case), else "user".
  */
 void
 names_login_base(const char *nick, char *out, size_t size)
 {
 	size_t	o = 0;
 
-	if (names_to_upstream(nick, out, size) == 0)
-		return;
+	if (casemap_to_name_cut(out, size, nick) > 0)
+		return;		/* its name, cut to what the server takes */
 	for (; *nick != '\0' && o + 1 < size; nick++)
 		if (isalnum((unsigned char)*nick))
 			out[o++] = (char)tolower((unsigned char)*nick);

@@ -42,16 +42,13 @@ static void	listener_on_error(struct evconnlistener *, void *);
 static void	listener_on_resume(evutil_socket_t, short, void *);
 static void	listener_refuse(int, const char *);
 static void	listener_host(const struct sockaddr *, char *, size_t);
-static int	listener_parse(const char *, struct sockaddr_storage *,
-		    int *);
 static int	listener_loopback(const struct sockaddr_storage *);
-static int	listener_check(const char *, const char *);
 static int	listener_open(const char *, int);
 static SSL_CTX	*listener_tls_ctx(char *, size_t);
 static struct bufferevent *listener_bev(struct listener *, int);
 
 /* Numeric ADDR:PORT or [ADDR6]:PORT; port 0 is allowed (any free). */
-static int
+int
 listener_parse(const char *spec, struct sockaddr_storage *ss, int *len)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
@@ -106,9 +103,10 @@ listener_loopback(const struct sockaddr_storage *ss)
 
 /*
  * Each address of a list option (ADDR:PORT[,ADDR:PORT...]) is well
- * formed; one beyond loopback needs a way to authenticate clients.
+ * formed; one beyond loopback needs a way to authenticate clients
+ * (http/ checks its options here too).
  */
-static int
+int
 listener_check(const char *opt, const char *list)
 {
 	struct sockaddr_storage	 ss;
@@ -123,14 +121,18 @@ listener_check(const char *opt, const char *list)
 		if (listener_parse(spec, &ss, &len) == -1) {
 			log_warnx("%s: \"%s\" is not ADDR:PORT", opt, spec);
 			rc = -1;
-		} else if (!listener_loopback(&ss) && !auth_configured() &&
-		    !conf.insecure_listen) {
+		} else if (listener_loopback(&ss) || auth_configured())
+			continue;
+		else if (!conf.insecure_listen) {
 			log_warnx("%s %s is not a loopback address: anyone "
 			    "could log in; give --password-file FILE (clients "
 			    "then send PASS), or --insecure-listen to allow "
 			    "it without authentication", opt, spec);
 			rc = -1;
-		}
+		} else
+			log_warnx("%s %s is not a loopback address and has no "
+			    "authentication (--insecure-listen): anyone who "
+			    "can reach it can log in", opt, spec);
 	}
 	free(copy);
 	return rc;
@@ -213,9 +215,21 @@ fail:
 }
 
 /*
- * Every listen and tls-listen address (after checking them all, so a
- * refusal opens nothing). -1 after saying why.
+ * Every listen and tls-listen address is well formed and, beyond
+ * loopback, authenticated or --insecure-listen (one warning each then);
+ * before the start line, so a refused start logs the refusal only.
  */
+int
+listener_check_all(void)
+{
+	if (listener_check("listen", conf.listen) == -1 ||
+	    (conf.tls_listen != NULL &&
+	    listener_check("tls-listen", conf.tls_listen) == -1))
+		return -1;
+	return 0;
+}
+
+/* Open every listener of listener_check_all(); -1 after saying why. */
 int
 listener_start(void)
 {
@@ -223,11 +237,7 @@ listener_start(void)
 	const char	*list;
 	int		 tls, rc = 0;
 
-	if (listener_check("listen", conf.listen) == -1 ||
-	    (conf.tls_listen != NULL &&
-	    listener_check("tls-listen", conf.tls_listen) == -1))
-		return -1;
-	if (conf.tls_listen != NULL &&
+	if ((conf.tls_listen != NULL || conf.https_listen != NULL) &&
 	    (tls_ctx = listener_tls_ctx(why, sizeof why)) == NULL) {
 		log_warnx("tls: %s", why);
 		return -1;
@@ -354,7 +364,6 @@ static struct bufferevent *
 listener_bev(struct listener *l, int fd)
 {
 	struct bufferevent	*bev;
-	SSL			*ssl;
 
 	if (!l->tls) {
 		if ((bev = bufferevent_socket_new(ev_base, fd,
@@ -362,6 +371,19 @@ listener_bev(struct listener *l, int fd)
 			evutil_closesocket(fd);
 		return bev;
 	}
+	return listener_tls_bev(fd);
+}
+
+/*
+ * A TLS server bufferevent on fd from the current context (https-listen
+ * shares it); NULL with the socket closed.
+ */
+struct bufferevent *
+listener_tls_bev(int fd)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
 	if ((ssl = SSL_new(tls_ctx)) == NULL) {
 		ERR_clear_error();
 		evutil_closesocket(fd);

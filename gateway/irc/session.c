@@ -4,12 +4,17 @@
  * bounds output and pings idle clients. What a line means, and any chat
  * identity behind it, are the layers above (struct session_hooks).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -29,12 +34,14 @@ struct session_entry {
 	UT_hash_handle	 hh_nick;
 	int		 in_nick;
 	char		 slow_why[128];	/* session_close_slow()'s reason */
+	long long	 linger_end;	/* core_now_ms() the linger ends */
 };
 
 #define SESSION_IRC_GONE	0x1000	/* socket failed: no linger */
 #define SESSION_HALF_CLOSED	0x2000	/* ERROR sent, FIN sent */
 #define SESSION_CLOSE_SOON	0x4000	/* session_close_slow(): no input */
 #define LINGER_SECONDS		3
+#define STOP_POLL_MS		20	/* shutdown: is the ERROR taken? */
 #define SLOW_CLOSE_SECONDS	1
 #define IRC_INPUT_HELD		(16 * 1024)	/* unread socket input bound */
 
@@ -52,7 +59,7 @@ static unsigned			 next_id;
 static unsigned			 nsessions;
 static unsigned			 nusers;	/* registered, live */
 static unsigned			 nusers_max;	/* the most at once */
-static int			 stopping;	/* no waiting for EOF */
+static int			 stopping;	/* wait for the ACK, not EOF */
 
 static struct session_entry *session_entry(struct session *);
 static void	session_on_read(struct bufferevent *, void *);
@@ -65,6 +72,7 @@ static void	session_line(struct session *, char *, size_t);
 static void	session_too_long(struct session *);
 static void	session_nick_remove(struct session_entry *);
 static void	session_half_close(struct session *);
+static int	session_unacked(struct session *);
 static void	session_error(struct session *, const char *);
 static void	session_ping(struct session *);
 static void	session_throttle(struct session *, int);
@@ -115,25 +123,48 @@ session_addr_release(const char *host)
  * ERROR on its way (RFC 1122 4.2.2.13). The linger timer still bounds it.
  * Over TLS a close_notify goes first (RFC 8446 6.1), so the client
  * knows the ERROR was all; its own close_notify or FIN ends the read.
+ * At shutdown the client's kernel having taken every byte (all of it
+ * acknowledged) ends it too: then no reset can lose the ERROR.
  */
 static void
 session_half_close(struct session *s)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(s->irc);
+	SSL		*ssl = bufferevent_openssl_get_ssl(s->irc);
+	struct timeval	 tv = { 0, STOP_POLL_MS * 1000 };
 
-	if (ssl != NULL && !stopping && !(s->flags & SESSION_HALF_CLOSED) &&
+	if (ssl != NULL && !(s->flags & SESSION_HALF_CLOSED) &&
 	    SSL_shutdown(ssl) < 0) {
 		ERR_clear_error();
 		event_active(s->reaper, EV_TIMEOUT, 0);
 		return;
 	}
-	if (stopping || (s->flags & SESSION_HALF_CLOSED) ||
+	if ((s->flags & SESSION_HALF_CLOSED) ||
 	    shutdown(bufferevent_getfd(s->irc), SHUT_WR) == -1) {
 		event_active(s->reaper, EV_TIMEOUT, 0);
 		return;
 	}
 	s->flags |= SESSION_HALF_CLOSED;
 	bufferevent_enable(s->irc, EV_READ);
+	if (stopping) {
+		event_del(s->timer);
+		event_add(s->timer, &tv);
+	}
+}
+
+/* 1 while bytes sent to the client are not acknowledged (or unknown). */
+static int
+session_unacked(struct session *s)
+{
+	int	n = 0;
+
+#if defined(SIOCOUTQ)
+	if (ioctl(bufferevent_getfd(s->irc), SIOCOUTQ, &n) == -1)
+		return 0;
+#elif defined(FIONWRITE)
+	if (ioctl(bufferevent_getfd(s->irc), FIONWRITE, &n) == -1)
+		return 0;
+#endif
+	return n > 0;
 }
 
 static struct session_entry *
@@ -215,6 +246,19 @@ session_count(void)
 	return nsessions;
 }
 
+/* Connections not registered yet, nor closing (LUSERS 253). */
+unsigned
+session_unknown(void)
+{
+	struct session_entry	*e, *tmp;
+	unsigned		 n = 0;
+
+	HASH_ITER(hh_id, by_id, e, tmp)
+		if (!(e->s.flags & (SESSION_DEAD | SESSION_REGISTERED)))
+			n++;
+	return n;
+}
+
 /* Registered sessions not closing; *max: the most there were at once. */
 unsigned
 session_users(unsigned *max)
@@ -232,14 +276,18 @@ session_close(struct session *s, const char *reason)
 {
 	struct session_entry	*e = session_entry(s);
 	struct timeval		 tv = { LINGER_SECONDS, 0 };
+	char			 nick[4 * NICK_MAX + 8];
 
 	if (s->flags & SESSION_DEAD)
 		return;			/* normal: both sides fail at once */
 	s->flags |= SESSION_DEAD;
 	if (s->flags & SESSION_REGISTERED)
 		nusers--;
-	log_info("s%u %s: closed: %s", s->id, log_escape(s->nick,
-	    strlen(s->nick)), reason);
+	/* one static buffer per log_escape(): the nick is copied first */
+	snprintf(nick, sizeof nick, "%s", log_escape(s->nick,
+	    strlen(s->nick)));
+	log_info("s%u %s: closed: %s", s->id, nick, log_escape(reason,
+	    strlen(reason)));	/* a QUIT's text is the client's */
 	session_nick_remove(e);
 	session_addr_release(s->host);	/* a lingering one does not count */
 	if (hooks.closing != NULL)
@@ -253,6 +301,7 @@ session_close(struct session *s, const char *reason)
 	bufferevent_setwatermark(s->irc, EV_WRITE, 0, 0);
 	event_del(s->timer);
 	event_add(s->timer, &tv);
+	e->linger_end = core_now_ms() + LINGER_SECONDS * 1000;
 }
 
 /* Close every session (shutdown). */
@@ -288,6 +337,9 @@ session_reap(struct session *s)
 		hooks.freeing(s);
 	HASH_DELETE(hh_id, by_id, e);
 	session_nick_remove(e);
+	/* a WebSocket's end of its pair (http/): the other end hears EOF */
+	if (bufferevent_pair_get_partner(s->irc) != NULL)
+		bufferevent_flush(s->irc, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(s->irc);
 	event_free(s->reaper);
 	event_free(s->timer);
@@ -309,10 +361,16 @@ static void
 session_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
+	struct timeval	 tv = { 0, 0 };
 
 	(void)fd;
 	(void)what;
-	if (s->flags & SESSION_DEAD)	/* linger over: ERROR is stuck */
+	if ((s->flags & SESSION_DEAD) && stopping &&
+	    core_now_ms() < session_entry(s)->linger_end &&
+	    session_unacked(s)) {
+		tv.tv_usec = STOP_POLL_MS * 1000;	/* still on its way */
+		event_add(s->timer, &tv);
+	} else if (s->flags & SESSION_DEAD)	/* taken, or linger over */
 		event_active(s->reaper, EV_TIMEOUT, 0);
 	else if (s->flags & SESSION_CLOSE_SOON)
 		session_close(s, session_entry(s)->slow_why);
@@ -331,6 +389,8 @@ session_registered(struct session *s)
 	if (!(s->flags & (SESSION_REGISTERED | SESSION_DEAD)) &&
 	    ++nusers > nusers_max)
 		nusers_max = nusers;
+	if (!(s->flags & SESSION_REGISTERED))
+		s->signon = s->last_msg = time(NULL);	/* WHOIS 317 */
 	s->flags |= SESSION_REGISTERED;
 	s->flags &= ~SESSION_LOGGING_IN;
 	/* lines that waited for the login: after the welcome is queued */
@@ -429,6 +489,7 @@ session_write(struct session *s, const char *line, size_t len)
 		    conf.sendq_max, queued);
 		evbuffer_drain(out, queued);
 		s->flags |= SESSION_SENDQ;
+		counters.sendq_closes++;
 		session_close(s, "SendQ exceeded");
 		return -1;
 	}

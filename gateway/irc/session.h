@@ -24,6 +24,7 @@
 #define CAP_READ_MARKER		0x200	/* draft/read-marker */
 #define CAP_LABELED		0x400	/* labeled-response */
 #define CAP_SASL		0x800
+#define CAP_AWAY_NOTIFY		0x1000	/* away-notify */
 
 #define SESSION_REGISTERED	0x01	/* 001 sent */
 #define SESSION_DEAD		0x02	/* closing; the reaper frees */
@@ -37,6 +38,7 @@
 #define SESSION_AUTHED		0x100	/* PASS held the gateway password */
 #define SESSION_WAITING		0x400	/* input waits: the layer above is busy */
 #define SESSION_SENDQ		0x800	/* closed past sendq-max: output lost */
+#define SESSION_WEBSOCKET	0x8000	/* over WebSocket (http/): no STS */
 
 #define USERLEN			32	/* bytes of USER's user name kept */
 #define REALNAME_MAX		128	/* bytes of its realname kept */
@@ -68,6 +70,8 @@ struct session {
 	struct account_sess	*acct;
 	char			 user[USERLEN + 1];	/* USER's, for WHOIS */
 	char			 realname[REALNAME_MAX + 1];
+	time_t			 signon;	/* 001 sent, time() */
+	time_t			 last_msg;	/* PRIVMSG/NOTICE, time() */
 };
 
 /* What the session layer tells the layers above. */
@@ -87,6 +91,7 @@ void		 session_close_all(const char *);
 void		 session_reap_all(void);
 unsigned	 session_count(void);
 unsigned	 session_users(unsigned *);
+unsigned	 session_unknown(void);
 struct session	*session_find_id(unsigned);
 struct session	*session_find_nick(const char *);
 void		 session_set_nick(struct session *, const char *);
@@ -99,7 +104,12 @@ int		 session_addr_acquire(const char *);
 void		 session_addr_release(const char *);
 
 /* listener.c */
+int		 listener_check_all(void);
 int		 listener_start(void);
+int		 listener_check(const char *, const char *);
+struct sockaddr_storage;
+int		 listener_parse(const char *, struct sockaddr_storage *, int *);
+struct bufferevent *listener_tls_bev(int);
 int		 listener_tls_reload(void);
 unsigned	 listener_tls_port(void);
 void		 listener_stop(void);

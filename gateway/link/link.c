@@ -123,6 +123,7 @@ link_new(struct session *s, const char *base, const char *refused, int why)
 	l->sess[l->nsess++] = s;
 	s->link = l;
 	DL_APPEND(links, l);
+	counters.links++;
 	link_try(l);
 	return l;
 }
@@ -149,6 +150,7 @@ link_new_fixed(const char *name, unsigned id, void *data, int parked)
 	snprintf(l->base, sizeof l->base, "%s", name);
 	snprintf(l->why, sizeof l->why, "not logged in yet");
 	DL_APPEND(links, l);
+	counters.links++;
 	if (parked) {
 		l->flags |= LINK_PARKED;
 		snprintf(l->why, sizeof l->why, "%s", "the account is logged "
@@ -338,6 +340,9 @@ link_close(struct link *l)
 		return;
 	l->flags |= LINK_DEAD;
 	DL_DELETE(links, l);
+	counters.links--;
+	if ((l->flags & LINK_LOGGED_IN) && l->name[0] != '\0')
+		presence_set(l->name, 0);	/* MONITOR hears at once */
 	if (l->waiting)
 		nwaiting--;
 	event_del(l->retry);
@@ -521,6 +526,8 @@ link_on_hello(void *arg, struct upstream *u, const char *name)
 		snprintf(l->name, sizeof l->name, "%s", name);
 		core_timer_ms(l->stable, STABLE_MS);
 		link_welcome(l);
+		if (!(l->flags & LINK_DEAD))
+			presence_set(name, 1);
 	}
 }
 
@@ -615,6 +622,8 @@ link_rename(struct link *l, const char *name)
 		snprintf(r.nick, sizeof r.nick, "%s", name);
 	snprintf(l->name, sizeof l->name, "%s", name);
 	link_sessions(l, link_rename_one, &r);
+	if (!(l->flags & LINK_DEAD))
+		presence_set(name, 1);
 }
 
 static void

@@ -56,6 +56,7 @@ int		 link_ready(struct link *);
 void		 presence_init(void (*)(const char *, int));
 void		 presence_shutdown(void);
 void		 presence_update(const char *);
+void		 presence_set(const char *, int);
 int		 presence_online(const char *);
 unsigned	 presence_count(void);
 unsigned	 presence_max(void);

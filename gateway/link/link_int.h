@@ -40,7 +40,7 @@ struct link {
 	int		 draining;	/* old_up: its last replies awaited */
 	char		 name[CHAT_NAME_MAX + 1];	/* logged in as */
 	char		 base[CHAT_NAME_MAX + 1];	/* candidates' stem */
-	char		 refused[CHAT_NAME_MAX + 1];	/* first taken */
+	char		 refused[NICK_MAX + 1];	/* first nick refused */
 	int		 refused_why;	/* CHAT_IN_USE, BAD_RQST_BODY */
 	int		 attempt;	/* name candidate in this round */
 	int		 tries;		/* failed rounds: the backoff */

@@ -119,6 +119,11 @@ link_nick_swap(struct link *l, struct upstream *u, const char *name)
 	n.nick = nick;
 	link_renamed(l, name);
 	link_sessions(l, link_nick_one, &n);
+	if (l->flags & LINK_DEAD)
+		return;
+	presence_set(was_name, 0);	/* MONITOR hears at once */
+	if (!(l->flags & LINK_DEAD))
+		presence_set(name, 1);
 	if ((l->flags & LINK_DEAD) || old == NULL)
 		return;
 	upstream_who(old, 1, NULL, NULL);
@@ -158,5 +163,7 @@ link_old_close(struct link *l, const char *why)
 		return;
 	l->old_up = NULL;
 	l->draining = 0;
+	if (strcmp(upstream_name(old), l->name) != 0)
+		presence_set(upstream_name(old), 0);	/* lists lag: hold */
 	upstream_close(old, why);
 }

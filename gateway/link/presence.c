@@ -14,19 +14,24 @@
 
 #include "link/link.h"
 
+#define PRESENCE_GONE_MS	5000	/* lists asked before a logout lag */
+
 struct presence_user {
 	char		 name[CHAT_NAME_MAX + 1];	/* key: upstream */
 	unsigned	 gen;
+	long long	 until;		/* gone: lists ignored till then */
 	UT_hash_handle	 hh;
 };
 
 static struct presence_user	*users;
+static struct presence_user	*gone;	/* logged out through us */
 static unsigned			 nusers;
 static unsigned			 nusers_max;	/* the most at once */
 static unsigned			 generation;
 static long long		 updated_ms = -1;	/* never */
 static long long		 asked_ms = -1;	/* poll in flight */
 static void			(*changed)(const char *, int);
+static int			 busy;	/* telling: no change meanwhile */
 
 /* Arrivals and departures will go to fn. */
 void
@@ -45,7 +50,50 @@ presence_shutdown(void)
 		HASH_DEL(users, p);
 		free(p);
 	}
+	HASH_ITER(hh, gone, p, tmp) {
+		HASH_DEL(gone, p);
+		free(p);
+	}
 	nusers = 0;
+}
+
+/*
+ * 1 if name logged out through this gateway a moment ago: a list asked
+ * before may still show it. Forgets those whose moment is over.
+ */
+static int
+presence_gone(const char *name, size_t len)
+{
+	struct presence_user	*p;
+
+	HASH_FIND(hh, gone, name, len, p);
+	if (p == NULL)
+		return 0;
+	if (core_now_ms() < p->until)
+		return 1;
+	HASH_DEL(gone, p);
+	free(p);
+	return 0;
+}
+
+/* Remember (or forget, with 0) that name logged out through us. */
+static void
+presence_mark_gone(const char *name, size_t len, int on)
+{
+	struct presence_user	*p;
+
+	HASH_FIND(hh, gone, name, len, p);
+	if (p == NULL && on) {
+		p = xcalloc(1, sizeof *p);
+		memcpy(p->name, name, len + 1);
+		HASH_ADD_STR(gone, name, p);
+	} else if (p != NULL && !on) {
+		HASH_DEL(gone, p);
+		free(p);
+		return;
+	}
+	if (p != NULL)
+		p->until = core_now_ms() + PRESENCE_GONE_MS;
 }
 
 /*
@@ -59,13 +107,17 @@ presence_update(const char *list)
 	char			*copy, *cur, *n;
 	size_t			 len;
 
+	if (busy)
+		return;		/* a client closed while told: next list */
+	busy = 1;
 	copy = xstrdup(list);
 	cur = copy;
 	generation++;
 	while ((n = chat_list_next(&cur)) != NULL) {
 		len = strlen(n);
-		if (!chat_name_valid(n, len, CHAT_NAME_MAX))
-			continue;	/* IRC could not show it */
+		if (!chat_name_valid(n, len, CHAT_NAME_MAX) ||
+		    presence_gone(n, len))
+			continue;	/* IRC could not show it; or stale */
 		HASH_FIND(hh, users, n, len, p);
 		if (p != NULL) {
 			p->gen = generation;
@@ -91,6 +143,39 @@ presence_update(const char *list)
 		nusers_max = nusers;
 	updated_ms = core_now_ms();
 	asked_ms = -1;
+	busy = 0;
+}
+
+/*
+ * A name logged in (online) or out through this gateway: the table and
+ * the changed function know at once, not at the next list.
+ */
+void
+presence_set(const char *name, int online)
+{
+	struct presence_user	*p;
+	size_t			 len = strlen(name);
+
+	if (busy || !chat_name_valid(name, len, CHAT_NAME_MAX))
+		return;		/* the next list tells */
+	presence_mark_gone(name, len, !online);
+	HASH_FIND(hh, users, name, len, p);
+	busy = 1;
+	if (online && p == NULL) {
+		p = xcalloc(1, sizeof *p);
+		memcpy(p->name, name, len + 1);
+		p->gen = generation;
+		HASH_ADD_STR(users, name, p);
+		if (++nusers > nusers_max)
+			nusers_max = nusers;
+		changed(p->name, 1);
+	} else if (!online && p != NULL) {
+		HASH_DEL(users, p);
+		nusers--;
+		changed(name, 0);
+		free(p);
+	}
+	busy = 0;
 }
 
 /* 1 if the upstream name is online (as of the last list). */

@@ -252,8 +252,8 @@ store_pragmas(struct store *st)
 	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA cache_size = -" STORE_CACHE_KIB ";"
-	    "PRAGMA wal_autocheckpoint = " STORE_CHECKPOINT, NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	    "PRAGMA wal_autocheckpoint = " STORE_CHECKPOINT, NULL, NULL,
+	    NULL) != SQLITE_OK)
 		return store_sqlfail(st, "pragmas");
 	if (store_int_query(st, "PRAGMA foreign_keys", &v) == -1 || v != 1)
 		return store_fail(st, "SQLite without foreign keys");

@@ -73,7 +73,7 @@ struct store {
 	struct store_cache *convs;	/* the batch's conversations */
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
-	int		 wal_pages;	/* store_bulk(): after the last commit */
+	int		 wal_pages;	/* store_bulk(): after the last one */
 };
 
 /* What store.c dispatches to (store_ops). */

@@ -121,7 +121,8 @@ void
 store_check_dummy(struct store *st, const char *password, size_t n)
 {
 	if (store_c(st)->dummy[0] == '\0' &&
-	    store_hash(st, "chatircd", store_c(st)->dummy, sizeof store_c(st)->dummy) == -1)
+	    store_hash(st, "chatircd", store_c(st)->dummy,
+	    sizeof store_c(st)->dummy) == -1)
 		return;
 	if (n > 0 && n <= STORE_PASS_MAX &&
 	    crypto_pwhash_str_verify(store_c(st)->dummy, password, n) == 0)

@@ -126,7 +126,8 @@ bench_insert(struct bench *b, struct store *st)
 		snprintf(peer, sizeof peer, "peer%ld", (i * 7) % BENCH_PEERS);
 		t0 = bench_now();
 		if (b->batch > 0 && i % b->batch == 0 &&
-		    (store_batch_end(st) == -1 || store_batch_begin(st) == -1)) {
+		    (store_batch_end(st) == -1 ||
+		    store_batch_begin(st) == -1)) {
 			fprintf(stderr, "batch: %s\n", store_error(st));
 			free(text);
 			return -1;

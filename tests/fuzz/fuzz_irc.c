@@ -139,13 +139,24 @@ check_split(const char *text, size_t len, size_t max)
 static void
 check_misc(const char *s)
 {
-	char	folded[64];
+	char	folded[64], name[CHAT_NAME_MAX + 1], cut[CHAT_NAME_MAX + 1];
+	size_t	full;
 
 	if (irc_nick_valid(s, 30)) {
 		FUZZ_CHECK(casemap_fold(folded, sizeof folded, s) == 0);
 		FUZZ_CHECK(casemap_cmp(folded, s) == 0);
 		FUZZ_CHECK(strlen(folded) == strlen(s));
 	}
+	/* the cut name: a prefix of the whole one, within the bound */
+	full = casemap_to_name_cut(cut, sizeof cut, s);
+	FUZZ_CHECK(strlen(cut) == (full < CHAT_NAME_MAX ? full :
+	    CHAT_NAME_MAX));
+	FUZZ_CHECK((casemap_to_name(name, sizeof name, s) == 0) ==
+	    (full > 0 && full <= CHAT_NAME_MAX));
+	if (full > 0 && full <= CHAT_NAME_MAX)
+		FUZZ_CHECK(strcmp(name, cut) == 0);
+	if (full > 0)
+		FUZZ_CHECK(chat_name_valid(cut, strlen(cut), CHAT_NAME_MAX));
 }
 
 int

@@ -224,3 +224,35 @@ def test_wrong_forced_dialect_says_why(procs):
     a.expect(r"NOTICE alice :The chat server could not list its users: "
              r"Error: Unknown issue in previous message header\.")
     a.expect(r" 318 alice echobot ")
+
+
+def test_long_privmsg_split_for_the_recipients_line(procs):
+    """A full 512-byte PRIVMSG between two users of this gateway: the
+    recipient's line (and the echo) carries a longer prefix, so it is
+    split there: every piece valid UTF-8, at most 512 bytes with its
+    prefix and CR LF (tags apart), nothing lost."""
+    d = procs.chatd()
+    g = procs.chatircd(d)
+    alice = irc(procs, g, "alice", caps="echo-message server-time")
+    bob = irc(procs, g, "bob", caps="server-time")
+    head = "PRIVMSG bob :"
+    text = ""
+    while len((head + text + "\u20ac").encode()) + 2 <= 512:
+        text += "\u20ac" if len(text) % 7 else " "
+    text = text.strip()
+    assert len((head + text).encode()) + 2 >= 508
+    alice.send(head + text)
+    for c in (bob, alice):
+        pos = pieces = 0
+        while pos < len(text):
+            line = c.expect(r"^(@\S+ )?:alice!alice@\S+ PRIVMSG bob :").string
+            bare = line.split(" ", 1)[1] if line.startswith("@") else line
+            assert len(bare.encode("utf-8")) + 2 <= 512, bare
+            assert "\ufffd" not in bare, bare      # valid UTF-8
+            piece = bare.split(" :", 1)[1]
+            if pieces and text[pos] == " ":
+                pos += 1        # the space the line break replaced
+            assert text.startswith(piece, pos), (c.name, pos, piece)
+            pos += len(piece)
+            pieces += 1
+        assert pieces >= 2, (c.name, pieces)

@@ -150,3 +150,128 @@ def test_small_commands(procs, gw):
     a.send("TAGMSG bob")
     a.send("FOO bar")
     a.expect(r" 421 alice FOO :Unknown command")
+
+
+def lusers(c, nick):
+    """LUSERS: every line of it, in order, as a dict of numbers."""
+    c.send("LUSERS")
+    got = {}
+    got["users"] = int(c.expect(r" 251 %s :There are (\d+) users and 0 "
+                                r"services on 1 servers$" % nick).group(1))
+    got["ops"] = int(c.expect(r" 252 %s (\d+) :operator\(s\) online$" %
+                              nick).group(1))
+    got["unknown"] = int(c.expect(r" 253 %s (\d+) :unknown connection\(s\)$"
+                                  % nick).group(1))
+    got["channels"] = int(c.expect(r" 254 %s (\d+) :channels formed$" %
+                                   nick).group(1))
+    got["here"] = int(c.expect(r" 255 %s :I have (\d+) clients and 1 "
+                               r"servers$" % nick).group(1))
+    m = c.expect(r" 265 %s (\d+) (\d+) :Current local users \1, max \2$" %
+                 nick)
+    assert int(m.group(1)) == got["here"]
+    m = c.expect(r" 266 %s (\d+) (\d+) :Current global users \1, max \2$" %
+                 nick)
+    assert int(m.group(1)) == got["users"]
+    return got
+
+
+def test_lusers_every_line_before_and_after_registration(procs, gw):
+    d, g = gw
+    a = irc(procs, g, "alice")
+    a.expect(r" 366 alice &chat ")
+    chat(procs, d, "bob")
+    a.send("WHO *")
+    a.expect(r" 315 alice ")
+    n = sum(1 for l in a.lines if " 352 alice * " in l)
+    got = lusers(a, "alice")
+    assert got == {"users": n, "ops": 0, "unknown": 0, "channels": 1,
+                   "here": 1}, got
+    u = procs.client(g, eol=b"\r\n", name="early")
+    u.send("NICK carol")
+    got = lusers(u, "carol")            # before registration too
+    assert got["unknown"] == 1 and got["ops"] == 0, got
+    assert got["channels"] == 1 and got["here"] == 1, got
+    assert lusers(a, "alice")["unknown"] == 1
+    u.send("USER u 0 * :Real Name")
+    u.expect(r" 366 carol &chat ")
+    got = lusers(a, "alice")
+    assert got["unknown"] == 0 and got["here"] == 2, got
+    a.send("WHO *")
+    a.expect(r" 315 alice ")
+    n = sum(1 for l in a.lines if " 352 alice * " in l) - n
+    assert got["users"] == n, (got, n)
+
+
+def test_lusers_every_line_when_the_chat_server_cannot_list(procs):
+    from gwlib import FakeUpstream
+    import time
+    up = FakeUpstream()
+    try:
+        up.answer_who = False
+        g = procs.chatircd(up.addr)
+        a = irc(procs, g, "alice")
+        a.send("LUSERS")
+        time.sleep(0.3)
+        up.push("BAD-RQST-BODY\n")      # to the join's user list
+        up.push("BAD-RQST-BODY\n")      # to LUSERS'
+        a.expect(r"FAIL WHO UPSTREAM_REFUSED|NOTICE alice :.*could not "
+                 r"list")
+        got = lusers_lines(a, "alice")
+        assert got["here"] == 1 and got["channels"] == 1, got
+    finally:
+        up.close()
+
+
+def lusers_lines(c, nick):
+    """The LUSERS lines already asked for."""
+    got = {}
+    for num, key in (("251", "users"), ("252", "ops"), ("253", "unknown"),
+                     ("254", "channels"), ("255", "here"), ("265", None),
+                     ("266", None)):
+        m = c.expect(r" %s %s (?::There are |:I have )?(\d+)" % (num, nick))
+        if key:
+            got[key] = int(m.group(1))
+    return got
+
+
+def test_whois_311_312_317_318_and_401_318(procs, gw):
+    import time
+    d, g = gw
+    c = procs.client(g, eol=b"\r\n", name="bob")
+    c.send("NICK bob")
+    c.send("USER bobby 0 * :Bob the Builder")
+    c.expect(r" 366 bob &chat ")
+    a = irc(procs, g, "alice")
+    before = int(time.time())
+    c.send("PRIVMSG echobot :hi")
+    time.sleep(1.1)
+    a.send("WHOIS bob")
+    a.expect(r" 311 alice bob bobby \S+ \* :Bob the Builder$")
+    a.expect(r" 312 alice bob \S+ :")
+    m = a.expect(r" 317 alice bob (\d+) (\d+) :seconds idle, signon time$")
+    assert 1 <= int(m.group(1)) <= 5, m.group(0)
+    assert abs(int(m.group(2)) - before) <= 5, m.group(0)
+    a.expect(r" 318 alice bob :End of /WHOIS list$")
+    a.send("WHOIS echobot")            # a chat user: no idle known
+    a.expect(r" 311 alice echobot echobot \S+ \* :echobot$")
+    a.expect(r" 318 alice echobot ")
+    assert not any(" 317 alice echobot" in l for l in a.lines)
+    for nick in ("nobody", "bad_nick"):
+        a.send("WHOIS " + nick)
+        a.expect(r" 401 alice %s :No such nick/channel$" % nick)
+        a.expect(r" 318 alice %s :End of /WHOIS list$" % nick)
+
+
+def test_whois_and_lusers_end_even_when_they_cannot_be_asked(procs):
+    d = procs.chatd()
+    g = procs.chatircd(d, "--reconnect-min", "3000", "--reconnect-max",
+                       "6000")
+    a = irc(procs, g, "alice")
+    d.kill()
+    a.expect(r"the gateway is reconnecting")
+    a.send("WHOIS echobot")
+    a.expect(r" 263 alice WHOIS :Please wait a while and try again")
+    a.expect(r" 318 alice echobot :End of /WHOIS list$")
+    a.send("LUSERS")
+    got = lusers_lines(a, "alice")
+    assert got["here"] == 1 and got["ops"] == 0, got

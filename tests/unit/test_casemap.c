@@ -145,6 +145,31 @@ test_to_name(void **state)
 	assert_int_equal(casemap_to_name(name, 4, "abc"), 0);
 }
 
+/* A name too long for CHAT_NAME_MAX, cut on a character, case kept. */
+static void
+test_to_name_cut(void **state)
+{
+	char	name[CHAT_NAME_MAX + 8], nick[2 * CHAT_NAME_MAX + 8];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < CHAT_NAME_MAX + 1; i++) {	/* _a_a...: 65 As */
+		nick[2 * i] = '_';
+		nick[2 * i + 1] = 'a';
+	}
+	nick[2 * i] = '\0';
+	assert_int_equal(casemap_to_name_cut(name, sizeof name, nick),
+	    CHAT_NAME_MAX + 1);
+	assert_int_equal(strlen(name), CHAT_NAME_MAX);
+	assert_int_equal(strspn(name, "A"), CHAT_NAME_MAX);
+	assert_int_equal(casemap_to_name_cut(name, sizeof name, "_bob"), 3);
+	assert_string_equal(name, "Bob");
+	assert_int_equal(casemap_to_name_cut(name, 3, "abc"), 3);
+	assert_string_equal(name, "ab");
+	assert_int_equal(casemap_to_name_cut(name, sizeof name, "a-b"), 0);
+	assert_string_equal(name, "");
+}
+
 /*
  * NICKLEN: the longest names map to exactly CASEMAP_NICK_MAX, a valid
  * nick within it; the old NICKLEN (CHAT_NAME_MAX) is too short for them.
@@ -243,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_cmp),
 		cmocka_unit_test(test_to_nick),
 		cmocka_unit_test(test_to_name),
+		cmocka_unit_test(test_to_name_cut),
 		cmocka_unit_test(test_nick_max),
 		cmocka_unit_test(test_round_trip),
 	};

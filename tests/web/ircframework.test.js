@@ -1,9 +1,44 @@
 // irc-framework (the IRC library under The Lounge and Kiwi IRC) as a plain
 // Node client of chatircd: connect, register, PRIVMSG echobot and get the
 // reply; a gateway NOTICE (nick taken) is a server notice, not a user's.
+// Then the same library over IRCv3 WebSocket (--http-listen /socket):
+// its own websocket transport with text.ircv3.net, and binary.ircv3.net
+// through that transport taught to read binary messages.
 "use strict";
 const IRC = require("irc-framework");
+const WsTransport = require("irc-framework/src/transports/websocket");
 const lib = require("./lib");
+
+// irc-framework's transport reads strings only: binary.ircv3.net
+// messages are UTF-8 bytes, decoded here; lines go out as bytes too.
+class BinaryTransport extends WsTransport {
+	connect() {
+		super.connect();
+		this.socket.binaryType = "arraybuffer";
+		const on = this.socket.onmessage;
+		this.socket.onmessage = (ev) => {
+			this.binarySeen = ev.data instanceof ArrayBuffer;
+			on({ data: typeof ev.data === "string" ? ev.data :
+			    new TextDecoder().decode(ev.data) });
+		};
+	}
+	writeLine(line, cb) {
+		if (this.socket && this.connected)
+			this.socket.send(new TextEncoder().encode(line));
+		if (cb)
+			setTimeout(cb, 0);
+	}
+}
+
+function wsClient(port, nick, protocol) {
+	const c = new IRC.Client();
+	c.connect({ host: "127.0.0.1", port, path: "/socket", nick,
+	    username: nick, gecos: "irc-framework over WebSocket",
+	    auto_reconnect: false, ping_interval: 0,
+	    transport: protocol === "binary.ircv3.net" ? BinaryTransport :
+	    WsTransport, websocket_protocol: protocol });
+	return c;
+}
 
 function client(port, nick) {
 	const c = new IRC.Client();
@@ -36,7 +71,9 @@ function wait(c, event, match, ms = 5000) {
 
 async function run(tally) {
 	const d = await lib.chatd();
-	const g = await lib.chatircd(d.port);
+	const httpPort = await lib.freePort();
+	const g = await lib.chatircd(d.port, "--http-listen", "127.0.0.1:" +
+	    httpPort);
 	const clients = [];
 	let a;
 
@@ -65,6 +102,30 @@ async function run(tally) {
 			throw new Error("seen as a user's notice: " +
 			    JSON.stringify(e));
 	});
+	for (const proto of ["text.ircv3.net", "binary.ircv3.net"]) {
+		await tally.step("over WebSocket (" + proto + "): register, " +
+		    "echobot round trip", async () => {
+			const nick = proto[0] === "t" ? "wstext" : "wsbinary";
+			const w = wsClient(httpPort, nick, proto);
+			clients.push(w);
+			const e = await wait(w, "registered", () => true);
+			if (e.nick !== nick)
+				throw new Error("registered as " + e.nick);
+			const reply = wait(w, "privmsg",
+			    (m) => m.nick === "echobot");
+			w.say("echobot", "héllo over " + proto);
+			const m = await reply;
+			if (m.message !== "héllo over " + proto)
+				throw new Error("reply " + JSON.stringify(m));
+			const t = w.connection.transport;
+			if (proto[0] === "b" && !t.binarySeen)
+				throw new Error("binary.ircv3.net answered "
+				    + "in text");
+			if (t.socket.protocol !== proto)
+				throw new Error("subprotocol " +
+				    t.socket.protocol);
+		});
+	}
 	for (const c of clients)
 		c.quit("done");
 	await new Promise((r) => setTimeout(r, 200));

