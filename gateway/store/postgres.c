@@ -159,9 +159,11 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_UNHOLD] = "SELECT pg_advisory_unlock(" PG_NS_ACCOUNT ","
 	    " $1::int)::int",
 	[PG_PING] = "SELECT 1",
+	[PG_RESERVE] = "SELECT nextval(pg_get_serial_sequence('msg', 'id'))"
+	    " FROM generate_series(1, $1)",
 };
 
-static int	pg_connfail(struct store *, const char *);
+
 static int	pg_simple(struct store *, const char *, long long *);
 static int	pg_migrate(struct store *);
 static int	pg_prepare(struct store *);
@@ -234,7 +236,7 @@ static const struct store_ops pg_ops = {
 };
 
 /* The server's or libpq's message, its last newline cut; returns -1. */
-static int
+int
 pg_connfail(struct store *st, const char *what)
 {
 	const char	*m = st->conn != NULL ? PQerrorMessage(st->conn) :
@@ -396,6 +398,7 @@ pg_close(struct store *st)
 	if (st == NULL)
 		return;
 	pg_cache_clear(st);
+	free(st->copy);
 	if (st->conn != NULL)
 		PQfinish(st->conn);
 	free(st->uri);

@@ -12,6 +12,8 @@
 #include "store_int.h"
 
 #define PG_PARAMS_MAX	8
+#define PG_RESERVE_IDS	256	/* msg ids taken at once by a batch */
+#define PG_COPY_FLUSH	(4 << 20)	/* a batch's COPY buffer, bytes */
 
 /* Prepared statements: made once per connection (again after a reset). */
 enum pg_st {
@@ -54,6 +56,7 @@ enum pg_st {
 	PG_HOLD,
 	PG_UNHOLD,
 	PG_PING,
+	PG_RESERVE,
 	PG_COUNT
 };
 
@@ -86,6 +89,11 @@ struct store {
 	int		 batch;
 	int		 txn;		/* a BEGIN of ours is open */
 	int		 joined;	/* store_join(): never reset */
+	/* a batch's rows, sent in one COPY at its end (postgres_msg.c) */
+	char		*copy;
+	size_t		 copy_len, copy_cap;
+	long long	 ids[PG_RESERVE_IDS];	/* reserved, not used yet */
+	int		 nids, iid;
 	struct pg_cache	*accts;
 	struct pg_cache	*convs;
 	long long	 account_gen;	/* account_gen.n seen last */
@@ -126,6 +134,8 @@ int		 pg_int(struct store *, enum pg_st, const struct pg_args *,
 		    long long *out, const char *what);
 /* A binary integer column (int2, int4, int8). */
 long long	 pg_col_int(const PGresult *, int row, int col);
+/* libpq's or the server's message as the error (what: context); -1. */
+int		 pg_connfail(struct store *, const char *what);
 /* ROLLBACK after a failure, keeping the first error; returns -1. */
 int		 pg_abort(struct store *);
 

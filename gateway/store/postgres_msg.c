@@ -20,6 +20,10 @@ static int	pg_msg_account(struct store *, const char *, long long *);
 static int	pg_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
 static int	pg_cache_flush(struct store *);
+static int	pg_next_id(struct store *, long long *);
+static int	pg_copy_row(struct store *, long long, long long, long long,
+		    enum store_dir, long long, const char *, size_t);
+static int	pg_copy_send(struct store *);
 static long long pg_ref_id(const struct chathistory_bound *);
 static int	pg_probe(struct store *, long long, long long *,
 		    long long *);
@@ -122,14 +126,21 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return -1;
 	if (pg_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : pg_abort(st);
-	pg_args_init(&a);
-	pg_arg_int(&a, acc);
-	pg_arg_int(&a, conv);
-	pg_arg_int(&a, (long long)dir);
-	pg_arg_int(&a, time_ms);
-	pg_arg_bin(&a, text, text_len);
-	if (pg_int(st, PG_MSG_ADD, &a, &id, "add message") != 1)
-		return st->batch ? -1 : pg_abort(st);
+	if (st->batch) {		/* one COPY at the batch's end */
+		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, acc,
+		    conv, dir, time_ms, text, text_len) == -1 ||
+		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
+			return -1;
+	} else {
+		pg_args_init(&a);
+		pg_arg_int(&a, acc);
+		pg_arg_int(&a, conv);
+		pg_arg_int(&a, (long long)dir);
+		pg_arg_int(&a, time_ms);
+		pg_arg_bin(&a, text, text_len);
+		if (pg_int(st, PG_MSG_ADD, &a, &id, "add message") != 1)
+			return pg_abort(st);
+	}
 	if (!st->batch && pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);
 	st->last_ms = time_ms;
@@ -452,6 +463,96 @@ pg_unseen(struct store *st, const char *account, const char *client,
 	return n;
 }
 
+/*
+ * A batch's msgids, taken from the sequence PG_RESERVE_IDS at a time
+ * (one round trip for many messages); unused ones are gaps, as a
+ * rolled-back insert leaves.
+ */
+static int
+pg_next_id(struct store *st, long long *id)
+{
+	struct pg_args	 a;
+	PGresult	*r;
+	int		 i;
+
+	if (st->iid >= st->nids) {
+		pg_args_init(&a);
+		pg_arg_int(&a, PG_RESERVE_IDS);
+		if ((r = pg_run(st, PG_RESERVE, &a, "reserve ids")) == NULL)
+			return -1;
+		st->nids = PQntuples(r) < PG_RESERVE_IDS ? PQntuples(r) :
+		    PG_RESERVE_IDS;
+		for (i = 0; i < st->nids; i++)
+			st->ids[i] = pg_col_int(r, i, 0);
+		PQclear(r);
+		st->iid = 0;
+		if (st->nids == 0)
+			return store_fail(st, "reserve ids: none");
+	}
+	*id = st->ids[st->iid++];
+	return 0;
+}
+
+/* One row of COPY's text format; the text as bytea hex (\\x...). */
+static int
+pg_copy_row(struct store *st, long long id, long long acc, long long conv,
+    enum store_dir dir, long long time_ms, const char *text, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 need = st->copy_len + 5 * 24 + 2 * len + 8;
+	char			*p;
+	size_t			 i;
+	int			 n;
+
+	if (need > st->copy_cap) {
+		size_t	cap = st->copy_cap ? st->copy_cap : 65536;
+
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(st->copy, cap)) == NULL)
+			return store_fail(st, "out of memory");
+		st->copy = p;
+		st->copy_cap = cap;
+	}
+	p = st->copy + st->copy_len;
+	n = snprintf(p, st->copy_cap - st->copy_len, "%lld\t%lld\t%lld\t%d\t"
+	    "%lld\t\\\\x", id, acc, conv, (int)dir, time_ms);
+	p += n;
+	for (i = 0; i < len; i++) {
+		*p++ = hex[(unsigned char)text[i] >> 4];
+		*p++ = hex[(unsigned char)text[i] & 15];
+	}
+	*p++ = '\n';
+	st->copy_len = (size_t)(p - st->copy);
+	return 0;
+}
+
+/* The batch's rows in one COPY (inside its transaction). */
+static int
+pg_copy_send(struct store *st)
+{
+	PGresult	*r;
+	int		 ok;
+
+	if (st->copy_len == 0)
+		return 0;
+	r = PQexec(st->conn, "COPY msg (id, account, conv, dir, time_ms,"
+	    " text) FROM STDIN");
+	ok = PQresultStatus(r) == PGRES_COPY_IN;
+	PQclear(r);
+	if (ok)
+		ok = PQputCopyData(st->conn, st->copy, (int)st->copy_len) == 1;
+	st->copy_len = 0;
+	if (PQputCopyEnd(st->conn, ok ? NULL : "not sent") != 1)
+		ok = 0;
+	while ((r = PQgetResult(st->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			ok = 0;
+		PQclear(r);
+	}
+	return ok ? 0 : pg_connfail(st, "add messages");
+}
+
 /* One bounded DELETE (see sqlite_msg.c); *left loses the rows taken. */
 static int
 pg_purge_step(struct store *st, enum pg_st which, long long x,
@@ -576,7 +677,9 @@ pg_batch_end(struct store *st)
 	if (!st->batch)
 		return 0;
 	st->batch = 0;
-	rc = pg_cache_flush(st);
+	rc = pg_copy_send(st);
+	if (rc == 0)
+		rc = pg_cache_flush(st);
 	pg_cache_clear(st);
 	if (rc == -1 || pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);

@@ -98,6 +98,8 @@ def test_kill9_holder_taken_over_within_10s(procs, pgdb):
     # told so (its live messages come once this gateway holds it)
     c = attach(procs, b)
     c.expect(r"NOTICE alice :.*logged in through another gateway")
+    carol = chat(procs, d, "carol")
+    c.send("PRIVMSG carol :sent at the other gateway")  # held meanwhile
     bob = chat(procs, d, "bob")
     confirmed, unknown, n = set(), 0, 0
     for _ in range(50):                 # messages flowing
@@ -130,6 +132,7 @@ def test_kill9_holder_taken_over_within_10s(procs, pgdb):
     assert held(b) == {"alice"}
     # the client attached at the new holder gets the next message, and
     # what was confirmed after the takeover is all stored
+    carol.expect(r"^DELIVERY alice sent at the other gateway$")
     c.drain(1.0)
     bob.send("SEND alice after takeover")
     bob.expect(r"^SEND-OK$")
