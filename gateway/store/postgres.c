@@ -242,10 +242,16 @@ pg_connfail(struct store *st, const char *what)
 	const char	*m = st->conn != NULL ? PQerrorMessage(st->conn) :
 	    "no connection";
 	size_t		 n = strlen(m);
+	char		*p;
 
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 		n--;
-	return store_fail(st, "%s: %.*s", what, (int)n, m);
+	store_fail(st, "%s: %.*s", what, (int)n, m);
+	/* libpq's lines and tabs, and any control byte, made one line */
+	for (p = st->c.err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return -1;
 }
 
 /* A simple query; *v (may be NULL) gets the first column of one row. */
