@@ -45,6 +45,8 @@ struct account {
 	long long	 lost;		/* not kept (store-queue-max) */
 	long long	 untold;	/* of those, not told yet */
 	long long	 told_ms;
+	long long	 live_id;	/* parked: newest row shown from news;
+					   -1: none marked yet */
 	UT_hash_handle	 hh;
 };
 
@@ -101,6 +103,10 @@ static void	account_purged(void *, const struct writer_result *);
 static void	account_on_poll(evutil_socket_t, short, void *);
 static void	account_on_holder(enum holder_news, const char *,
 		    const char *);
+static void	account_live_mark(struct account *);
+static void	account_live(struct account *);
+static void	account_live_one(void *, const struct store_msg *);
+static void	account_live_show(struct session *, void *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
 static void	account_checked(struct session *, struct auth_job *);
@@ -223,6 +229,7 @@ account_new(const char *name, const char *chat_name)
 	snprintf(a->name, sizeof a->name, "%s", name);
 	a->refs = 1;
 	a->mark = refresh_mark;
+	a->live_id = -1;
 	HASH_ADD_STR(accounts, name, a);
 	a->link = link_new_fixed(chat_name, ++id, a, shared);
 	return a;
@@ -322,13 +329,21 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 	case HOLDER_LOG:
 		log_info("%s", why);
 		return;
+	case HOLDER_NEWS:
+		HASH_ITER(hh, accounts, a, tmp)
+			if (a->link != NULL && link_parked(a->link) &&
+			    link_nsessions(a->link) > 0)
+				account_live(a);
+		return;
 	case HOLDER_LOST:
 		log_warnx("holder: %s", why);
 		HASH_ITER(hh, accounts, a, tmp)
-			if (a->link != NULL)
+			if (a->link != NULL) {
 				link_park(a->link, "this gateway lost its "
 				    "database session; another one takes "
 				    "over");
+				account_live_mark(a);
+			}
 		return;
 	case HOLDER_GOT:
 		if ((a = account_find(name)) == NULL) {
@@ -341,6 +356,8 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 		}
 		log_info("account %s: held by this gateway: logging in "
 		    "upstream", name);
+		if (link_nsessions(a->link) > 0)
+			account_live(a);	/* what the last holder stored */
 		link_unpark(a->link);
 		return;
 	case HOLDER_HAND:
@@ -349,10 +366,62 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 			    name, why);
 			link_park(a->link, "the account moves to another "
 			    "gateway");
+			account_live_mark(a);
 		}
 		holder_parked(name);
 		return;
 	}
+}
+
+/*
+ * A parked account's clients get what the holder stores from here on:
+ * the newest row now is where news starts (older rows are playback's).
+ */
+static void
+account_live_mark(struct account *a)
+{
+	long long	id = 0;
+
+	if (store_newest(st, a->name, &id) == -1)
+		log_warnx("account %s: newest message: %s", a->name,
+		    store_error(st));
+	else if (id > a->live_id)
+		a->live_id = id;	/* 0: none stored yet */
+}
+
+/* News (NOTIFY): the rows another gateway stored, to every client. */
+static void
+account_live(struct account *a)
+{
+	int	n;
+
+	if (a->live_id < 0)
+		account_live_mark(a);	/* nothing shown yet: from now */
+	if (a->live_id < 0)
+		return;
+	do {
+		n = store_since(st, a->name, a->live_id, 100,
+		    account_live_one, a);
+	} while (n == 100 && a->link != NULL);
+	if (n == -1)
+		log_warnx("account %s: news: %s", a->name, store_error(st));
+}
+
+static void
+account_live_one(void *ctx, const struct store_msg *m)
+{
+	struct account	*a = ctx;
+
+	a->live_id = strtoll(m->msgid, NULL, 10);
+	if (a->link != NULL)
+		link_sessions(a->link, account_live_show, (void *)m);
+}
+
+static void
+account_live_show(struct session *s, void *m)
+{
+	if (!(s->flags & SESSION_DEAD))
+		hooks->show(s, m, 0, NULL);
 }
 
 /* Messages not kept (store-queue-max), in all since start. */
@@ -800,6 +869,8 @@ account_attach(struct session *s)
 		    "is back.", trouble, conf.hold_max);
 	log_info("s%u: attached to account %s (%u clients)", s->id, a->name,
 	    link_nsessions(a->link));
+	if (shared && link_parked(a->link) && link_nsessions(a->link) == 1)
+		account_live_mark(a);	/* older: the playback's */
 	account_playback(s);
 }
 

@@ -82,6 +82,7 @@ static int	 holder_round(void);
 static void	 holder_listed(void *, const char *, const char *);
 static int	 holder_release_parked(void);
 static int	 holder_wait(int);
+static int	 holder_sleep(int);
 static int	 holder_stopping(void);
 
 int
@@ -228,6 +229,13 @@ holder_wait(int ms)
 	char		buf[16];
 	int		n = 1;
 
+	/* what a round's queries read already waits in libpq, not the socket */
+	if (hst != NULL && !store_ok(hst))
+		return 1;
+	if (hst != NULL && store_news(hst)) {
+		holder_post(HOLDER_NEWS, NULL, "news");
+		ms = 0;
+	}
 	pfd[0].fd = hwake[0];
 	pfd[0].events = POLLIN;
 	pfd[1].fd = hst != NULL ? store_fd(hst) : -1;
@@ -240,6 +248,8 @@ holder_wait(int ms)
 				;
 		if (n == 2 && pfd[1].revents && !store_ok(hst))
 			return 1;
+		if (n == 2 && store_news(hst))
+			holder_post(HOLDER_NEWS, NULL, "news");
 	}
 	return 0;
 }
@@ -251,6 +261,18 @@ holder_backoff(void)
 	hbackoff = hbackoff == 0 ? HOLDER_BACKOFF_MIN_MS : hbackoff * 2;
 	if (hbackoff > HOLDER_BACKOFF_MAX_MS)
 		hbackoff = HOLDER_BACKOFF_MAX_MS;
+}
+
+/* Until the next round: news passed on meanwhile. 1: connection broke. */
+static int
+holder_sleep(int ms)
+{
+	long long	end = core_now_ms() + ms, left;
+
+	while ((left = end - core_now_ms()) > 0 && !holder_stopping())
+		if (holder_wait((int)left))
+			return 1;
+	return 0;
 }
 
 /* A new connection, counted as a live gateway: 0, or -1 (backoff). */
@@ -265,7 +287,7 @@ holder_connect(void)
 		    "(%s): trying again in %d ms", err, hbackoff);
 		return -1;
 	}
-	if (store_join(hst) == -1) {
+	if (store_join(hst) == -1 || store_listen(hst) == -1) {
 		holder_backoff();
 		holder_post(HOLDER_LOG, NULL, "holder: %s", store_error(hst));
 		store_close(hst);
@@ -426,7 +448,7 @@ holder_main(void *arg)
 			holder_drop(store_error(hst));
 			continue;
 		}
-		if (holder_wait(HOLDER_POLL_MS))
+		if (holder_sleep(HOLDER_POLL_MS))
 			holder_drop(store_error(hst));
 	}
 	if (hst != NULL)

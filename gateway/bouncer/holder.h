@@ -15,7 +15,8 @@ enum holder_news {
 	HOLDER_GOT,		/* name: held now, log it in upstream */
 	HOLDER_HAND,		/* name: park it, then holder_parked(name) */
 	HOLDER_LOST,		/* every hold is gone (why): park them all */
-	HOLDER_LOG		/* why: a line for the log */
+	HOLDER_LOG,		/* why: a line for the log */
+	HOLDER_NEWS		/* some gateway stored messages */
 };
 
 typedef void	holder_news_fn(enum holder_news, const char *name,

@@ -234,6 +234,34 @@ store_ok(struct store *st)
 	return store_ops(st)->ok != NULL ? store_ops(st)->ok(st) : 1;
 }
 
+int
+store_listen(struct store *st)
+{
+	return store_ops(st)->listen != NULL ? store_ops(st)->listen(st) : 0;
+}
+
+int
+store_news(struct store *st)
+{
+	return store_ops(st)->news != NULL ? store_ops(st)->news(st) : 0;
+}
+
+int
+store_since(struct store *st, const char *account, long long after,
+    int limit, store_msg_cb *cb, void *ctx)
+{
+	return store_ops(st)->since != NULL ?
+	    store_ops(st)->since(st, account, after, limit, cb, ctx) : 0;
+}
+
+int
+store_newest(struct store *st, const char *account, long long *id)
+{
+	*id = 0;
+	return store_ops(st)->newest != NULL ?
+	    store_ops(st)->newest(st, account, id) : 0;
+}
+
 /* --db for a log line: "user:PASS@" and "password=PASS" hidden. */
 const char *
 store_shown(const char *db, char *buf, size_t size)
@@ -245,7 +273,9 @@ store_shown(const char *db, char *buf, size_t size)
 		return db;
 	p = strstr(db, "://") + 3;
 	slash = p + strcspn(p, "/?");
-	at = memchr(p, '@', (size_t)(slash - p));
+	for (at = slash; at > p && at[-1] != '@'; at--)
+		;			/* the last '@': all before it hidden */
+	at = at > p ? at - 1 : NULL;
 	colon = at != NULL ? memchr(p, ':', (size_t)(at - p)) : NULL;
 	if (colon != NULL)
 		n = (size_t)snprintf(buf, size, "%.*s***%s", (int)(colon + 1 -

@@ -159,6 +159,12 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_UNHOLD] = "SELECT pg_advisory_unlock(" PG_NS_ACCOUNT ","
 	    " $1::int)::int",
 	[PG_PING] = "SELECT 1",
+	[PG_NOTIFY] = "SELECT pg_notify('chatircd_msg', '')",
+	[PG_SINCE] = "SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg"
+	    " AS m JOIN conv AS c ON c.id = m.conv WHERE m.account = $1"
+	    " AND m.id > $2 ORDER BY m.id LIMIT $3",
+	[PG_NEWEST] = "SELECT coalesce(max(id), 0) FROM msg"
+	    " WHERE account = $1",
 	[PG_RESERVE] = "SELECT nextval(pg_get_serial_sequence('msg', 'id'))"
 	    " FROM generate_series(1, $1)",
 };
@@ -202,6 +208,8 @@ static int	pg_hold(struct store *, const char *, long long *);
 static int	pg_unhold(struct store *, long long);
 static int	pg_fd(const struct store *);
 static int	pg_ok(struct store *);
+static int	pg_listen(struct store *);
+static int	pg_news(struct store *);
 
 static const struct store_ops pg_ops = {
 	.close = pg_close,
@@ -233,6 +241,10 @@ static const struct store_ops pg_ops = {
 	.unhold = pg_unhold,
 	.fd = pg_fd,
 	.ok = pg_ok,
+	.listen = pg_listen,
+	.news = pg_news,
+	.since = pg_since,
+	.newest = pg_newest,
 };
 
 /* The server's or libpq's message, its last newline cut; returns -1. */
@@ -954,7 +966,25 @@ pg_ok(struct store *st)
 		pg_connfail(st, "connection");
 		return 0;
 	}
-	while ((n = PQnotifies(st->conn)) != NULL)
+	while ((n = PQnotifies(st->conn)) != NULL) {
+		st->news = 1;
 		PQfreemem(n);
+	}
 	return PQstatus(st->conn) == CONNECTION_OK;
+}
+
+/* This connection hears every gateway's "messages stored" (NOTIFY). */
+static int
+pg_listen(struct store *st)
+{
+	return pg_simple(st, "LISTEN chatircd_msg", NULL);
+}
+
+static int
+pg_news(struct store *st)
+{
+	int	n = st->news;
+
+	st->news = 0;
+	return n;
 }

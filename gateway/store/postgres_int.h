@@ -57,6 +57,9 @@ enum pg_st {
 	PG_UNHOLD,
 	PG_PING,
 	PG_RESERVE,
+	PG_NOTIFY,
+	PG_SINCE,
+	PG_NEWEST,
 	PG_COUNT
 };
 
@@ -94,6 +97,8 @@ struct store {
 	size_t		 copy_len, copy_cap;
 	long long	 ids[PG_RESERVE_IDS];	/* reserved, not used yet */
 	int		 nids, iid;
+	int		 added;		/* the batch stored messages */
+	int		 news;		/* notifications since store_news() */
 	struct pg_cache	*accts;
 	struct pg_cache	*convs;
 	long long	 account_gen;	/* account_gen.n seen last */
@@ -113,6 +118,9 @@ int		 pg_targets(struct store *, const char *,
 int		 pg_unseen(struct store *, const char *, const char *, int,
 		    store_msg_cb *, void *, long long *);
 int		 pg_purge(struct store *, long long, long long, long long, int);
+int		 pg_since(struct store *, const char *, long long, int,
+		    store_msg_cb *, void *);
+int		 pg_newest(struct store *, const char *, long long *);
 
 /* Parameters: empty, then a number, a string, bytes. */
 void		 pg_args_init(struct pg_args *);

@@ -127,6 +127,7 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if (pg_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : pg_abort(st);
 	if (st->batch) {		/* one COPY at the batch's end */
+		st->added = 1;
 		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, acc,
 		    conv, dir, time_ms, text, text_len) == -1 ||
 		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
@@ -553,6 +554,38 @@ pg_copy_send(struct store *st)
 	return ok ? 0 : pg_connfail(st, "add messages");
 }
 
+/* Live news for another gateway's clients: rows past after. */
+int
+pg_since(struct store *st, const char *account, long long after,
+    int limit, store_msg_cb *cb, void *ctx)
+{
+	struct pg_args	a;
+	long long	acc;
+
+	if (limit < 1 || limit > STORE_LIMIT_MAX)
+		return store_fail(st, "bad limit");
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_int(&a, after);
+	pg_arg_int(&a, limit);
+	return pg_rows(st, PG_SINCE, &a, NULL, cb, ctx);
+}
+
+int
+pg_newest(struct store *st, const char *account, long long *id)
+{
+	struct pg_args	a;
+	long long	acc;
+
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	return pg_int(st, PG_NEWEST, &a, id, "newest") == 1 ? 0 : -1;
+}
+
 /* One bounded DELETE (see sqlite_msg.c); *left loses the rows taken. */
 static int
 pg_purge_step(struct store *st, enum pg_st which, long long x,
@@ -680,6 +713,10 @@ pg_batch_end(struct store *st)
 	rc = pg_copy_send(st);
 	if (rc == 0)
 		rc = pg_cache_flush(st);
+	/* the other gateways hear of it at the commit (NOTIFY) */
+	if (rc == 0 && st->added)
+		rc = pg_do(st, PG_NOTIFY, NULL, "notify", NULL);
+	st->added = 0;
 	pg_cache_clear(st);
 	if (rc == -1 || pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);

@@ -196,6 +196,19 @@ int		 store_gateways(struct store *);
 int		 store_hold(struct store *, const char *account,
 		    long long *key);
 int		 store_unhold(struct store *, long long key);
+/*
+ * News between gateways: every group commit with messages notifies
+ * (PostgreSQL NOTIFY, at the commit); store_listen() subscribes this
+ * connection, store_news() says whether news came since its last call
+ * (read by store_ok()). store_since(): an account's messages past row id
+ * after, ascending, at most limit; store_newest(): its newest row id.
+ */
+int		 store_listen(struct store *);
+int		 store_news(struct store *);
+int		 store_since(struct store *, const char *account,
+		    long long after, int limit, store_msg_cb *, void *ctx);
+int		 store_newest(struct store *, const char *account,
+		    long long *id);
 /* The connection's socket (-1: none to watch); 1 if it still works. */
 int		 store_fd(const struct store *);
 int		 store_ok(struct store *);

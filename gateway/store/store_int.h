@@ -54,6 +54,11 @@ struct store_ops {
 	int	(*unhold)(struct store *, long long);
 	int	(*fd)(const struct store *);
 	int	(*ok)(struct store *);
+	int	(*listen)(struct store *);
+	int	(*news)(struct store *);
+	int	(*since)(struct store *, const char *, long long, int,
+		    store_msg_cb *, void *);
+	int	(*newest)(struct store *, const char *, long long *);
 };
 
 /*

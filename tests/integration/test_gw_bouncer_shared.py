@@ -77,11 +77,15 @@ def test_two_gateways_one_login_per_account_spread(procs, pgdb):
         assert "in use" not in g.stderr().lower(), g.stderr()
     # a client on the holder of acct0 gets a chat user's message and sends
     holder = a if "acct0" in held(a) else b
+    other = b if holder is a else a
     c = attach(procs, holder, who="acct0", nick="acct0")
+    o = attach(procs, other, who="acct0@o", nick="acct0")
     bob = chat(procs, d, "bob")
     bob.send("SEND acct0 hello through the holder")
     bob.expect(r"^SEND-OK$")
     c.expect(r"PRIVMSG acct0 :hello through the holder")
+    # the other gateway's client sees it live too (stored, NOTIFY)
+    o.expect(r"PRIVMSG acct0 :hello through the holder")
     c.send("PRIVMSG bob :back")
     bob.expect(r"^DELIVERY acct0 back$")
 
@@ -108,6 +112,9 @@ def test_kill9_holder_taken_over_within_10s(procs, pgdb):
             confirmed.add(n)
         n += 1
     time.sleep(random.random())         # anywhere in b's poll
+    # the client at the other gateway saw them live (stored, NOTIFY)
+    c.expect(r"PRIVMSG alice :m0$")
+    c.expect(r"PRIVMSG alice :m%d$" % max(confirmed))
     a.kill()
     killed = time.monotonic()
     back = first_after = None       # SEND-OKs until chatd saw a go count
