@@ -272,7 +272,7 @@ store_shown(const char *db, char *buf, size_t size)
 	if (!store_is_pg(db))
 		return db;
 	p = strstr(db, "://") + 3;
-	slash = p + strcspn(p, "/?");
+	slash = p + strcspn(p, "/");	/* as libpq: "@" before the "/" */
 	for (at = slash; at > p && at[-1] != '@'; at--)
 		;			/* the last '@': all before it hidden */
 	at = at > p ? at - 1 : NULL;
@@ -284,8 +284,11 @@ store_shown(const char *db, char *buf, size_t size)
 		n = (size_t)snprintf(buf, size, "%s", db);
 	if (n >= size)
 		return "postgresql://...";
-	if ((pw = strstr(buf, "password=")) != NULL)
+	if ((pw = strstr(buf, "password=")) != NULL) {
+		if (size - (size_t)(pw - buf) < sizeof "password=***")
+			return "postgresql://...";
 		snprintf((char *)(uintptr_t)pw, size - (size_t)(pw - buf),
 		    "password=***");
+	}
 	return buf;
 }

@@ -20,8 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char	 pfx[] = "postgresql://";
 	char			 db[FUZZ_MAX + sizeof pfx], buf[64];
-	const char		*out, *pw;
-	size_t			 n = size > FUZZ_MAX ? FUZZ_MAX : size, i;
+	const char		*out, *pw, *auth, *end, *at;
+	size_t			 n = size > FUZZ_MAX ? FUZZ_MAX : size;
 	int			 as_uri = n > 0 && (data[0] & 1);
 
 	if (as_uri) {			/* a URI most of the time */
@@ -42,11 +42,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(buf, '\0', sizeof buf) != NULL);
 	if ((pw = strstr(buf, "password=")) != NULL)
 		FUZZ_CHECK(strcmp(pw, "password=***") == 0);
-	/* a password in the authority shows only as "***" */
-	for (i = 0; buf[i] != '\0' && buf[i] != '@'; i++)
+	/* a password in the authority (to its first '/') shows as "***" */
+	auth = strstr(buf, "://") + 3;
+	end = auth + strcspn(auth, "/");
+	for (at = end; at > auth && at[-1] != '@'; at--)
 		;
-	if (buf[i] == '@' && strstr(db, "@") != NULL &&
-	    memchr(buf, ':', i) != NULL && strchr(buf + 13, ':') < buf + i)
-		FUZZ_CHECK(i >= 3 && memcmp(buf + i - 3, "***", 3) == 0);
+	if (at > auth && memchr(auth, ':', (size_t)(at - 1 - auth)) != NULL)
+		FUZZ_CHECK(at - 1 - auth >= 4 &&
+		    memcmp(at - 4, "***@", 4) == 0);
 	return 0;
 }
