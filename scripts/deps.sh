@@ -4,10 +4,11 @@
 set -euo pipefail
 
 build_pkgs="cmake make gcc pkg-config libevent-dev uthash-dev libcmocka-dev
-	libsqlite3-dev libsodium-dev libssl-dev libwslay-dev"
+	libsqlite3-dev libsodium-dev libssl-dev libwslay-dev libpq-dev"
 test_pkgs="clang libclang-rt-14-dev python3 python3-pytest tmux irssi valgrind
 	weechat-headless weechat-plugins ii netcat-openbsd procps iproute2
-	haproxy openssl dpkg-dev man-db systemd chromium fonts-dejavu-core"
+	haproxy openssl dpkg-dev man-db systemd chromium fonts-dejavu-core
+	postgresql"
 # npm for tests/web (The Lounge brings its own Node 22): Debian's, unless
 # one is already on PATH (a nodesource nodejs ships its own npm).
 command -v npm >/dev/null || test_pkgs="$test_pkgs nodejs npm"

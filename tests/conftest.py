@@ -303,3 +303,23 @@ def make_cert(directory, name="gw"):
                          capture_output=True, text=True).stdout
     fp = out.strip().split("=", 1)[1].replace(":", "").lower()
     return cert, key, fp
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """The session's PostgreSQL server (tests/pglib.py), stopped at the
+    end; skips where Debian's postgresql is not installed."""
+    import pglib
+    if not pglib.available():
+        pytest.skip("postgresql not installed (scripts/deps.sh test)")
+    yield pglib.server()
+    pglib.shutdown()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_db(request, tmp_path):
+    """Where a fresh, empty store lives, once per backend: a SQLite file
+    or a new database on the session's PostgreSQL server (a libpq URI)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "bouncer.db")
+    return request.getfixturevalue("pg").fresh()

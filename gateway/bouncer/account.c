@@ -21,6 +21,7 @@
 #include <uthash.h>
 
 #include "bouncer/account.h"
+#include "bouncer/holder.h"
 #include "bouncer/writer.h"
 #include "irc/numeric.h"
 #include "store/store.h"
@@ -44,6 +45,8 @@ struct account {
 	long long	 lost;		/* not kept (store-queue-max) */
 	long long	 untold;	/* of those, not told yet */
 	long long	 told_ms;
+	long long	 live_id;	/* parked: newest row shown from news;
+					   -1: none marked yet */
 	UT_hash_handle	 hh;
 };
 
@@ -78,6 +81,7 @@ struct playback {
 };
 
 static struct store	*st;		/* the loop's: reads, positions */
+static int		 shared;	/* PostgreSQL: logins per holder.c */
 static struct account	*accounts;
 static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
@@ -98,6 +102,12 @@ static void	account_tell_one(struct session *, void *);
 static void	account_on_stored(void *, const struct writer_result *);
 static void	account_purged(void *, const struct writer_result *);
 static void	account_on_poll(evutil_socket_t, short, void *);
+static void	account_on_holder(enum holder_news, const char *,
+		    const char *);
+static void	account_live_mark(struct account *);
+static void	account_live(struct account *);
+static void	account_live_one(void *, const struct store_msg *);
+static void	account_live_show(struct session *, void *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
 static void	account_checked(struct session *, struct auth_job *);
@@ -138,22 +148,27 @@ account_store(void)
 void
 account_init(void)
 {
-	char		 err[256];
+	char		 err[256], shown[256];
+	const char	*db;
 
 	if (conf.db == NULL)
 		return;
+	db = store_shown(conf.db, shown, sizeof shown);
 	if (sodium_init() == -1)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", db, err);
 	if (writer_start(conf.db, err, sizeof err) == -1)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", db, err);
+	/* PostgreSQL: other gateways may share it; log in what we hold */
+	if ((shared = store_shared(st)) &&
+	    holder_start(conf.db, account_on_holder, err, sizeof err) == -1)
+		fatalx("db %s: %s", db, err);
 	refresh_mark = 1;
 	if (store_accounts_changed(st) == -1 ||
 	    store_user_list(st, account_add, NULL) == -1)
-		fatalx("db %s: %s", conf.db, store_error(st));
-	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts),
-	    conf.db);
+		fatalx("db %s: %s", db, store_error(st));
+	log_info("bouncer: %u accounts in %s", HASH_COUNT(accounts), db);
 	account_auth_start();
 	purge_ev = event_new(ev_base, -1, 0, account_on_purge, NULL);
 	core_timer_ms(purge_ev, PURGE_SOON_MS);
@@ -170,6 +185,7 @@ account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
+	holder_stop();
 	account_auth_stop();
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;
@@ -214,8 +230,9 @@ account_new(const char *name, const char *chat_name)
 	snprintf(a->name, sizeof a->name, "%s", name);
 	a->refs = 1;
 	a->mark = refresh_mark;
+	a->live_id = -1;
 	HASH_ADD_STR(accounts, name, a);
-	a->link = link_new_fixed(chat_name, ++id, a);
+	a->link = link_new_fixed(chat_name, ++id, a, shared);
 	return a;
 }
 
@@ -295,6 +312,117 @@ account_on_poll(evutil_socket_t fd, short what, void *arg)
 	else if (changed)
 		account_refresh();
 	core_timer_ms(poll_ev, POLL_MS);
+}
+
+/*
+ * holder.c's news (PostgreSQL): an account held here logs in upstream;
+ * one handed to another gateway, or all when the database session is
+ * lost, stop at once (parked: their clients told, what they send held).
+ */
+static void
+account_on_holder(enum holder_news kind, const char *name, const char *why)
+{
+	struct account	*a, *tmp;
+
+	if (links_gone && kind != HOLDER_LOG)
+		return;			/* shutting down: the links are closed */
+	switch (kind) {
+	case HOLDER_LOG:
+		log_info("%s", why);
+		return;
+	case HOLDER_NEWS:
+		HASH_ITER(hh, accounts, a, tmp)
+			if (a->link != NULL && link_parked(a->link) &&
+			    link_nsessions(a->link) > 0)
+				account_live(a);
+		return;
+	case HOLDER_LOST:
+		log_warnx("holder: %s", why);
+		HASH_ITER(hh, accounts, a, tmp)
+			if (a->link != NULL) {
+				link_park(a->link, "this gateway lost its "
+				    "database session; another one takes "
+				    "over");
+				account_live_mark(a);
+			}
+		return;
+	case HOLDER_GOT:
+		if ((a = account_find(name)) == NULL) {
+			account_refresh();	/* added since the last poll */
+			a = account_find(name);
+		}
+		if (a == NULL || a->link == NULL) {
+			holder_parked(name);
+			return;
+		}
+		log_info("account %s: held by this gateway: logging in "
+		    "upstream", name);
+		if (link_nsessions(a->link) > 0)
+			account_live(a);	/* what the last holder stored */
+		link_unpark(a->link);
+		return;
+	case HOLDER_HAND:
+		if ((a = account_find(name)) != NULL && a->link != NULL) {
+			log_info("account %s: handed to another gateway (%s)",
+			    name, why);
+			link_park(a->link, "the account moves to another "
+			    "gateway");
+			account_live_mark(a);
+		}
+		holder_parked(name);
+		return;
+	}
+}
+
+/*
+ * A parked account's clients get what the holder stores from here on:
+ * the newest row now is where news starts (older rows are playback's).
+ */
+static void
+account_live_mark(struct account *a)
+{
+	long long	id = 0;
+
+	if (store_newest(st, a->name, &id) == -1)
+		log_warnx("account %s: newest message: %s", a->name,
+		    store_error(st));
+	else if (id > a->live_id)
+		a->live_id = id;	/* 0: none stored yet */
+}
+
+/* News (NOTIFY): the rows another gateway stored, to every client. */
+static void
+account_live(struct account *a)
+{
+	int	n;
+
+	if (a->live_id < 0)
+		account_live_mark(a);	/* nothing shown yet: from now */
+	if (a->live_id < 0)
+		return;
+	do {
+		n = store_since(st, a->name, a->live_id, 100,
+		    account_live_one, a);
+	} while (n == 100 && a->link != NULL);
+	if (n == -1)
+		log_warnx("account %s: news: %s", a->name, store_error(st));
+}
+
+static void
+account_live_one(void *ctx, const struct store_msg *m)
+{
+	struct account	*a = ctx;
+
+	a->live_id = strtoll(m->msgid, NULL, 10);
+	if (a->link != NULL)
+		link_sessions(a->link, account_live_show, (void *)m);
+}
+
+static void
+account_live_show(struct session *s, void *m)
+{
+	if (!(s->flags & SESSION_DEAD))
+		hooks->show(s, m, 0, NULL);
 }
 
 /* Messages not kept (store-queue-max), in all since start. */
@@ -524,10 +652,11 @@ account_auth_main(void *arg)
 static void
 account_auth_start(void)
 {
-	char	err[256];
+	char	err[256], shown[256];
 
 	if ((auth_st = store_open(conf.db, err, sizeof err)) == NULL)
-		fatalx("db %s: %s", conf.db, err);
+		fatalx("db %s: %s", store_shown(conf.db, shown, sizeof shown),
+		    err);
 	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal("pipe");
 	auth_ev = event_new(ev_base, auth_pipe[0], EV_READ | EV_PERSIST,
@@ -775,6 +904,8 @@ account_attach(struct session *s)
 		    "is back.", trouble, conf.hold_max);
 	log_info("s%u: attached to account %s (%u clients)", s->id, a->name,
 	    link_nsessions(a->link));
+	if (shared && link_parked(a->link) && link_nsessions(a->link) == 1)
+		account_live_mark(a);	/* older: the playback's */
 	account_playback(s);
 }
 

@@ -598,6 +598,7 @@ service_server_status(struct service_ctx *c)
 	struct service_count	 n = { 0, 0 };
 	struct store		*st = account_store();
 	long long		 msgs = 0, oldest, total = 0, index = -1;
+	char			 shown[256];	/* a password hidden */
 
 	if (store_user_list(st, service_count_one, &n) == -1 ||
 	    store_stats(st, NULL, &msgs, &oldest) == -1 ||
@@ -611,8 +612,8 @@ service_server_status(struct service_ctx *c)
 	service_reply(c, "Upstream %s: %d of %d accounts logged in; %u chat "
 	    "users online", conf.upstream, n.up, n.accounts, presence_count());
 	service_reply(c, "Store %s: %lld KiB, %lld messages, search index "
-	    "%lld KiB", conf.db, total / 1024, msgs, index >= 0 ?
-	    index / 1024 : 0);
+	    "%lld KiB", store_shown(conf.db, shown, sizeof shown),
+	    total / 1024, msgs, index >= 0 ? index / 1024 : 0);
 }
 
 static void

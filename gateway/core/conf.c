@@ -131,8 +131,8 @@ static const struct opt opts[] = {
 	{ "ping-timeout",	NUM(ping_timeout), 1, 86400, 60, NULL,
 	    "seconds to answer that PING before the client is dropped" },
 	{ "db",			STR(db), NULL,
-	    "SQLite file of the bouncer: accounts and their history "
-	    "(none: no accounts)" },
+	    "SQLite file or postgresql:// URI of the bouncer: accounts "
+	    "and their history (none: no accounts)" },
 	{ "debug",		FLAG(debug),
 	    "debug lines in the log (as -d)" },
 	{ "allow-anonymous",	FLAG(allow_anonymous),

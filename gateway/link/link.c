@@ -134,7 +134,7 @@ link_new(struct session *s, const char *base, const char *refused, int why)
  * A name in use upstream is retried with backoff, never replaced.
  */
 struct link *
-link_new_fixed(const char *name, unsigned id, void *data)
+link_new_fixed(const char *name, unsigned id, void *data, int parked)
 {
 	struct link	*l;
 
@@ -151,6 +151,11 @@ link_new_fixed(const char *name, unsigned id, void *data)
 	snprintf(l->why, sizeof l->why, "not logged in yet");
 	DL_APPEND(links, l);
 	counters.links++;
+	if (parked) {
+		l->flags |= LINK_PARKED;
+		snprintf(l->why, sizeof l->why, "%s", "the account is logged "
+		    "in through another gateway");
+	}
 	link_try(l);
 	return l;
 }
@@ -219,6 +224,53 @@ link_close_fixed(struct link *l, const char *why)
 	link_notice(l, "%s", why);
 	link_fail(l, why);
 	link_close(l);
+}
+
+/*
+ * An account's link that must not be logged in here (another gateway
+ * holds the account, or this one lost the right to): its login ends now,
+ * as an outage does (the clients told once, what they send held), and
+ * it does not log in again until link_unpark().
+ */
+void
+link_park(struct link *l, const char *why)
+{
+	struct upstream	*u = l->up;
+
+	if (l->flags & (LINK_PARKED | LINK_DEAD))
+		return;
+	l->flags |= LINK_PARKED;
+	if (u != NULL) {
+		l->up = NULL;
+		if (l->flags & LINK_LOGGED_IN)
+			link_lost(l, u, why);
+		else
+			upstream_close(u, why);
+	}
+	if (l->flags & LINK_DEAD)
+		return;
+	l->flags |= LINK_AWAY;
+	snprintf(l->why, sizeof l->why, "%s", why);
+	event_del(l->retry);
+	l->suspect = 0;
+}
+
+/* Log in again (at once, the backoff reset). */
+void
+link_unpark(struct link *l)
+{
+	if (!(l->flags & LINK_PARKED) || (l->flags & LINK_DEAD))
+		return;
+	l->flags &= ~LINK_PARKED;
+	l->tries = 0;
+	l->attempt = 0;
+	link_try(l);
+}
+
+int
+link_parked(struct link *l)
+{
+	return (l->flags & LINK_PARKED) != 0;
 }
 
 /* s goes: it no longer hears of l; the last one closes l. */
@@ -370,7 +422,7 @@ link_try(struct link *l)
 	char	name[CHAT_NAME_MAX + 1];
 	int	again = l->flags & LINK_LOGGED_IN;
 
-	if ((l->flags & LINK_DEAD) || l->up != NULL)
+	if ((l->flags & (LINK_DEAD | LINK_PARKED)) || l->up != NULL)
 		return;
 	if (l->suspect) {
 		link_judge(l);

@@ -14,6 +14,7 @@
 #define LINK_FIXED	0x08	/* an account: its name only, stays up */
 #define LINK_TAKEN	0x10	/* FIXED: told that its name is in use */
 #define LINK_FLAPPING	0x20	/* logins do not last: told once */
+#define LINK_PARKED	0x40	/* FIXED: logged in elsewhere (link_park) */
 
 #define EXCERPT		40	/* bytes of text named in a report */
 #define NICK_GRACE_MS	1000	/* the old login stays after its replies */

@@ -180,6 +180,37 @@ static const char *const store_sql[ST_COUNT] = {
 	    " FROM msg WHERE id >= ?1",
 };
 
+static const struct store_ops sqlite_ops = {
+	.close = sqlite_close,
+	.bulk = sqlite_bulk,
+	.wal_pages = sqlite_wal_pages,
+	.checkpoint = sqlite_checkpoint,
+	.user_add = sqlite_user_add,
+	.user_del = sqlite_user_del,
+	.user_passwd = sqlite_user_passwd,
+	.user_list = sqlite_user_list,
+	.accounts_changed = sqlite_accounts_changed,
+	.user_check = sqlite_user_check,
+	.user_hash = sqlite_user_hash,
+	.user_chat_name = sqlite_user_chat_name,
+	.user_set_chat_name = sqlite_user_set_chat_name,
+	.msg_add = sqlite_msg_add,
+	.batch_begin = sqlite_batch_begin,
+	.batch_end = sqlite_batch_end,
+	.history = sqlite_history,
+	.targets = sqlite_targets,
+	.unseen = sqlite_unseen,
+	.seen = sqlite_seen,
+	.marker_get = sqlite_marker_get,
+	.marker_set = sqlite_marker_set,
+	.purge = sqlite_purge,
+	.user_admin = sqlite_user_admin,
+	.user_set_admin = sqlite_user_set_admin,
+	.search = sqlite_search,
+	.stats = sqlite_stats,
+	.size = sqlite_size,
+};
+
 static int	store_create_file(const char *, char *, size_t);
 static int	store_pragmas(struct store *);
 static int	store_version_ok(struct store *);
@@ -351,7 +382,7 @@ store_prepare(struct store *st)
 
 /* Open, create or migrate the database at path. */
 struct store *
-store_open(const char *path, char *err, size_t errlen)
+sqlite_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
 	sqlite3_stmt	*s;
@@ -388,16 +419,17 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	st->last_ms = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
+	st->c.ops = &sqlite_ops;
 	return st;
 fail:
 	snprintf(err, errlen, "%s: %s", path, st->c.err);
-	store_close(st);
+	sqlite_close(st);
 	return NULL;
 }
 
 /* Finalize every statement and close the database (checkpoints the WAL). */
 void
-store_close(struct store *st)
+sqlite_close(struct store *st)
 {
 	int	i;
 
@@ -417,7 +449,7 @@ store_close(struct store *st)
  * read of shared memory); only then is account_gen read. 1, 0 or -1.
  */
 int
-store_accounts_changed(struct store *st)
+sqlite_accounts_changed(struct store *st)
 {
 	long long	v = 0, gen = 0;
 
@@ -452,11 +484,11 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
  * thread's): no foreign key checks per row, two lookups fewer per
  * message (its ids come from the same transaction, so they hold; what it
  * deletes has no rows pointing at it), and no checkpoints in its commits
- * (a checkpoint syncs the disk: tens of ms): store_wal_pages() says when
- * another connection should run store_checkpoint().
+ * (a checkpoint syncs the disk: tens of ms): sqlite_wal_pages() says when
+ * another connection should run sqlite_checkpoint().
  */
 int
-store_bulk(struct store *st)
+sqlite_bulk(struct store *st)
 {
 	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = OFF", NULL, NULL,
 	    NULL) != SQLITE_OK)
@@ -467,7 +499,7 @@ store_bulk(struct store *st)
 
 /* WAL pages after the last commit of a bulk connection. */
 int
-store_wal_pages(const struct store *st)
+sqlite_wal_pages(const struct store *st)
 {
 	return st->wal_pages;
 }
@@ -477,7 +509,7 @@ store_wal_pages(const struct store *st)
  * blocking the writer (PASSIVE); the next write then starts the WAL over.
  */
 int
-store_checkpoint(struct store *st)
+sqlite_checkpoint(struct store *st)
 {
 	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL) != SQLITE_OK)
@@ -549,7 +581,7 @@ store_account_id(struct store *st, const char *name, long long *id)
 
 /* Create an account; its chat name is its name. */
 int
-store_user_add(struct store *st, const char *name, const char *password)
+sqlite_user_add(struct store *st, const char *name, const char *password)
 {
 	char		 hash[crypto_pwhash_STRBYTES];
 	sqlite3_stmt	*s;
@@ -577,7 +609,7 @@ store_user_add(struct store *st, const char *name, const char *password)
 
 /* Delete an account with its messages, positions and markers. */
 int
-store_user_del(struct store *st, const char *name)
+sqlite_user_del(struct store *st, const char *name)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_DEL);
 	int		 rc;
@@ -594,7 +626,7 @@ store_user_del(struct store *st, const char *name)
 
 /* Set a new password. */
 int
-store_user_passwd(struct store *st, const char *name, const char *password)
+sqlite_user_passwd(struct store *st, const char *name, const char *password)
 {
 	char		 hash[crypto_pwhash_STRBYTES];
 	sqlite3_stmt	*s;
@@ -617,7 +649,7 @@ store_user_passwd(struct store *st, const char *name, const char *password)
 
 /* Every account, by name. */
 int
-store_user_list(struct store *st, store_user_cb *cb, void *ctx)
+sqlite_user_list(struct store *st, store_user_cb *cb, void *ctx)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_LIST);
 	int		 rc;
@@ -638,7 +670,7 @@ store_user_list(struct store *st, store_user_cb *cb, void *ctx)
  * crypto_pwhash_STRBYTES.
  */
 int
-store_user_hash(struct store *st, const char *name, char *buf)
+sqlite_user_hash(struct store *st, const char *name, char *buf)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_HASH);
 	int		 rc;
@@ -657,7 +689,7 @@ store_user_hash(struct store *st, const char *name, char *buf)
 
 /* Check a password: ok, wrong password, no such user, or an error. */
 enum store_check
-store_user_check(struct store *st, const char *name, const char *password)
+sqlite_user_check(struct store *st, const char *name, const char *password)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_HASH);
 	char		 hash[crypto_pwhash_STRBYTES];
@@ -687,7 +719,7 @@ store_user_check(struct store *st, const char *name, const char *password)
 
 /* The chat name an account logs in with. */
 int
-store_user_chat_name(struct store *st, const char *name, char *buf,
+sqlite_user_chat_name(struct store *st, const char *name, char *buf,
     size_t size)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_CHAT);
@@ -708,7 +740,7 @@ store_user_chat_name(struct store *st, const char *name, char *buf,
 
 /* Log an account in upstream under another chat name. */
 int
-store_user_set_chat_name(struct store *st, const char *name,
+sqlite_user_set_chat_name(struct store *st, const char *name,
     const char *chat_name)
 {
 	sqlite3_stmt	*s;
@@ -731,7 +763,7 @@ store_user_set_chat_name(struct store *st, const char *name,
 
 /* 1 if the account may run admin commands, 0 if not, -1. */
 int
-store_user_admin(struct store *st, const char *name)
+sqlite_user_admin(struct store *st, const char *name)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_ADMIN);
 	long long	 v = 0;
@@ -745,7 +777,7 @@ store_user_admin(struct store *st, const char *name)
 
 /* Make an account admin (on 1) or not (0). */
 int
-store_user_set_admin(struct store *st, const char *name, int on)
+sqlite_user_set_admin(struct store *st, const char *name, int on)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_USER_SET_ADMIN);
 	int		 rc;
@@ -816,7 +848,7 @@ store_position(struct store *st, long long account, const char *client,
  * of the account has seen).
  */
 int
-store_seen(struct store *st, const char *account, const char *client,
+sqlite_seen(struct store *st, const char *account, const char *client,
     const char *msgid)
 {
 	long long	acc, id;
@@ -867,7 +899,7 @@ store_step_int(struct store *st, sqlite3_stmt *s, long long *out,
 
 /* The read marker of (account, target). */
 int
-store_marker_get(struct store *st, const char *account, const char *target,
+sqlite_marker_get(struct store *st, const char *account, const char *target,
     long long *time_ms)
 {
 	long long	acc;
@@ -879,7 +911,7 @@ store_marker_get(struct store *st, const char *account, const char *target,
 
 /* read-marker: "MUST only ever increase"; *stored is the kept value. */
 int
-store_marker_set(struct store *st, const char *account, const char *target,
+sqlite_marker_set(struct store *st, const char *account, const char *target,
     long long time_ms, long long *stored)
 {
 	sqlite3_stmt	*s;

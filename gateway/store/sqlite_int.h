@@ -85,6 +85,56 @@ struct store {
 	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 };
 
+/* What store.c dispatches to (store_ops). */
+void	sqlite_close(struct store *st);
+int	sqlite_bulk(struct store *st);
+int	sqlite_wal_pages(const struct store *st);
+int	sqlite_checkpoint(struct store *st);
+int	sqlite_user_add(struct store *st, const char *name,
+		    const char *password);
+int	sqlite_user_del(struct store *st, const char *name);
+int	sqlite_user_passwd(struct store *st, const char *name,
+		    const char *password);
+int	sqlite_user_list(struct store *st, store_user_cb *cb, void *ctx);
+int	sqlite_accounts_changed(struct store *st);
+enum store_check sqlite_user_check(struct store *st, const char *name,
+		    const char *password);
+int	sqlite_user_hash(struct store *st, const char *name, char *buf);
+int	sqlite_user_chat_name(struct store *st, const char *name, char *buf,
+		    size_t size);
+int	sqlite_user_set_chat_name(struct store *st, const char *name,
+		    const char *chat_name);
+int	sqlite_msg_add(struct store *st, const char *account,
+		    enum store_dir dir, const char *peer, const char *text,
+		    size_t text_len, long long time_ms,
+		    struct store_stamp *out);
+int	sqlite_batch_begin(struct store *st);
+int	sqlite_batch_end(struct store *st);
+int	sqlite_history(struct store *st, const char *account,
+		    const struct chathistory_req *req, store_msg_cb *cb,
+		    void *ctx);
+int	sqlite_targets(struct store *st, const char *account,
+		    const struct chathistory_req *req, store_target_cb *cb,
+		    void *ctx);
+int	sqlite_unseen(struct store *st, const char *account,
+		    const char *client, int limit, store_msg_cb *cb, void *ctx,
+		    long long *left_out);
+int	sqlite_seen(struct store *st, const char *account, const char *client,
+		    const char *msgid);
+int	sqlite_marker_get(struct store *st, const char *account,
+		    const char *target, long long *time_ms);
+int	sqlite_marker_set(struct store *st, const char *account,
+		    const char *target, long long time_ms, long long *stored);
+int	sqlite_purge(struct store *st, long long now_ms, long long max_age_s,
+		    long long max_per_account, int budget);
+int	sqlite_user_admin(struct store *st, const char *name);
+int	sqlite_user_set_admin(struct store *st, const char *name, int on);
+int	sqlite_search(struct store *st, const char *account,
+		    const struct search_req *q, store_msg_cb *cb, void *ctx);
+int	sqlite_stats(struct store *st, const char *account, long long *count,
+		    long long *oldest_ms);
+int	sqlite_size(struct store *st, long long *total, long long *index);
+
 /* The statement, reset and unbound: ready to bind. */
 sqlite3_stmt	*store_stmt(struct store *, enum store_st);
 

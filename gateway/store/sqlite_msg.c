@@ -123,10 +123,10 @@ store_msg_conv(struct store *st, long long acc, const char *peer,
 
 /*
  * Record one message: in its own transaction, or in the batch that
- * store_batch_begin() opened (committed by store_batch_end()).
+ * sqlite_batch_begin() opened (committed by sqlite_batch_end()).
  */
 int
-store_msg_add(struct store *st, const char *account, enum store_dir dir,
+sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
     const char *peer, const char *text, size_t text_len, long long time_ms,
     struct store_stamp *out)
 {
@@ -416,7 +416,7 @@ store_between(struct store *st, long long conv, const char *peer,
 
 /* Run a chathistory request on one conversation. */
 int
-store_history(struct store *st, const char *account,
+sqlite_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {
 	struct store_range	r = { 0, STORE_ID_NONE };
@@ -460,7 +460,7 @@ store_history(struct store *st, const char *account,
 
 /* TARGETS: conversations whose latest message lies between a and b. */
 int
-store_targets(struct store *st, const char *account,
+sqlite_targets(struct store *st, const char *account,
     const struct chathistory_req *req, store_target_cb *cb, void *ctx)
 {
 	sqlite3_stmt	*s;
@@ -494,7 +494,7 @@ store_targets(struct store *st, const char *account,
 
 /* Playback: the newest `limit` messages a client has not seen. */
 int
-store_unseen(struct store *st, const char *account, const char *client,
+sqlite_unseen(struct store *st, const char *account, const char *client,
     int limit, store_msg_cb *cb, void *ctx, long long *left_out)
 {
 	sqlite3_stmt	*s;
@@ -588,7 +588,7 @@ store_purge_counts(struct store *st, long long max, int *left)
 
 /* Retention in bounded batches. */
 int
-store_purge(struct store *st, long long now_ms, long long max_age_s,
+sqlite_purge(struct store *st, long long now_ms, long long max_age_s,
     long long max_per_account, int budget)
 {
 	int	left = budget, conv_left = budget;
@@ -612,10 +612,10 @@ store_purge(struct store *st, long long now_ms, long long max_age_s,
 
 /*
  * Messages added from now on share one transaction, until
- * store_batch_end(): a few microseconds each instead of a commit each.
+ * sqlite_batch_end(): a few microseconds each instead of a commit each.
  */
 int
-store_batch_begin(struct store *st)
+sqlite_batch_begin(struct store *st)
 {
 	if (st->batch)
 		return 0;
@@ -683,7 +683,7 @@ store_cache_clear(struct store *st)
 
 /* Commit the batch (nothing open: 0). */
 int
-store_batch_end(struct store *st)
+sqlite_batch_end(struct store *st)
 {
 	int	rc;
 
@@ -723,7 +723,7 @@ store_two_ints(struct store *st, const char *sql, long long account,
 
 /* How many messages are kept (account NULL: all), the oldest's time. */
 int
-store_stats(struct store *st, const char *account, long long *count,
+sqlite_stats(struct store *st, const char *account, long long *count,
     long long *oldest_ms)
 {
 	long long	acc;
@@ -739,7 +739,7 @@ store_stats(struct store *st, const char *account, long long *count,
 
 /* The file's bytes, and the search index's (-1 without dbstat). */
 int
-store_size(struct store *st, long long *total, long long *index)
+sqlite_size(struct store *st, long long *total, long long *index)
 {
 	long long	pages, size;
 

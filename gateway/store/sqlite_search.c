@@ -101,7 +101,7 @@ store_search_close(struct store *st)
 
 /* Search an account's messages (SQLite: FTS5). */
 int
-store_search(struct store *st, const char *account,
+sqlite_search(struct store *st, const char *account,
     const struct search_req *q, store_msg_cb *cb, void *ctx)
 {
 	char		 fts[SEARCH_QUERY_SIZE] = "";

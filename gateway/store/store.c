@@ -1,8 +1,8 @@
 /*
- * store: what the store does the same on any database (SQLite today,
- * sqlite*.c; a second backend sits beside them; search.c too): the
- * error text, the rules for names, client names and msgids, and the
- * argon2id password hashes (libsodium). No SQL here.
+ * store: what the store does the same on any database (the backends,
+ * sqlite*.c and postgres*.c, call it; backend.c picks one; search.c
+ * too): the error text, the rules for names, client names and msgids,
+ * and the argon2id password hashes (libsodium). No SQL here.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,10 +1,12 @@
 /*
- * store: the bouncer's database behind one interface (SQLite today:
- * sqlite.c, sqlite_msg.c, sqlite_search.c; store.c and search.c are what
- * any backend shares): accounts with argon2id password hashes and an
- * admin flag, every message an account sent or received, playback
- * positions per client, read markers, IRCv3 chathistory queries,
- * full-text search and a retention purge. Synchronous and
+ * store: the bouncer's database behind one interface, SQLite (a file:
+ * sqlite.c, sqlite_msg.c, sqlite_search.c) or PostgreSQL (a libpq URI:
+ * postgres.c, postgres_msg.c, postgres_search.c); backend.c picks one,
+ * store.c and search.c are what both share: accounts with argon2id
+ * password hashes and an admin flag, every message an account sent or
+ * received, playback positions per client, read markers, IRCv3
+ * chathistory queries, full-text search and a retention purge.
+ * Synchronous and
  * self-contained: no libevent, no logging; every function fails with -1
  * (or NULL) and store_error() says why. Sessions, IRC replies and timers
  * are the caller's.
@@ -18,7 +20,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		4	/* PRAGMA user_version we write */
+#define STORE_VERSION		4	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -69,16 +71,24 @@ typedef void	store_user_cb(void *ctx, const char *name,
 		    const char *chat_name);
 
 /*
- * Open (creating with mode 0600, or fixing the mode) and migrate to
- * STORE_VERSION. NULL with the reason in err if the file cannot be used,
- * is not ours, or is newer than this binary.
+ * Open and migrate to STORE_VERSION: a SQLite file (created with mode
+ * 0600, or its mode fixed), or a PostgreSQL database when db starts with
+ * postgresql:// or postgres:// (a libpq URI; one connection per store).
+ * NULL with the reason in err if it cannot be used, is not ours, or is
+ * newer than this binary.
  */
-struct store	*store_open(const char *path, char *err, size_t errlen);
+struct store	*store_open(const char *db, char *err, size_t errlen);
 void		 store_close(struct store *);
 /* This connection only adds messages and purges (see store.c). */
 int		 store_bulk(struct store *);
 int		 store_wal_pages(const struct store *);
 int		 store_checkpoint(struct store *);
+
+/*
+ * What a log line may say of --db: a file path as it is; a PostgreSQL
+ * URI with any password replaced by "***" (into buf, at most size).
+ */
+const char	*store_shown(const char *db, char *buf, size_t size);
 
 /* Why the last call failed ("no such user", or SQLite's message). */
 const char	*store_error(const struct store *);
@@ -180,8 +190,8 @@ int		 store_purge(struct store *, long long now_ms,
 /*
  * Full-text search in an account's messages: the newest q->limit
  * matches, in ascending order through cb. Returns the number of rows, or
- * -1. SQLite: FTS5 (sqlite_search.c); another backend brings its own
- * engine.
+ * -1. SQLite: FTS5 (sqlite_search.c); PostgreSQL: a tsvector GIN index
+ * (postgres_search.c).
  */
 int		 store_search(struct store *, const char *account,
 		    const struct search_req *q, store_msg_cb *, void *ctx);
@@ -192,5 +202,38 @@ int		 store_stats(struct store *, const char *account,
 /* Bytes of the database file and of its search index (estimates). */
 int		 store_size(struct store *, long long *total,
 		    long long *index);
+
+/*
+ * Several gateways on one database (PostgreSQL): session-level advisory
+ * locks, which the server drops when the connection that holds them
+ * ends. SQLite (one gateway per file): every hold is granted.
+ * store_join(): this connection's session is what the locks hang on,
+ * so it is never silently replaced (no reconnect inside a call), and it
+ * counts as one live gateway. store_hold(): 1 (held now; *key for
+ * store_unhold), 0 another gateway holds it, -1 (no such account, or
+ * the connection failed: store_ok() says which).
+ */
+int		 store_shared(const struct store *);
+int		 store_join(struct store *);
+int		 store_gateways(struct store *);
+int		 store_hold(struct store *, const char *account,
+		    long long *key);
+int		 store_unhold(struct store *, long long key);
+/*
+ * News between gateways: every group commit with messages notifies
+ * (PostgreSQL NOTIFY, at the commit); store_listen() subscribes this
+ * connection, store_news() says whether news came since its last call
+ * (read by store_ok()). store_since(): an account's messages past row id
+ * after, ascending, at most limit; store_newest(): its newest row id.
+ */
+int		 store_listen(struct store *);
+int		 store_news(struct store *);
+int		 store_since(struct store *, const char *account,
+		    long long after, int limit, store_msg_cb *, void *ctx);
+int		 store_newest(struct store *, const char *account,
+		    long long *id);
+/* The connection's socket (-1: none to watch); 1 if it still works. */
+int		 store_fd(const struct store *);
+int		 store_ok(struct store *);
 
 #endif

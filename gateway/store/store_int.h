@@ -1,6 +1,6 @@
 /*
  * store_int: what store.c (names, msgids, password hashes, errors) and a
- * backend (sqlite.c, sqlite_msg.c) share. Nobody else includes it.
+ * backend (sqlite*.c, postgres*.c) share. Nobody else includes it.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -12,11 +12,68 @@
 #define STORE_ERR_MAX	256
 #define STORE_ID_NONE	(1LL << 60)	/* past any msgid we issue */
 
+/* A backend's functions: store.c's dispatchers call them. */
+struct store_ops {
+	void	(*close)(struct store *);
+	int	(*bulk)(struct store *);
+	int	(*wal_pages)(const struct store *);
+	int	(*checkpoint)(struct store *);
+	int	(*user_add)(struct store *, const char *, const char *);
+	int	(*user_del)(struct store *, const char *);
+	int	(*user_passwd)(struct store *, const char *, const char *);
+	int	(*user_list)(struct store *, store_user_cb *, void *);
+	int	(*accounts_changed)(struct store *);
+	enum store_check (*user_check)(struct store *, const char *,
+		    const char *);
+	int	(*user_hash)(struct store *, const char *, char *);
+	int	(*user_chat_name)(struct store *, const char *, char *, size_t);
+	int	(*user_set_chat_name)(struct store *, const char *,
+		    const char *);
+	int	(*msg_add)(struct store *, const char *, enum store_dir,
+		    const char *, const char *, size_t, long long,
+		    struct store_stamp *);
+	int	(*batch_begin)(struct store *);
+	int	(*batch_end)(struct store *);
+	int	(*history)(struct store *, const char *,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+	int	(*targets)(struct store *, const char *,
+		    const struct chathistory_req *, store_target_cb *, void *);
+	int	(*unseen)(struct store *, const char *, const char *, int,
+		    store_msg_cb *, void *, long long *);
+	int	(*seen)(struct store *, const char *, const char *,
+		    const char *);
+	int	(*marker_get)(struct store *, const char *, const char *,
+		    long long *);
+	int	(*marker_set)(struct store *, const char *, const char *,
+		    long long, long long *);
+	int	(*purge)(struct store *, long long, long long, long long, int);
+	int	(*user_admin)(struct store *, const char *);
+	int	(*user_set_admin)(struct store *, const char *, int);
+	int	(*search)(struct store *, const char *,
+		    const struct search_req *, store_msg_cb *, void *);
+	int	(*stats)(struct store *, const char *, long long *,
+		    long long *);
+	int	(*size)(struct store *, long long *, long long *);
+	/* several gateways (NULL: one gateway per database) */
+	int	(*join)(struct store *);
+	int	(*gateways)(struct store *);
+	int	(*hold)(struct store *, const char *, long long *);
+	int	(*unhold)(struct store *, long long);
+	int	(*fd)(const struct store *);
+	int	(*ok)(struct store *);
+	int	(*listen)(struct store *);
+	int	(*news)(struct store *);
+	int	(*since)(struct store *, const char *, long long, int,
+		    store_msg_cb *, void *);
+	int	(*newest)(struct store *, const char *, long long *);
+};
+
 /*
  * Every backend's struct store starts with this, so store.c works on any
  * of them without knowing the rest.
  */
 struct store_common {
+	const struct store_ops *ops;	/* the backend's */
 	char		 err[STORE_ERR_MAX];
 	char		 dummy[crypto_pwhash_STRBYTES];	/* unknown names */
 };
@@ -40,5 +97,18 @@ int		 store_dummy_hash(struct store *, char *buf);
 /* Check password against the stand-in (what a wrong one costs). */
 void		 store_check_dummy(struct store *, const char *password,
 		    size_t n);
+
+/* The backends' openers: a file path, a libpq URI (postgres.c). */
+struct store	*sqlite_open(const char *path, char *err, size_t errlen);
+struct store	*pg_open(const char *uri, char *err, size_t errlen);
+/*
+ * postgres_search.c: the user's words and "phrases" (split as
+ * sqlite_search.c splits them, those without a word byte left out) one
+ * a line into out, for msg_query(): 0, or -1 if none is left or they
+ * cannot fit. Here, without libpq's types, for fuzz_search.
+ */
+int		 pg_search_words(const char *text, char *out, size_t size);
+/* 1 if --db names a PostgreSQL database (postgresql:// or postgres://). */
+int		 store_is_pg(const char *);
 
 #endif

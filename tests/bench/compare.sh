@@ -10,7 +10,8 @@
 # logins; SESSIONS="" skips them), TIMEOUT (seconds per loadgen run),
 # REPEAT (relay and latency runs per setup; the table shows the best),
 # ROWS="chatd chatircd bouncer ngircd haproxy znc" (a subset for quick
-# runs; bouncer: chatircd --db, every sender and receiver an account),
+# runs; bouncer: chatircd --db, every sender and receiver an account;
+# bouncer_pg: the same on PostgreSQL, not in the default rows),
 # SERVER_CPU LOAD_CPU, CHATD_BIN CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC
 # needs one configured user per session), KEEP_TMP=1 (keep configs, logs).
 set -euo pipefail
@@ -82,6 +83,7 @@ stop_all() {
 
 cleanup() {
 	stop_all
+	pg_stop
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -196,6 +198,62 @@ setup_bouncer() {
 	    --history-max 0 --playback-max 1
 	SRV_PIDS="$LASTPID $SRV_PIDS"
 	port_of bouncer
+	TARGET=$HOST:$PORT
+	PROTO=irc
+	PASS_ARGS=(--pass bench)
+}
+
+# The bouncer on PostgreSQL (issue 19): Debian's server, started here as
+# user postgres in $TMP/pg (a Unix socket only, its settings as shipped:
+# fsync and synchronous_commit on), pinned with the other servers.
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=
+pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null \
+	    2>&1 || true
+	PG_DIR=
+}
+setup_bouncer_pg() {
+	local i u
+	setup_chatd
+	PG_DIR=$TMP/pg
+	mkdir -p "$PG_DIR"
+	chmod 755 "$TMP" "$PG_DIR"
+	[ "$(id -u)" -ne 0 ] || chown postgres "$PG_DIR"
+	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust \
+	    --no-sync >/dev/null
+	printf "listen_addresses = ''\nunix_socket_directories = '%s'\n" \
+	    "$PG_DIR" >>"$PG_DIR/data/postgresql.conf"
+	pg_as taskset -c "$SERVER_CPU" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" \
+	    -l "$PG_DIR/log" -w start >/dev/null
+	pg_as "$PG_BIN/createdb" -h "$PG_DIR" -U postgres chatircd
+	BOUNCER_DB="postgresql:///chatircd?host=$PG_DIR&user=postgres"
+	for i in $(seq 0 $((PAIRS - 1))); do
+		for u in a$i b$i; do
+			echo bench | "$CHATIRCD" --db "$BOUNCER_DB" \
+			    --add-user "$u" >/dev/null
+		done
+	done
+	start bouncer_pg "$CHATIRCD" --listen $HOST:0 --upstream "$TARGET" \
+	    --max-clients 20000 --per-address 20000 --db "$BOUNCER_DB" \
+	    --history-max 0 --playback-max 1
+	SRV_PIDS="$LASTPID $SRV_PIDS"
+	port_of bouncer_pg
+	# every account logged in (holder.c takes them within a second)
+	for i in $(seq 100); do
+		[ "$(grep -c 'held by this gateway' "$TMP/bouncer_pg.err")" \
+		    -ge $((2 * PAIRS)) ] && break
+		sleep 0.1
+	done
+	sleep 1
 	TARGET=$HOST:$PORT
 	PROTO=irc
 	PASS_ARGS=(--pass bench)
@@ -377,6 +435,7 @@ DISK=
 declare -A NAME=([chatd]="chat clients -> chatd"
 	[chatircd]="IRC -> chatircd -> chatd"
 	[bouncer]="IRC -> chatircd --db (bouncer) -> chatd"
+	[bouncer_pg]="IRC -> chatircd --db postgresql:// (bouncer) -> chatd"
 	[ngircd]="IRC -> ngircd"
 	[haproxy]="IRC -> haproxy (TCP) -> ngircd" [znc]="IRC -> ZNC -> ngircd")
 declare -A RELAY LAT
@@ -393,7 +452,7 @@ for r in $ROWS; do
 	# start); new names where the server has them, ZNC has one user each
 	for i in $(seq "$REPEAT"); do
 		prefix=(--prefix "r$i")
-		[ "$r" = znc ] || [ "$r" = bouncer ] && prefix=()
+		[ "$r" = znc ] || [ "${r%_pg}" = bouncer ] && prefix=()
 		echo "compare.sh: $r: relay $i" >&2
 		run "$pairs" --messages "$MESSAGES" --window "$WINDOW" \
 		    --size "$SIZE" "${prefix[@]}"
@@ -402,7 +461,7 @@ for r in $ROWS; do
 	done
 	for i in $(seq "$REPEAT"); do
 		prefix=(--prefix "l$i")
-		[ "$r" = znc ] || [ "$r" = bouncer ] && prefix=()
+		[ "$r" = znc ] || [ "${r%_pg}" = bouncer ] && prefix=()
 		echo "compare.sh: $r: latency $i" >&2
 		run "$LAT_PAIRS" --messages "$lat_msgs" --window "$WINDOW" \
 		    --size "$SIZE" --rate "$LAT_RATE" "${prefix[@]}"
@@ -411,6 +470,7 @@ for r in $ROWS; do
 	done
 	[ "$r" = bouncer ] && disk_per_msg
 	stop_all
+	pg_stop
 done
 declare -A SESS_GW SESS_CHATD
 for n in $SESSIONS; do

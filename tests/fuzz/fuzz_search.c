@@ -5,7 +5,9 @@
  * every query search_fts_query() makes (of the parsed text, and of the
  * raw input) is strings only, which FTS5 itself accepts: no text a user
  * types can become an FTS5 syntax error; search_text_ok() (search.c,
- * any backend) says there is a word exactly when a query is made.
+ * any backend) says there is a word exactly when a query is made; and
+ * PostgreSQL's split (pg_search_words(), postgres_search.c) makes one
+ * line per FTS5 string, each non-empty with a word byte in it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@ static sqlite3	*fuzz_db;
 static sqlite3_stmt *fuzz_match;
 
 static void	check_query(const char *);
+static void	check_pg(const char *, const char *);
 static void	check_name(const char *);
 static void	check_req(const struct search_req *, int);
 
@@ -42,6 +45,36 @@ fuzz_open(void)
 	    " t MATCH ?1", -1, &fuzz_match, NULL) == SQLITE_OK);
 }
 
+/* One non-empty line per FTS5 string of q, each with a word byte. */
+static void
+check_pg(const char *text, const char *q)
+{
+	char		 w[SEARCH_TEXT_MAX + 2];
+	const char	*p;
+	size_t		 n, strings = 0, lines = 0;
+	int		 rc, word = 0;
+
+	rc = pg_search_words(text, w, sizeof w);
+	FUZZ_CHECK(rc == (q != NULL ? 0 : -1));
+	if (rc == -1)
+		return;
+	n = strlen(w);
+	FUZZ_CHECK(n > 0 && w[0] != '\n' && w[n - 1] != '\n');
+	for (p = w; *p != '\0'; p++) {
+		FUZZ_CHECK(*p != '\r');
+		if (*p == '\n') {
+			FUZZ_CHECK(word && p[1] != '\n');
+			lines++;
+			word = 0;
+		} else if (search_wordy((unsigned char)*p))
+			word = 1;
+	}
+	FUZZ_CHECK(word);
+	for (p = q; *p != '\0'; p++)
+		strings += *p == ' ' && p[-1] == '"' && p[1] == '"';
+	FUZZ_CHECK(strings == lines);
+}
+
 /* "w" "w" ...: quotes doubled inside; and FTS5 runs it without error. */
 static void
 check_query(const char *text)
@@ -55,6 +88,7 @@ check_query(const char *text)
 	/* the backend-neutral check agrees with the FTS5 builder */
 	rc = search_fts_query(text, q, sizeof q);
 	FUZZ_CHECK(search_text_ok(text) == (rc == 0));
+	check_pg(text, rc == 0 ? q : NULL);
 	if (rc == -1)
 		return;
 	n = strlen(q);

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from gwlib import CHATIRCD, chat, irc
+import pglib  # noqa: E402 (tests/, on the path through gwlib)
 
 PW = "correct horse"
 
@@ -24,10 +25,10 @@ def add_user(db, name, password=PW):
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = str(tmp_path / "bouncer.db")
-    add_user(path, "alice")
-    return path
+def db(store_db):
+    """alice's account, in SQLite and in PostgreSQL (a run each)."""
+    add_user(store_db, "alice")
+    return store_db
 
 
 def bouncer(procs, chatd, db, *args):
@@ -332,7 +333,6 @@ def test_slow_reader_keeps_its_messages_for_the_next_attach(procs, db):
     everything the chat server confirmed meanwhile is stored, and that
     client's position did not move past what it never got."""
     import socket
-    import sqlite3
     d = procs.chatd()
     g = bouncer(procs, d, db, "--sendq-soft", "4096", "--sendq-max",
                 "200000", "--upstream-line-max", "8192")
@@ -355,9 +355,7 @@ def test_slow_reader_keeps_its_messages_for_the_next_attach(procs, db):
     assert "upstream lost" not in g.stderr()
     s.close()
     time.sleep(0.3)
-    con = sqlite3.connect(db)
-    stored = con.execute("SELECT count(*) FROM msg").fetchone()[0]
-    con.close()
+    stored = int(pglib.query(db, "SELECT count(*) FROM msg")[0][0])
     assert stored == n
     slow = attach(procs, g, who="alice@slow")
     slow.expect(r"PRIVMSG alice :\[\d\d:\d\d\] 0\d\d\d w")   # replayed

@@ -7,11 +7,11 @@ the store's queue at its bound (store-queue-max): what is not kept is
 logged, told to the account's clients and counted.
 """
 import re
-import sqlite3
 import subprocess
 import time
 
 from gwlib import CHATIRCD, chat
+import pglib  # noqa: E402 (tests/, on the path through gwlib)
 from test_gw_bouncer import PW, add_user, attach, bouncer, wait_online
 
 
@@ -31,8 +31,8 @@ def refused(procs, gw, who, password):
     assert c.expect_closed(timeout=5)
 
 
-def test_account_added_while_running_logs_in_at_once(procs, tmp_path):
-    db = str(tmp_path / "b.db")
+def test_account_added_while_running_logs_in_at_once(procs, store_db):
+    db = store_db
     add_user(db, "alice")
     d = procs.chatd()
     g = bouncer(procs, d, db)
@@ -55,8 +55,8 @@ def test_account_added_while_running_logs_in_at_once(procs, tmp_path):
     a.expect(r"PRIVMSG alice :still here$")
 
 
-def test_password_changed_while_running(procs, tmp_path):
-    db = str(tmp_path / "b.db")
+def test_password_changed_while_running(procs, store_db):
+    db = store_db
     add_user(db, "alice")
     d = procs.chatd()
     g = bouncer(procs, d, db)
@@ -70,8 +70,8 @@ def test_password_changed_while_running(procs, tmp_path):
     b.expect(r"PRIVMSG alice :one$")
 
 
-def test_account_deleted_while_running(procs, tmp_path):
-    db = str(tmp_path / "b.db")
+def test_account_deleted_while_running(procs, store_db):
+    db = store_db
     add_user(db, "alice")
     add_user(db, "bob")
     d = procs.chatd()
@@ -101,19 +101,18 @@ def test_account_deleted_while_running(procs, tmp_path):
     assert "account alice deleted from the store" in g.stderr()
 
 
-def test_store_queue_at_its_limit(procs, tmp_path):
+def test_store_queue_at_its_limit(procs, store_db):
     """The writer cannot write (another process holds the database's
     write lock): the queue fills to store-queue-max, what does not fit is
     not kept, and the log and the client say how many; once the lock is
     free the queued ones are stored and shown, in order."""
-    db = str(tmp_path / "b.db")
+    db = store_db
     add_user(db, "alice")
     d = procs.chatd()
     g = bouncer(procs, d, db, "--store-queue-max", "4096")
     a = attach(procs, g)
     wait_online(procs, d, "alice")
-    lock = sqlite3.connect(db, isolation_level=None, timeout=10)
-    lock.execute("BEGIN IMMEDIATE")
+    lock = pglib.WriteLock(db)
     bob = chat(procs, d, "bob")
     n = 100
     for i in range(n):
@@ -123,8 +122,7 @@ def test_store_queue_at_its_limit(procs, tmp_path):
     told = a.expect(r"NOTICE alice :(\d+) messages could not be kept: the "
                     r"store is behind \(store-queue-max 4096 bytes\)")
     assert int(told.group(1)) >= 1
-    lock.execute("ROLLBACK")
-    lock.close()
+    lock.release()
     shown = []
     not_kept = int(told.group(1))
     deadline = time.monotonic() + 10
@@ -140,8 +138,7 @@ def test_store_queue_at_its_limit(procs, tmp_path):
     assert shown, a.transcript()
     assert shown == sorted(shown), shown           # order kept
     assert len(shown) + not_kept == n, (len(shown), not_kept)
-    stored = sqlite3.connect(db).execute(
-        "SELECT count(*) FROM msg").fetchone()[0]
+    stored = int(pglib.query(db, "SELECT count(*) FROM msg")[0][0])
     assert stored == len(shown)
     log = g.stderr()
     counts = [int(x) for x in re.findall(

@@ -43,8 +43,8 @@ def history(procs, g):
         got.add(int(line.group(2)))
 
 
-def test_kill9_loses_nothing_confirmed_before_it(procs, tmp_path):
-    db = str(tmp_path / "crash.db")
+def test_kill9_loses_nothing_confirmed_before_it(procs, store_db):
+    db = store_db
     r = subprocess.run([CHATIRCD, "--db", db, "--add-user", "alice"],
                        input=PW + "\n", text=True, capture_output=True,
                        timeout=60)

@@ -13,8 +13,9 @@ from test_gw_bouncer import add_user, attach
 CAPS = "batch server-time message-tags soju.im/search"
 
 
-def start(procs, tmp_path, *args):
-    db = str(tmp_path / "bouncer.db")
+def start(procs, db, *args):
+    """alice's store db (a SQLite file or a PostgreSQL URI: store_db) and
+    a gateway on it, alice attached."""
     add_user(db, "alice")
     d = procs.chatd()
     g = procs.chatircd(d, "--db", db, *args)
@@ -48,9 +49,9 @@ def texts(rows):
     return [r[3] for r in rows]
 
 
-def test_search_words_in_a_batch(procs, tmp_path):
+def test_search_words_in_a_batch(procs, store_db):
     """SEARCH text=brown returns exactly the messages with the word."""
-    _, d, g, a = start(procs, tmp_path)
+    _, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
     deliver(a, bob, ["the quick brown fox", "a red fox", "Brown bread",
                      "brownie points", "BROWN!"])
@@ -69,8 +70,8 @@ def test_search_words_in_a_batch(procs, tmp_path):
         sorted(int(r[0]["msgid"]) for r in rows)
 
 
-def test_search_phrase_in_from_time_limit(procs, tmp_path):
-    _, d, g, a = start(procs, tmp_path)
+def test_search_phrase_in_from_time_limit(procs, store_db):
+    _, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
     carol = chat(procs, d, "carol")
     deliver(a, bob, ["quick brown fox", "brown quick fox"])
@@ -102,8 +103,8 @@ def test_search_phrase_in_from_time_limit(procs, tmp_path):
     assert texts(search(a, "in=bob;limit=1")) == ["brown quick fox"]
 
 
-def test_search_no_match_bad_requests_hostile_text(procs, tmp_path):
-    _, d, g, a = start(procs, tmp_path)
+def test_search_no_match_bad_requests_hostile_text(procs, store_db):
+    _, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
     deliver(a, bob, ["the quick brown fox", 'she said "hi" OR NOT'])
     assert search(a, "text=zebra") == []
@@ -155,9 +156,9 @@ def test_search_needs_an_account(procs, tmp_path):
     assert "soju.im/search" in c.expect(r" CAP \* LS :(.*)$").group(1)
 
 
-def test_service_search_plain_lines(procs, tmp_path):
+def test_service_search_plain_lines(procs, store_db):
     """*chatircd search TEXT for a client without the capability."""
-    db = str(tmp_path / "bouncer.db")
+    db = store_db
     add_user(db, "alice")
     d = procs.chatd()
     g = procs.chatircd(d, "--db", db, "--playback-max", "2")
@@ -179,9 +180,9 @@ def test_service_search_plain_lines(procs, tmp_path):
     a.expect(svc + "Nothing to search for")
 
 
-def test_index_follows_retention(procs, tmp_path):
+def test_index_follows_retention(procs, store_db):
     """Messages retention deleted are no longer found."""
-    db, d, g, a = start(procs, tmp_path)
+    db, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
     deliver(a, bob, ["brown %d" % i for i in range(5)])
     assert len(search(a, "text=brown")) == 5

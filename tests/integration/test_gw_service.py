@@ -22,8 +22,9 @@ def cli(db, *args, password=None):
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = str(tmp_path / "bouncer.db")
+def db(store_db):
+    """root (admin) and carol, on each store (SQLite, PostgreSQL)."""
+    path = store_db
     assert cli(path, "--add-user", "root", "--admin",
                password=PW).returncode == 0
     assert cli(path, "--add-user", "carol", password=PW).returncode == 0
@@ -38,7 +39,7 @@ def reply(c, pattern, nick="root"):
     return c.expect(SVC % nick + pattern)
 
 
-def test_cli_admin_flags(tmp_path, db):
+def test_cli_admin_flags(db):
     r = cli(db, "--list-users")
     assert r.stdout == "carol carol\nroot root admin\n"
     assert cli(db, "--set-admin", "carol").returncode == 0
@@ -236,8 +237,8 @@ def test_server_commands(procs, db):
     reply(root, r"Sessions: 2 \(max-clients \d+\); links: 2")
     reply(root, r"Upstream \S+: 2 of 2 accounts logged in; \d+ chat users "
           "online")
-    reply(root, r"Store \S+bouncer\.db: \d+ KiB, 0 messages, search index "
-          r"\d+ KiB")
+    reply(root, r"Store (?:\S+bouncer\.db|postgresql://\S+): \d+ KiB, "
+          r"0 messages, search index \d+ KiB")
     svc(root, "server notice maintenance at 5")
     carol.expect(r":\*chatircd!service@\S+ NOTICE carol :\[notice from "
                  r"root\] maintenance at 5")

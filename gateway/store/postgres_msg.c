@@ -1,0 +1,722 @@
+/*
+ * postgres_msg: the PostgreSQL backend's messages, chathistory queries,
+ * playback and retention purge; the same answers as sqlite_msg.c (a
+ * msgid is the row id, stored times never go back, so a time selector
+ * is a binary search of row ids). Message text is bytea, read back in
+ * binary: the bytes as they came.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postgres_int.h"
+
+struct pg_range {
+	long long	lo;
+	long long	hi;
+};
+
+static int	pg_msg_account(struct store *, const char *, long long *);
+static int	pg_msg_conv(struct store *, long long, const char *,
+		    long long, long long *);
+static int	pg_cache_flush(struct store *);
+static int	pg_next_id(struct store *, long long *);
+static int	pg_copy_row(struct store *, long long, long long, long long,
+		    enum store_dir, long long, const char *, size_t);
+static int	pg_copy_send(struct store *);
+static long long pg_ref_id(const struct chathistory_bound *);
+static int	pg_probe(struct store *, long long, long long *,
+		    long long *);
+static int	pg_first(struct store *, int, long long, long long *);
+static int	pg_bound_lo(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	pg_bound_hi(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	pg_bound_pos(struct store *,
+		    const struct chathistory_bound *, long long *);
+static int	pg_range(struct store *, long long, const char *,
+		    struct pg_range, int, int, store_msg_cb *, void *);
+static int	pg_around(struct store *, long long, const char *,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+static int	pg_between(struct store *, long long, const char *,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+static int	pg_purge_counts(struct store *, long long, int *);
+static int	pg_purge_step(struct store *, enum pg_st, long long,
+		    long long, int *);
+
+/* The account's id, from the batch's cache when there is one. */
+static int
+pg_msg_account(struct store *st, const char *account, long long *id)
+{
+	struct pg_cache	*c;
+	size_t		 n = strlen(account);
+
+	if (st->batch && n < sizeof c->key) {
+		HASH_FIND_STR(st->accts, account, c);
+		if (c != NULL) {
+			*id = c->id;
+			return 0;
+		}
+	}
+	if (pg_account_id(st, account, id) == -1)
+		return -1;
+	if (st->batch && n < sizeof c->key &&
+	    (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, account, n + 1);
+		c->id = *id;
+		HASH_ADD_STR(st->accts, key, c);
+	}
+	return 0;
+}
+
+/* The conversation (acc, peer): once per batch an upsert, then cached. */
+static int
+pg_msg_conv(struct store *st, long long acc, const char *peer,
+    long long time_ms, long long *conv)
+{
+	struct pg_cache	*c = NULL;
+	struct pg_args	 a;
+	char		 key[sizeof c->key];
+
+	snprintf(key, sizeof key, "%lld %s", acc, peer);
+	if (st->batch) {
+		HASH_FIND_STR(st->convs, key, c);
+		if (c != NULL) {
+			if (time_ms > c->last_ms) {
+				c->last_ms = time_ms;
+				c->dirty = 1;
+			}
+			*conv = c->id;
+			return 0;
+		}
+	}
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_str(&a, peer);
+	pg_arg_int(&a, time_ms);
+	if (pg_int(st, PG_CONV_UPSERT, &a, conv, "add conversation") != 1)
+		return -1;
+	if (st->batch && (c = calloc(1, sizeof *c)) != NULL) {
+		memcpy(c->key, key, sizeof key);
+		c->id = *conv;
+		c->last_ms = time_ms;
+		HASH_ADD_STR(st->convs, key, c);
+	}
+	return 0;
+}
+
+int
+pg_msg_add(struct store *st, const char *account, enum store_dir dir,
+    const char *peer, const char *text, size_t text_len, long long time_ms,
+    struct store_stamp *out)
+{
+	struct pg_args	a;
+	long long	acc, conv = 0, id = 0;
+
+	if (!store_name_ok(peer) || text_len == 0 ||
+	    text_len > STORE_TEXT_MAX || time_ms < 0 ||
+	    (dir != STORE_IN && dir != STORE_OUT))
+		return store_fail(st, "bad message");
+	if (time_ms < st->last_ms)
+		time_ms = st->last_ms;	/* the clock went back */
+	if (pg_msg_account(st, account, &acc) == -1 ||
+	    (!st->batch && pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1))
+		return -1;
+	if (pg_msg_conv(st, acc, peer, time_ms, &conv) == -1)
+		return st->batch ? -1 : pg_abort(st);
+	if (st->batch) {		/* one COPY at the batch's end */
+		st->added = 1;
+		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, acc,
+		    conv, dir, time_ms, text, text_len) == -1 ||
+		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
+			return -1;
+	} else {
+		pg_args_init(&a);
+		pg_arg_int(&a, acc);
+		pg_arg_int(&a, conv);
+		pg_arg_int(&a, (long long)dir);
+		pg_arg_int(&a, time_ms);
+		pg_arg_bin(&a, text, text_len);
+		if (pg_int(st, PG_MSG_ADD, &a, &id, "add message") != 1)
+			return pg_abort(st);
+	}
+	if (!st->batch && pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
+		return pg_abort(st);
+	st->last_ms = time_ms;
+	if (out != NULL) {
+		store_msgid_format(out->msgid, id);
+		out->id = id;
+		out->time_ms = time_ms;
+	}
+	return 0;
+}
+
+static long long
+pg_ref_id(const struct chathistory_bound *b)
+{
+	if (b->value < 1)
+		return 1;
+	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
+}
+
+/* The first row at or after id x: 1 with its time and id, 0, -1. */
+static int
+pg_probe(struct store *st, long long x, long long *time_ms, long long *id)
+{
+	struct pg_args	 a;
+	PGresult	*r;
+	int		 found;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, x);
+	if ((r = pg_run(st, PG_PROBE, &a, "time bound")) == NULL)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		*time_ms = pg_col_int(r, 0, 0);
+		*id = pg_col_int(r, 0, 1);
+	}
+	PQclear(r);
+	return found;
+}
+
+/* The first row id whose time is past t (GT) or at least t (GE). */
+static int
+pg_first(struct store *st, int ge, long long t, long long *id)
+{
+	long long	lo = 1, hi = 0, mid, tm = 0, at = 0;
+	int		r;
+
+	*id = STORE_ID_NONE;
+	if (pg_int(st, PG_MAX_ID, NULL, &hi, "time bound") == -1)
+		return -1;
+	if ((r = pg_probe(st, hi, &tm, &at)) <= 0)
+		return r;
+	if (ge ? tm < t : tm <= t)
+		return 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((r = pg_probe(st, mid, &tm, &at)) == -1)
+			return -1;
+		if (ge ? tm >= t : tm > t)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	if (pg_probe(st, lo, &tm, &at) == -1)
+		return -1;
+	*id = at;
+	return 0;
+}
+
+static int
+pg_bound_lo(struct store *st, const struct chathistory_bound *b,
+    long long *lo)
+{
+	long long	id;
+
+	switch (b->ref) {
+	case CHATHISTORY_REF_NONE:
+		*lo = 0;
+		return 0;
+	case CHATHISTORY_REF_MSGID:
+		*lo = pg_ref_id(b);
+		return 0;
+	case CHATHISTORY_REF_TIME:
+		if (pg_first(st, 0, b->value, &id) == -1)
+			return -1;
+		*lo = id - 1;
+		return 0;
+	}
+	return store_fail(st, "bad selector");
+}
+
+static int
+pg_bound_hi(struct store *st, const struct chathistory_bound *b,
+    long long *hi)
+{
+	switch (b->ref) {
+	case CHATHISTORY_REF_NONE:
+		*hi = STORE_ID_NONE;
+		return 0;
+	case CHATHISTORY_REF_MSGID:
+		*hi = pg_ref_id(b);
+		return 0;
+	case CHATHISTORY_REF_TIME:
+		return pg_first(st, 1, b->value, hi);
+	}
+	return store_fail(st, "bad selector");
+}
+
+/* A selector's place in msgid order, doubled (see sqlite_msg.c). */
+static int
+pg_bound_pos(struct store *st, const struct chathistory_bound *b,
+    long long *pos)
+{
+	long long	id;
+
+	if (b->ref == CHATHISTORY_REF_MSGID) {
+		*pos = 2 * pg_ref_id(b);
+		return 0;
+	}
+	if (pg_bound_hi(st, b, &id) == -1)
+		return -1;
+	*pos = 2 * id - 1;
+	return 0;
+}
+
+/* Rows (id, time_ms, dir, text[, peer]) to cb, in the query's order. */
+int
+pg_rows(struct store *st, enum pg_st which, const struct pg_args *a,
+    const char *peer, store_msg_cb *cb, void *ctx)
+{
+	struct store_msg	 m;
+	PGresult		*r;
+	int			 i, n;
+
+	if ((r = pg_run(st, which, a, "history")) == NULL)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		store_msgid_format(m.msgid, pg_col_int(r, i, 0));
+		m.time_ms = pg_col_int(r, i, 1);
+		m.dir = pg_col_int(r, i, 2) ? STORE_OUT : STORE_IN;
+		m.text = PQgetvalue(r, i, 3);
+		m.text_len = (size_t)PQgetlength(r, i, 3);
+		m.peer = peer != NULL ? peer : PQgetvalue(r, i, 4);
+		cb(ctx, &m);
+	}
+	PQclear(r);
+	return n;
+}
+
+static int
+pg_range(struct store *st, long long conv, const char *peer,
+    struct pg_range rg, int limit, int down, store_msg_cb *cb, void *ctx)
+{
+	struct pg_args	a;
+
+	if (limit <= 0 || rg.lo + 1 >= rg.hi)
+		return 0;
+	pg_args_init(&a);
+	pg_arg_int(&a, conv);
+	pg_arg_int(&a, rg.lo);
+	pg_arg_int(&a, rg.hi);
+	pg_arg_int(&a, limit);
+	return pg_rows(st, down ? PG_RANGE_DESC : PG_RANGE_ASC, &a, peer, cb,
+	    ctx);
+}
+
+static int
+pg_around(struct store *st, long long conv, const char *peer,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct pg_range	rg;
+	long long	c;
+	int		before, after;
+
+	if (req->a.ref == CHATHISTORY_REF_MSGID)
+		c = pg_ref_id(&req->a);
+	else if (pg_bound_hi(st, &req->a, &c) == -1)
+		return -1;
+	rg.lo = 0;
+	rg.hi = c;
+	if ((before = pg_range(st, conv, peer, rg, req->limit / 2, 1, cb,
+	    ctx)) == -1)
+		return -1;
+	rg.lo = c - 1;
+	rg.hi = STORE_ID_NONE;
+	if ((after = pg_range(st, conv, peer, rg, req->limit - before, 0, cb,
+	    ctx)) == -1)
+		return -1;
+	return before + after;
+}
+
+static int
+pg_between(struct store *st, long long conv, const char *peer,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct pg_range	rg;
+	long long	pa, pb;
+
+	if (pg_bound_pos(st, &req->a, &pa) == -1 ||
+	    pg_bound_pos(st, &req->b, &pb) == -1)
+		return -1;
+	if (pa == pb)
+		return 0;
+	if (pa < pb) {
+		if (pg_bound_lo(st, &req->a, &rg.lo) == -1 ||
+		    pg_bound_hi(st, &req->b, &rg.hi) == -1)
+			return -1;
+		return pg_range(st, conv, peer, rg, req->limit, 0, cb, ctx);
+	}
+	if (pg_bound_lo(st, &req->b, &rg.lo) == -1 ||
+	    pg_bound_hi(st, &req->a, &rg.hi) == -1)
+		return -1;
+	return pg_range(st, conv, peer, rg, req->limit, 1, cb, ctx);
+}
+
+int
+pg_history(struct store *st, const char *account,
+    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+{
+	struct pg_range	rg = { 0, STORE_ID_NONE };
+	struct pg_args	a;
+	long long	acc, conv = 0;
+	int		found;
+
+	if (req->limit < 1 || req->limit > STORE_LIMIT_MAX ||
+	    req->cmd == CHATHISTORY_TARGETS || req->target == NULL)
+		return store_fail(st, "bad history request");
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	if (!store_name_ok(req->target))
+		return 0;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_str(&a, req->target);
+	if ((found = pg_int(st, PG_CONV_FIND, &a, &conv,
+	    "conversation")) <= 0)
+		return found;
+	switch (req->cmd) {
+	case CHATHISTORY_LATEST:
+		if (pg_bound_lo(st, &req->a, &rg.lo) == -1)
+			return -1;
+		return pg_range(st, conv, req->target, rg, req->limit, 1, cb,
+		    ctx);
+	case CHATHISTORY_BEFORE:
+		if (pg_bound_hi(st, &req->a, &rg.hi) == -1)
+			return -1;
+		return pg_range(st, conv, req->target, rg, req->limit, 1, cb,
+		    ctx);
+	case CHATHISTORY_AFTER:
+		if (pg_bound_lo(st, &req->a, &rg.lo) == -1)
+			return -1;
+		return pg_range(st, conv, req->target, rg, req->limit, 0, cb,
+		    ctx);
+	case CHATHISTORY_AROUND:
+		return pg_around(st, conv, req->target, req, cb, ctx);
+	case CHATHISTORY_BETWEEN:
+		return pg_between(st, conv, req->target, req, cb, ctx);
+	case CHATHISTORY_TARGETS:
+		break;
+	}
+	return store_fail(st, "bad history request");
+}
+
+int
+pg_targets(struct store *st, const char *account,
+    const struct chathistory_req *req, store_target_cb *cb, void *ctx)
+{
+	struct pg_args	 a;
+	PGresult	*r;
+	long long	 acc, lo = req->a.value, hi = req->b.value;
+	int		 i, n;
+
+	if (req->cmd != CHATHISTORY_TARGETS || req->limit < 1 ||
+	    req->limit > STORE_LIMIT_MAX ||
+	    req->a.ref != CHATHISTORY_REF_TIME ||
+	    req->b.ref != CHATHISTORY_REF_TIME)
+		return store_fail(st, "bad targets request");
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	if (lo == hi)
+		return 0;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_int(&a, lo < hi ? lo : hi);
+	pg_arg_int(&a, lo < hi ? hi : lo);
+	pg_arg_int(&a, req->limit);
+	if ((r = pg_run(st, lo < hi ? PG_TARGETS_ASC : PG_TARGETS_DESC, &a,
+	    "targets")) == NULL)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		cb(ctx, PQgetvalue(r, i, 0), pg_col_int(r, i, 1));
+	PQclear(r);
+	return n;
+}
+
+int
+pg_unseen(struct store *st, const char *account, const char *client,
+    int limit, store_msg_cb *cb, void *ctx, long long *left_out)
+{
+	struct pg_args	a;
+	long long	acc, pos, total = 0;
+	int		n;
+
+	*left_out = 0;
+	if (limit < 0 || limit > STORE_LIMIT_MAX)
+		return store_fail(st, "bad playback limit");
+	if (pg_account_id(st, account, &acc) == -1 ||
+	    pg_position(st, acc, client, &pos) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_int(&a, pos);
+	if (pg_int(st, PG_UNSEEN_COUNT, &a, &total, "unseen") != 1)
+		return -1;
+	pg_arg_int(&a, limit);
+	if ((n = pg_rows(st, PG_UNSEEN, &a, NULL, cb, ctx)) == -1)
+		return -1;
+	*left_out = total > n ? total - n : 0;
+	return n;
+}
+
+/*
+ * A batch's msgids, taken from the sequence PG_RESERVE_IDS at a time
+ * (one round trip for many messages); unused ones are gaps, as a
+ * rolled-back insert leaves.
+ */
+static int
+pg_next_id(struct store *st, long long *id)
+{
+	struct pg_args	 a;
+	PGresult	*r;
+	int		 i;
+
+	if (st->iid >= st->nids) {
+		pg_args_init(&a);
+		pg_arg_int(&a, PG_RESERVE_IDS);
+		if ((r = pg_run(st, PG_RESERVE, &a, "reserve ids")) == NULL)
+			return -1;
+		st->nids = PQntuples(r) < PG_RESERVE_IDS ? PQntuples(r) :
+		    PG_RESERVE_IDS;
+		for (i = 0; i < st->nids; i++)
+			st->ids[i] = pg_col_int(r, i, 0);
+		PQclear(r);
+		st->iid = 0;
+		if (st->nids == 0)
+			return store_fail(st, "reserve ids: none");
+	}
+	*id = st->ids[st->iid++];
+	return 0;
+}
+
+/* One row of COPY's text format; the text as bytea hex (\\x...). */
+static int
+pg_copy_row(struct store *st, long long id, long long acc, long long conv,
+    enum store_dir dir, long long time_ms, const char *text, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 need = st->copy_len + 5 * 24 + 2 * len + 8;
+	char			*p;
+	size_t			 i;
+	int			 n;
+
+	if (need > st->copy_cap) {
+		size_t	cap = st->copy_cap ? st->copy_cap : 65536;
+
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(st->copy, cap)) == NULL)
+			return store_fail(st, "out of memory");
+		st->copy = p;
+		st->copy_cap = cap;
+	}
+	p = st->copy + st->copy_len;
+	n = snprintf(p, st->copy_cap - st->copy_len, "%lld\t%lld\t%lld\t%d\t"
+	    "%lld\t\\\\x", id, acc, conv, (int)dir, time_ms);
+	p += n;
+	for (i = 0; i < len; i++) {
+		*p++ = hex[(unsigned char)text[i] >> 4];
+		*p++ = hex[(unsigned char)text[i] & 15];
+	}
+	*p++ = '\n';
+	st->copy_len = (size_t)(p - st->copy);
+	return 0;
+}
+
+/* The batch's rows in one COPY (inside its transaction). */
+static int
+pg_copy_send(struct store *st)
+{
+	PGresult	*r;
+	int		 ok;
+
+	if (st->copy_len == 0)
+		return 0;
+	r = PQexec(st->conn, "COPY msg (id, account, conv, dir, time_ms,"
+	    " text) FROM STDIN");
+	ok = PQresultStatus(r) == PGRES_COPY_IN;
+	PQclear(r);
+	if (ok)
+		ok = PQputCopyData(st->conn, st->copy, (int)st->copy_len) == 1;
+	st->copy_len = 0;
+	if (PQputCopyEnd(st->conn, ok ? NULL : "not sent") != 1)
+		ok = 0;
+	while ((r = PQgetResult(st->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			ok = 0;
+		PQclear(r);
+	}
+	return ok ? 0 : pg_connfail(st, "add messages");
+}
+
+/* Live news for another gateway's clients: rows past after. */
+int
+pg_since(struct store *st, const char *account, long long after,
+    int limit, store_msg_cb *cb, void *ctx)
+{
+	struct pg_args	a;
+	long long	acc;
+
+	if (limit < 1 || limit > STORE_LIMIT_MAX)
+		return store_fail(st, "bad limit");
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_int(&a, after);
+	pg_arg_int(&a, limit);
+	return pg_rows(st, PG_SINCE, &a, NULL, cb, ctx);
+}
+
+int
+pg_newest(struct store *st, const char *account, long long *id)
+{
+	struct pg_args	a;
+	long long	acc;
+
+	if (pg_account_id(st, account, &acc) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	return pg_int(st, PG_NEWEST, &a, id, "newest") == 1 ? 0 : -1;
+}
+
+/* One bounded DELETE (see sqlite_msg.c); *left loses the rows taken. */
+static int
+pg_purge_step(struct store *st, enum pg_st which, long long x,
+    long long y, int *left)
+{
+	struct pg_args	a;
+	long long	n = 0;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, x);
+	if (which == PG_PURGE_AGE)
+		pg_arg_int(&a, *left);
+	else if (which == PG_PURGE_COUNT) {
+		pg_arg_int(&a, y);
+		pg_arg_int(&a, *left);
+	}
+	if (pg_do(st, which, &a, "purge", &n) == -1)
+		return -1;
+	*left -= (int)n;
+	return 0;
+}
+
+static int
+pg_purge_counts(struct store *st, long long max, int *left)
+{
+	struct pg_args	 a;
+	PGresult	*r;
+	long long	 id, last = 0;
+	int		 i, found, ret = 0;
+
+	if ((r = pg_run(st, PG_ACCOUNTS, NULL, "purge")) == NULL)
+		return -1;
+	for (i = 0; ret == 0 && *left > 0 && i < PQntuples(r); i++) {
+		id = pg_col_int(r, i, 0);
+		pg_args_init(&a);
+		pg_arg_int(&a, id);
+		pg_arg_int(&a, max);
+		if ((found = pg_int(st, PG_PURGE_CUT, &a, &last,
+		    "purge")) == -1)
+			ret = -1;
+		else if (found && pg_purge_step(st, PG_PURGE_COUNT, id, last,
+		    left) == -1)
+			ret = -1;
+	}
+	PQclear(r);
+	return ret;
+}
+
+int
+pg_purge(struct store *st, long long now_ms, long long max_age_s,
+    long long max_per_account, int budget)
+{
+	int	left = budget, conv_left = budget;
+
+	if (budget < 1 || max_age_s < 0 || max_age_s > STORE_AGE_MAX ||
+	    max_per_account < 0)
+		return store_fail(st, "bad purge bounds");
+	if (pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
+		return -1;
+	if (max_age_s > 0 && pg_purge_step(st, PG_PURGE_AGE,
+	    now_ms - max_age_s * 1000, 0, &left) == -1)
+		return pg_abort(st);
+	if (max_per_account > 0 && left > 0 &&
+	    pg_purge_counts(st, max_per_account, &left) == -1)
+		return pg_abort(st);
+	if (pg_purge_step(st, PG_PURGE_CONV, conv_left, 0, &conv_left) == -1 ||
+	    pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
+		return pg_abort(st);
+	return left <= 0 || conv_left <= 0;
+}
+
+int
+pg_batch_begin(struct store *st)
+{
+	if (st->batch)
+		return 0;
+	if (pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
+		return -1;
+	st->batch = 1;
+	return 0;
+}
+
+static int
+pg_cache_flush(struct store *st)
+{
+	struct pg_cache	*c, *tmp;
+	struct pg_args	 a;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		if (!c->dirty)
+			continue;
+		pg_args_init(&a);
+		pg_arg_int(&a, c->id);
+		pg_arg_int(&a, c->last_ms);
+		if (pg_do(st, PG_CONV_TOUCH, &a, "conversation time",
+		    NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void
+pg_cache_clear(struct store *st)
+{
+	struct pg_cache	*c, *tmp;
+
+	HASH_ITER(hh, st->convs, c, tmp) {
+		HASH_DEL(st->convs, c);
+		free(c);
+	}
+	HASH_ITER(hh, st->accts, c, tmp) {
+		HASH_DEL(st->accts, c);
+		free(c);
+	}
+}
+
+int
+pg_batch_end(struct store *st)
+{
+	int	rc;
+
+	if (!st->batch)
+		return 0;
+	st->batch = 0;
+	rc = pg_copy_send(st);
+	if (rc == 0)
+		rc = pg_cache_flush(st);
+	/* the other gateways hear of it at the commit (NOTIFY) */
+	if (rc == 0 && st->added)
+		rc = pg_do(st, PG_NOTIFY, NULL, "notify", NULL);
+	st->added = 0;
+	pg_cache_clear(st);
+	if (rc == -1 || pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
+		return pg_abort(st);
+	return 0;
+}

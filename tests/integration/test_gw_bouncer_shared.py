@@ -1,0 +1,181 @@
+"""Several gateways on one PostgreSQL database (issue 19): exactly one
+gateway at a time logs an account in upstream (a session-level advisory
+lock per account), the accounts spread over the live gateways, a gateway
+killed with -9 has its accounts taken over by another within 10 s, and
+a gateway that loses its database session stops its logins at once and
+takes its share back on its own once the server is back."""
+import random
+import re
+import time
+
+import pytest
+
+from gwlib import chat
+import pglib  # noqa: E402 (tests/, on the path through gwlib)
+from test_gw_bouncer import PW, add_user, attach, wait_online
+
+HELD = r"account (\S+): held by this gateway: logging in upstream"
+
+
+def gateway(procs, chatd, db):
+    return procs.chatircd(chatd, "--db", db, "--reconnect-min", "100",
+                          "--reconnect-max", "500")
+
+
+def held(g):
+    """Accounts g logged in upstream (held and not handed or lost since),
+    from its log."""
+    now = set()
+    for line in g.stderr().splitlines():
+        m = re.search(HELD, line)
+        if m:
+            now.add(m.group(1))
+        m = re.search(r"account (\S+): handed to another gateway", line)
+        if m:
+            now.discard(m.group(1))
+        if "the database session was lost" in line:
+            now.clear()
+    return now
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("never: " + what)
+
+
+def online(procs, chatd):
+    w = chat(procs, chatd, "w%d" % int(time.monotonic() * 1e6 % 1e9))
+    w.send("WHO")
+    users = w.expect(r"^WHO-OK (.*)$").group(1).split(",")
+    w.close()
+    return set(users)
+
+
+@pytest.fixture
+def pgdb(pg):
+    return pg.fresh()
+
+
+def test_two_gateways_one_login_per_account_spread(procs, pgdb):
+    names = ["acct%d" % i for i in range(4)]
+    for n in names:
+        add_user(pgdb, n)
+    d = procs.chatd()
+    a = gateway(procs, d, pgdb)
+    wait_for(lambda: held(a) == set(names), 10, "a holds all four")
+    b = gateway(procs, d, pgdb)
+    # a hands two to b: each holds its share, no account held twice
+    wait_for(lambda: len(held(a)) == 2 and len(held(b)) == 2, 10,
+             "two each: %s / %s" % (held(a), held(b)))
+    assert not (held(a) & held(b))
+    wait_for(lambda: set(names) <= online(procs, d), 10, "all online")
+    for g in (a, b):
+        assert "in use" not in g.stderr().lower(), g.stderr()
+    # a client on the holder of acct0 gets a chat user's message and sends
+    holder = a if "acct0" in held(a) else b
+    other = b if holder is a else a
+    c = attach(procs, holder, who="acct0", nick="acct0")
+    o = attach(procs, other, who="acct0@o", nick="acct0")
+    bob = chat(procs, d, "bob")
+    bob.send("SEND acct0 hello through the holder")
+    bob.expect(r"^SEND-OK$")
+    c.expect(r"PRIVMSG acct0 :hello through the holder")
+    # the other gateway's client sees it live too (stored, NOTIFY)
+    o.expect(r"PRIVMSG acct0 :hello through the holder")
+    c.send("PRIVMSG bob :back")
+    bob.expect(r"^DELIVERY acct0 back$")
+
+
+def test_kill9_holder_taken_over_within_10s(procs, pgdb):
+    add_user(pgdb, "alice")
+    d = procs.chatd()
+    a = gateway(procs, d, pgdb)
+    wait_for(lambda: held(a) == {"alice"}, 10, "a holds alice")
+    b = gateway(procs, d, pgdb)
+    time.sleep(2)
+    assert held(b) == set()             # one account: a keeps it
+    # a client attached at the gateway that does not hold the account is
+    # told so (its live messages come once this gateway holds it)
+    c = attach(procs, b)
+    c.expect(r"NOTICE alice :.*logged in through another gateway")
+    carol = chat(procs, d, "carol")
+    c.send("PRIVMSG carol :sent at the other gateway")  # held meanwhile
+    bob = chat(procs, d, "bob")
+    confirmed, unknown, n = set(), 0, 0
+    for _ in range(50):                 # messages flowing
+        bob.send("SEND alice m%d" % n)
+        if bob.expect(r"^(SEND-OK|UNKNOWN|BAD-DEST-USER)$").group(1) == "SEND-OK":
+            confirmed.add(n)
+        n += 1
+    time.sleep(random.random())         # anywhere in b's poll
+    # the client at the other gateway saw them live (stored, NOTIFY)
+    c.expect(r"PRIVMSG alice :m0$")
+    c.expect(r"PRIVMSG alice :m%d$" % max(confirmed))
+    a.kill()
+    killed = time.monotonic()
+    back = first_after = None       # SEND-OKs until chatd saw a go count
+    while time.monotonic() - killed < 15:
+        bob.send("SEND alice m%d" % n)
+        r = bob.expect(r"^(SEND-OK|UNKNOWN|BAD-DEST-USER)$").group(1)
+        if r == "SEND-OK":
+            confirmed.add(n)
+            if back is None and unknown:
+                back = time.monotonic() - killed
+                first_after = n
+        else:
+            unknown += 1
+        n += 1
+        if back is not None and len(confirmed) >= 100:
+            break
+        time.sleep(0.02)
+    assert back is not None, b.stderr()
+    print("takeover after kill -9: %.2f s (%d sent, %d confirmed, %d "
+          "refused meanwhile)" % (back, n, len(confirmed), unknown))
+    assert back <= 10.0
+    assert held(b) == {"alice"}
+    # the client attached at the new holder gets the next message, and
+    # what was confirmed after the takeover is all stored
+    carol.expect(r"^DELIVERY alice sent at the other gateway$")
+    c.drain(1.0)
+    bob.send("SEND alice after takeover")
+    bob.expect(r"^SEND-OK$")
+    c.expect(r"PRIVMSG alice :after takeover")
+    rows = pglib.query(pgdb, "SELECT convert_from(text, 'UTF8') FROM msg"
+                       " WHERE dir = 0")
+    stored = {int(t[1:]) for (t,) in rows if re.match(r"^m\d+$", t)}
+    after = {i for i in confirmed if i >= first_after}
+    assert after <= stored, sorted(after - stored)
+
+
+def test_database_stopped_and_started_under_a_gateway(procs):
+    srv = pglib.PgServer()          # its own: this test stops it
+    try:
+        db = srv.fresh()
+        add_user(db, "alice")
+        d = procs.chatd()
+        g = gateway(procs, d, db)
+        wait_online(procs, d, "alice", timeout=10)
+        srv.stop()
+        wait_for(lambda: "the database session was lost" in g.stderr(), 5,
+                 "the loss logged")
+        wait_for(lambda: "alice" not in online(procs, d), 5,
+                 "alice's login stopped")
+        assert g.alive()
+        time.sleep(1.5)
+        assert "database not reachable" in g.stderr()
+        srv.start()
+        wait_online(procs, d, "alice", timeout=15)
+        assert "database session up" in g.stderr()
+        log = g.stderr()
+        assert log.count("alice: held by this gateway") == 2, log
+        c = attach(procs, g)
+        bob = chat(procs, d, "bob")
+        bob.send("SEND alice back again")
+        bob.expect(r"^SEND-OK$")
+        c.expect(r"PRIVMSG alice :back again")
+    finally:
+        srv.close()
