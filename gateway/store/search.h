@@ -51,7 +51,8 @@ const char	*search_err_text(enum search_err);
 /*
  * A byte that makes a word worth looking for (a letter, a digit, UTF-8);
  * text with none holds nothing to search for. Each backend turns the
- * words into its engine's query (SQLite: sqlite_search.c).
+ * words into its engine's query (SQLite: sqlite_search.c; PostgreSQL:
+ * postgres_search.c).
  */
 int		 search_wordy(unsigned char);
 int		 search_text_ok(const char *text);
