@@ -195,3 +195,23 @@ def test_index_follows_retention(procs, store_db):
         assert time.monotonic() < deadline, "retention never ran"
         time.sleep(0.2)
     assert texts(search(a, "text=brown")) == ["brown 3", "brown 4"]
+
+
+def test_search_text_not_utf8(procs, store_db):
+    """Bytes that are not UTF-8 in a stored message (a chat user may send
+    any) and in text=: the other words are still found, and neither
+    store turns them into INTERNAL_ERROR (PostgreSQL indexes such text in
+    its escaped form)."""
+    _, d, g, a = start(procs, store_db)
+    bob = chat(procs, d, "bob")
+    bob.send(b"SEND alice caf\xe9 brown \xff\xfe")
+    a.expect(r"PRIVMSG alice :caf\S* brown ")
+    bob.send("SEND alice plain words")
+    a.expect(r"PRIVMSG alice :plain words$")
+    rows = search(a, "text=brown")
+    assert len(rows) == 1 and rows[0][3].startswith("caf")
+    a.send(b"SEARCH text=caf\xe9")
+    a.expect(r"^:\S+ BATCH \+\S+ soju\.im/search$|FAIL SEARCH "
+             r"INVALID_PARAMS")
+    assert texts(search(a, "text=plain")) == ["plain words"]
+    a.expect_none(r"INTERNAL_ERROR")
