@@ -30,7 +30,7 @@ class PgServer:
 
     _n = itertools.count(1)
 
-    def __init__(self):
+    def __init__(self, durable=False):
         self.dir = tempfile.mkdtemp(prefix="chatircd-pg-")
         os.chmod(self.dir, 0o755)       # the socket, for any test user
         self.data = os.path.join(self.dir, "data")
@@ -41,12 +41,13 @@ class PgServer:
                       "-U", PG_USER, "-A", "trust", "-E", "UTF8",
                       "--no-sync"])
         assert r.returncode == 0, r.stderr
+        fast = ("fsync = off\nsynchronous_commit = off\n"
+                "full_page_writes = off\n")
         with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
             f.write("listen_addresses = ''\n"
                     "unix_socket_directories = '%s'\n"
-                    "fsync = off\nsynchronous_commit = off\n"
-                    "full_page_writes = off\nmax_connections = 200\n"
-                    "shared_buffers = 32MB\n" % self.dir)
+                    "max_connections = 200\nshared_buffers = 32MB\n%s"
+                    % (self.dir, "" if durable else fast))
         self.start()
 
     def start(self):
