@@ -741,7 +741,7 @@ sqlite_stats(struct store *st, const char *account, long long *count,
 int
 sqlite_size(struct store *st, long long *total, long long *index)
 {
-	long long	pages, size;
+	long long	pages = 0, size = 0;
 
 	if (store_two_ints(st, "SELECT page_count, page_size FROM"
 	    " pragma_page_count, pragma_page_size", 0, &pages, &size) == -1)
