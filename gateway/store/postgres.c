@@ -77,18 +77,21 @@ static const char *const pg_migrations[STORE_VERSION] = {
 	 * read as UTF-8; bytes that are not fall back to their escaped
 	 * form, so no stored text is an error), the 'simple' configuration
 	 * (lower case, no stop words, no stemming: as FTS5's unicode61
-	 * without its diacritics folding). msg_query() ANDs the phrases
+	 * without its diacritics folding). Both functions are PARALLEL
+	 * UNSAFE: their EXCEPTION blocks are subtransactions, which a
+	 * parallel worker cannot start (a search on a big table failed so).
+	 * msg_query() ANDs the phrases
 	 * postgres_search.c sends one a line, each through
 	 * phraseto_tsquery(): the user's text is never tsquery syntax.
 	 */
 	"ALTER TABLE account ADD COLUMN admin boolean NOT NULL DEFAULT false;"
 	"CREATE FUNCTION msg_words(t bytea) RETURNS tsvector"
-	"  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $f$"
+	"  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $f$"
 	"  BEGIN RETURN to_tsvector('simple', convert_from(t, 'UTF8'));"
 	"  EXCEPTION WHEN others THEN"
 	"  RETURN to_tsvector('simple', encode(t, 'escape')); END $f$;"
 	"CREATE FUNCTION msg_query(q bytea) RETURNS tsquery"
-	"  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $f$"
+	"  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $f$"
 	"  DECLARE s text; w text; r tsquery := ''; BEGIN"
 	"  BEGIN s := convert_from(q, 'UTF8');"
 	"  EXCEPTION WHEN others THEN s := encode(q, 'escape'); END;"

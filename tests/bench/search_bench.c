@@ -5,6 +5,7 @@
  * FTS5 index per message and against the text, and p50/p99 latency of
  * store_search() for several kinds of query. Not run by ctest: figures.
  * usage: search_bench [-n messages] [-q queries] [-l limit] [-d dir]
+ *        [-u postgresql://URI] (a PostgreSQL database, empty, instead)
  */
 #include <sys/stat.h>
 
@@ -31,6 +32,7 @@ struct bench {
 	int		 queries;
 	int		 limit;
 	const char	*dir;
+	const char	*uri;		/* PostgreSQL, or NULL: a file */
 	char		 path[512];
 	char		 words[BENCH_WORDS][12];
 	double		 cdf[BENCH_WORDS];	/* Zipf, s = 1 */
@@ -122,7 +124,7 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->limit = 50;
 	b->dir = "/tmp";
 	b->rng = 88172645463325252ULL;
-	while ((c = getopt(argc, argv, "n:q:l:d:")) != -1) {
+	while ((c = getopt(argc, argv, "n:q:l:d:u:")) != -1) {
 		if (c == 'n')
 			b->n = strtol(optarg, NULL, 10);
 		else if (c == 'q')
@@ -131,14 +133,19 @@ bench_args(struct bench *b, int argc, char **argv)
 			b->limit = atoi(optarg);
 		else if (c == 'd')
 			b->dir = optarg;
+		else if (c == 'u')
+			b->uri = optarg;
 		else
 			return -1;
 	}
 	if (b->n < 1000 || b->queries < 10 || b->limit < 1 ||
 	    b->limit > STORE_LIMIT_MAX)
 		return -1;
-	snprintf(b->path, sizeof b->path, "%s/search_bench.%ld.db", b->dir,
-	    (long)getpid());
+	if (b->uri != NULL)
+		snprintf(b->path, sizeof b->path, "%s", b->uri);
+	else
+		snprintf(b->path, sizeof b->path, "%s/search_bench.%ld.db",
+		    b->dir, (long)getpid());
 	return 0;
 }
 
@@ -272,7 +279,7 @@ main(int argc, char **argv)
 
 	if (b == NULL || bench_args(b, argc, argv) == -1) {
 		fprintf(stderr, "usage: search_bench [-n messages >= 1000] "
-		    "[-q queries per kind] [-l limit] [-d dir]\n");
+		    "[-q queries per kind] [-l limit] [-d dir] [-u URI]\n");
 		return 2;
 	}
 	bench_vocab(b);
@@ -289,16 +296,18 @@ main(int argc, char **argv)
 	if (bench_fill(b, st) == -1)
 		return 1;
 	printf("search_bench: %ld messages (%.1f bytes of text each, %d "
-	    "accounts, %d peers, %d-word Zipf vocabulary), SQLite %s FTS5, "
+	    "accounts, %d peers, %d-word Zipf vocabulary), %s %s, "
 	    "stored in %.1f s (%.1f µs/message in batches of %d)\n", b->n,
 	    (double)b->text_bytes / b->n, BENCH_ACCOUNTS, BENCH_PEERS,
-	    BENCH_WORDS, sqlite3_libversion(), (bench_now() - t0) / 1e3,
+	    BENCH_WORDS, b->uri != NULL ? "PostgreSQL" : "SQLite",
+	    b->uri != NULL ? "GIN" : sqlite3_libversion(),
+	    (bench_now() - t0) / 1e3,
 	    (bench_now() - t0) * 1e3 / b->n, BENCH_BATCH);
 	store_close(st);		/* checkpoint */
 	if ((st = store_open(b->path, err, sizeof err)) == NULL ||
 	    store_size(st, &total, &index) == -1)
 		return 1;
-	printf("index (msg_fts*):  %.1f MB, %.1f bytes/message, %.2fx the "
+	printf("index (msg_fts):  %.1f MB, %.1f bytes/message, %.2fx the "
 	    "text (%.1f MB); whole file %.1f MB\n", index / 1e6,
 	    (double)index / b->n, (double)index / b->text_bytes,
 	    b->text_bytes / 1e6, total / 1e6);
@@ -307,6 +316,10 @@ main(int argc, char **argv)
 	if (bench_search(b, st) == -1)
 		return 1;
 	store_close(st);
+	if (b->uri != NULL) {
+		free(b);
+		return 0;
+	}
 	unlink(b->path);
 	snprintf(err, sizeof err, "%s-wal", b->path);
 	unlink(err);
