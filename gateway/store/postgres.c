@@ -99,7 +99,20 @@ static const char *const pg_migrations[STORE_VERSION] = {
 	"  r := r && phraseto_tsquery('simple', w); END LOOP;"
 	"  RETURN r; END $f$;"
 	"CREATE INDEX msg_fts ON msg USING gin (msg_words(text));",
+	/*
+	 * 4 -> 5: no msg.account (issue 18; sqlite.c's step): its index
+	 * took a page per account into every commit; a message reaches
+	 * its account through its conversation. The index and the foreign
+	 * key go with the column.
+	 */
+	"ALTER TABLE msg DROP COLUMN account;",
 };
+
+/*
+ * An account's messages, through its conversations (msg_conv); sorted
+ * by id + 0, not a walk of every account's rows along the primary key.
+ */
+#define PG_CONVS	"(SELECT id FROM conv WHERE account = $1)"
 
 static const char *const pg_sql[PG_COUNT] = {
 	[PG_BEGIN] = "BEGIN",
@@ -124,8 +137,8 @@ static const char *const pg_sql[PG_COUNT] = {
 	    " AND peer = $2",
 	[PG_CONV_TOUCH] = "UPDATE conv SET last_ms = greatest(last_ms, $2)"
 	    " WHERE id = $1",
-	[PG_MSG_ADD] = "INSERT INTO msg (account, conv, dir, time_ms, text)"
-	    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	[PG_MSG_ADD] = "INSERT INTO msg (conv, dir, time_ms, text)"
+	    " VALUES ($1, $2, $3, $4) RETURNING id",
 	[PG_MAX_TIME] = "SELECT coalesce((SELECT time_ms FROM msg"
 	    " ORDER BY id DESC LIMIT 1), 0)",
 	[PG_MAX_ID] = "SELECT coalesce(max(id), 0) FROM msg",
@@ -150,12 +163,12 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_POS_SET] = "INSERT INTO client (account, name, seen)"
 	    " VALUES ($1, $2, $3) ON CONFLICT (account, name)"
 	    " DO UPDATE SET seen = greatest(client.seen, excluded.seen)",
-	[PG_UNSEEN_COUNT] = "SELECT count(*) FROM msg WHERE account = $1"
-	    " AND id > $2",
+	[PG_UNSEEN_COUNT] = "SELECT count(*) FROM msg WHERE conv IN"
+	    " " PG_CONVS " AND id > $2",
 	[PG_UNSEEN] = "SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM"
-	    " (SELECT id, conv, time_ms, dir, text FROM msg WHERE account = $1"
-	    " AND id > $2 ORDER BY id DESC LIMIT $3) AS m"
-	    " JOIN conv AS c ON c.id = m.conv ORDER BY m.id",
+	    " msg AS m JOIN conv AS c ON c.id = m.conv WHERE m.id IN"
+	    " (SELECT id FROM msg WHERE conv IN " PG_CONVS " AND id > $2"
+	    " ORDER BY id + 0 DESC LIMIT $3) ORDER BY m.id",
 	[PG_MARKER_GET] = "SELECT time_ms FROM marker WHERE account = $1"
 	    " AND target = $2",
 	[PG_MARKER_SET] = "INSERT INTO marker (account, target, time_ms)"
@@ -166,10 +179,11 @@ static const char *const pg_sql[PG_COUNT] = {
 	    " (SELECT id, time_ms FROM msg ORDER BY id LIMIT $2) AS o"
 	    " WHERE time_ms < $1)",
 	[PG_ACCOUNTS] = "SELECT id FROM account ORDER BY id",
-	[PG_PURGE_CUT] = "SELECT id FROM msg WHERE account = $1"
-	    " ORDER BY id DESC LIMIT 1 OFFSET $2",
+	[PG_PURGE_CUT] = "SELECT id FROM msg WHERE conv IN " PG_CONVS
+	    " ORDER BY id + 0 DESC LIMIT 1 OFFSET $2",
 	[PG_PURGE_COUNT] = "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
-	    " WHERE account = $1 AND id <= $2 ORDER BY id LIMIT $3)",
+	    " WHERE conv IN " PG_CONVS " AND id <= $2 ORDER BY id + 0"
+	    " LIMIT $3)",
 	[PG_PURGE_CONV] = "DELETE FROM conv WHERE id IN (SELECT id FROM conv"
 	    " AS c WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.conv = c.id)"
 	    " LIMIT $1)",
@@ -189,10 +203,11 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_PING] = "SELECT 1",
 	[PG_NOTIFY] = "SELECT pg_notify('chatircd_msg', '')",
 	[PG_SINCE] = "SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg"
-	    " AS m JOIN conv AS c ON c.id = m.conv WHERE m.account = $1"
+	    " AS m JOIN conv AS c ON c.id = m.conv WHERE c.account = $1"
 	    " AND m.id > $2 ORDER BY m.id LIMIT $3",
-	[PG_NEWEST] = "SELECT coalesce(max(id), 0) FROM msg"
-	    " WHERE account = $1",
+	[PG_NEWEST] = "SELECT coalesce(max(n), 0) FROM conv AS c, LATERAL"
+	    " (SELECT max(id) AS n FROM msg WHERE conv = c.id) AS x"
+	    " WHERE c.account = $1",
 	[PG_USER_ADMIN] = "SELECT admin::int FROM account WHERE name = $1",
 	[PG_USER_SET_ADMIN] = "UPDATE account SET admin = $2::int <> 0"
 	    " WHERE name = $1",
@@ -201,20 +216,20 @@ static const char *const pg_sql[PG_COUNT] = {
 	    " (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg AS m"
 	    " JOIN conv AS c ON c.id = m.conv"
 	    " WHERE msg_words(m.text) @@ msg_query($1::bytea)"
-	    " AND m.account = $2"
+	    " AND c.account = $2"
 	    " AND ($3 = '' OR c.peer = $3) AND ($4::int < 0 OR m.dir = $4)"
 	    " AND m.time_ms > $5 AND m.time_ms < $6"
 	    " ORDER BY m.id DESC LIMIT $7) AS s ORDER BY id",
 	[PG_SEARCH_ALL] = "SELECT id, time_ms, dir, text, peer FROM"
 	    " (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg AS m"
 	    " JOIN conv AS c ON c.id = m.conv WHERE $1::bytea = ''"
-	    " AND m.account = $2"
+	    " AND c.account = $2"
 	    " AND ($3 = '' OR c.peer = $3) AND ($4::int < 0 OR m.dir = $4)"
 	    " AND m.time_ms > $5 AND m.time_ms < $6"
 	    " ORDER BY m.id DESC LIMIT $7) AS s ORDER BY id",
 	[PG_STATS] = "SELECT count(*), min(time_ms) FROM msg",
 	[PG_STATS_ACCOUNT] = "SELECT count(*), min(time_ms) FROM msg"
-	    " WHERE account = $1",
+	    " WHERE conv IN " PG_CONVS,
 	[PG_SIZE] = "SELECT pg_database_size(current_database()),"
 	    " coalesce(pg_relation_size(to_regclass('msg_fts')), -1)",
 	[PG_RESERVE] = "SELECT nextval(pg_get_serial_sequence('msg', 'id'))"

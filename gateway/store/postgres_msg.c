@@ -21,7 +21,7 @@ static int	pg_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
 static int	pg_cache_flush(struct store *);
 static int	pg_next_id(struct store *, long long *);
-static int	pg_copy_row(struct store *, long long, long long, long long,
+static int	pg_copy_row(struct store *, long long, long long,
 		    enum store_dir, long long, const char *, size_t);
 static int	pg_copy_send(struct store *);
 static long long pg_ref_id(const struct chathistory_bound *);
@@ -126,13 +126,12 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return st->batch ? -1 : pg_abort(st);
 	if (st->batch) {		/* one COPY at the batch's end */
 		st->added = 1;
-		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, acc,
-		    conv, dir, time_ms, text, text_len) == -1 ||
+		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, conv,
+		    dir, time_ms, text, text_len) == -1 ||
 		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
 			return -1;
 	} else {
 		pg_args_init(&a);
-		pg_arg_int(&a, acc);
 		pg_arg_int(&a, conv);
 		pg_arg_int(&a, (long long)dir);
 		pg_arg_int(&a, time_ms);
@@ -494,7 +493,7 @@ pg_next_id(struct store *st, long long *id)
 
 /* One row of COPY's text format; the text as bytea hex (\\x...). */
 static int
-pg_copy_row(struct store *st, long long id, long long acc, long long conv,
+pg_copy_row(struct store *st, long long id, long long conv,
     enum store_dir dir, long long time_ms, const char *text, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
@@ -514,8 +513,8 @@ pg_copy_row(struct store *st, long long id, long long acc, long long conv,
 		st->copy_cap = cap;
 	}
 	p = st->copy + st->copy_len;
-	n = snprintf(p, st->copy_cap - st->copy_len, "%lld\t%lld\t%lld\t%d\t"
-	    "%lld\t\\\\x", id, acc, conv, (int)dir, time_ms);
+	n = snprintf(p, st->copy_cap - st->copy_len, "%lld\t%lld\t%d\t"
+	    "%lld\t\\\\x", id, conv, (int)dir, time_ms);
 	p += n;
 	for (i = 0; i < len; i++) {
 		*p++ = hex[(unsigned char)text[i] >> 4];
@@ -535,8 +534,8 @@ pg_copy_send(struct store *st)
 
 	if (st->copy_len == 0)
 		return 0;
-	r = PQexec(st->conn, "COPY msg (id, account, conv, dir, time_ms,"
-	    " text) FROM STDIN");
+	r = PQexec(st->conn, "COPY msg (id, conv, dir, time_ms, text)"
+	    " FROM STDIN");
 	ok = PQresultStatus(r) == PGRES_COPY_IN;
 	PQclear(r);
 	if (ok)

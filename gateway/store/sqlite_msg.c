@@ -146,11 +146,10 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if (store_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : store_abort(st);
 	s = store_stmt(st, ST_MSG_ADD);
-	sqlite3_bind_int64(s, 1, acc);
-	sqlite3_bind_int64(s, 2, conv);
-	sqlite3_bind_int(s, 3, (int)dir);
-	sqlite3_bind_int64(s, 4, time_ms);
-	sqlite3_bind_text(s, 5, text, (int)text_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, conv);
+	sqlite3_bind_int(s, 2, (int)dir);
+	sqlite3_bind_int64(s, 3, time_ms);
+	sqlite3_bind_text(s, 4, text, (int)text_len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	id = sqlite3_last_insert_rowid(st->db);
@@ -734,7 +733,8 @@ sqlite_stats(struct store *st, const char *account, long long *count,
 	if (store_account_id(st, account, &acc) == -1)
 		return -1;
 	return store_two_ints(st, "SELECT count(*), min(time_ms) FROM msg"
-	    " WHERE account = ?1", acc, count, oldest_ms);
+	    " WHERE conv IN (SELECT id FROM conv WHERE account = ?1)", acc,
+	    count, oldest_ms);
 }
 
 /* The file's bytes, and the search index's (-1 without dbstat). */

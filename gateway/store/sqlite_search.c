@@ -20,13 +20,13 @@ static const char *const search_sql[STORE_SEARCH_ST] = {
 	"SELECT id, time_ms, dir, text, peer FROM"
 	" (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg_fts"
 	" JOIN msg AS m ON m.id = msg_fts.rowid JOIN conv AS c ON c.id = m.conv"
-	" WHERE msg_fts MATCH ?1 AND m.account = ?2"
+	" WHERE msg_fts MATCH ?1 AND c.account = ?2"
 	" AND (?3 = '' OR c.peer = ?3) AND (?4 < 0 OR m.dir = ?4)"
 	" AND m.time_ms > ?5 AND m.time_ms < ?6"
 	" ORDER BY msg_fts.rowid DESC LIMIT ?7) ORDER BY id",
 	"SELECT id, time_ms, dir, text, peer FROM"
 	" (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg AS m"
-	" JOIN conv AS c ON c.id = m.conv WHERE ?1 = '' AND m.account = ?2"
+	" JOIN conv AS c ON c.id = m.conv WHERE ?1 = '' AND c.account = ?2"
 	" AND (?3 = '' OR c.peer = ?3) AND (?4 < 0 OR m.dir = ?4)"
 	" AND m.time_ms > ?5 AND m.time_ms < ?6"
 	" ORDER BY m.id DESC LIMIT ?7) ORDER BY id",

@@ -283,7 +283,10 @@ test_migrate_v1(void **state)
 	    crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN), 0);
 	snprintf(sql, sizeof sql, "INSERT INTO account VALUES (1, 'alice',"
 	    " 'alice', '%s', 0); INSERT INTO conv VALUES (1, 1, 'bob', 5000);"
-	    " INSERT INTO msg VALUES (1, 1, 1, 0, 5000, 'old hi');", hash);
+	    " INSERT INTO msg VALUES (1, 1, 1, 0, 5000, 'old hi');"
+	    " INSERT INTO msg VALUES (3, 1, 1, 1, 5500, 'old yo');"
+	    /* the newest ids were purged: the next is still past them */
+	    " UPDATE sqlite_sequence SET seq = 7 WHERE name = 'msg';", hash);
 	sql_exec(f->path, sql);
 	assert_non_null(f->st = store_open(f->path, err, sizeof err));
 	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
@@ -293,12 +296,23 @@ test_migrate_v1(void **state)
 	/* v4: not admin; what was stored before is in the search index */
 	assert_int_equal(store_user_admin(f->st, "alice"), 0);
 	assert_int_equal(search(f->st, "alice", "text=hi", &r), 1);
-	assert_int_equal(history(f->st, "alice", "LATEST bob * 10", &r), 1);
+	assert_int_equal(search(f->st, "alice", "text=yo", &r), 1);
+	assert_int_equal(history(f->st, "alice", "LATEST bob * 10", &r), 2);
 	assert_string_equal(r.text[0], "old hi");
+	assert_int_equal(r.id[1], 3);
 	assert_int_equal(store_marker_set(f->st, "alice", "bob", 5000, &t), 1);
-	/* new messages follow the old ones in time and msgid */
+	/* v5: no msg.account, its index gone with it */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM"
+	    " pragma_table_info('msg') WHERE name = 'account'"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'msg_account'"), 0);
+	/* new messages follow the old ones in time and msgid, never reuse */
 	add(f->st, "alice", STORE_OUT, "bob", "new", 6000, &t);
-	assert_int_equal(t, 2);
+	assert_int_equal(t, 8);
+	assert_int_equal(search(f->st, "alice", "text=new", &r), 1);
+	/* a deleted old message leaves the search index (its trigger) */
+	sql_exec(f->path, "DELETE FROM msg WHERE id = 1");
+	assert_int_equal(search(f->st, "alice", "text=hi", &r), 0);
 }
 
 static void
