@@ -15,41 +15,38 @@
 static int	pg_two_ints(struct store *, enum pg_st, const struct pg_args *,
 		    long long *, long long *);
 
+struct pg_words {
+	char	*out;
+	size_t	 size, o;
+};
+
+/* One word or phrase, a line of its own (a phrase's lines: spaces). */
+static int
+pg_word(void *ctx, const char *w, size_t n)
+{
+	struct pg_words	*pw = ctx;
+	size_t		 i;
+
+	if (pw->o + n + 2 > pw->size)
+		return -1;
+	if (pw->o > 0)
+		pw->out[pw->o++] = '\n';
+	for (i = 0; i < n; i++)
+		pw->out[pw->o++] = w[i] == '\n' || w[i] == '\r' ? ' ' : w[i];
+	pw->out[pw->o] = '\0';
+	return 0;
+}
+
 /* The words and phrases of text, one a line, into out: 0, or -1. */
 int
 pg_search_words(const char *text, char *out, size_t size)
 {
-	const char	*p = text, *end;
-	size_t		 o = 0, n, i;
-	int		 words = 0;
+	struct pg_words	pw = { out, size, 0 };
 
+	if (size == 0)
+		return -1;
 	out[0] = '\0';
-	while (*p != '\0') {
-		p += strspn(p, " \t\r\n\f\v");
-		if (*p == '\0')
-			break;
-		if (*p == '"') {
-			p++;
-			end = p + strcspn(p, "\"");
-		} else
-			end = p + strcspn(p, " \t\r\n\f\v");
-		n = (size_t)(end - p);
-		for (i = 0; i < n && !search_wordy((unsigned char)p[i]); i++)
-			;
-		if (i < n) {
-			if (o + n + 2 > size)
-				return -1;
-			if (o > 0)
-				out[o++] = '\n';
-			for (i = 0; i < n; i++)	/* a phrase's lines: spaces */
-				out[o++] = p[i] == '\n' || p[i] == '\r' ? ' ' :
-				    p[i];
-			out[o] = '\0';
-			words++;
-		}
-		p = end + (*end == '"');
-	}
-	return words > 0 ? 0 : -1;
+	return search_split(text, pg_word, &pw) > 0 ? 0 : -1;
 }
 
 /* Search an account's messages (PostgreSQL: a tsvector GIN index). */
@@ -58,30 +55,24 @@ pg_search(struct store *st, const char *account, const struct search_req *q,
     store_msg_cb *cb, void *ctx)
 {
 	char		 words[SEARCH_TEXT_MAX + 2];
-	const char	*peer = q->in;
+	const char	*peer;
 	struct pg_args	 a;
 	long long	 acc;
-	int		 dir = -1;
+	enum search_dir	 dir;
 
 	words[0] = '\0';
 	if (q->text[0] != '\0' &&
 	    pg_search_words(q->text, words, sizeof words) == -1)
 		return store_fail(st, "no word to search for");
-	if (q->from[0] != '\0' && q->from_self)
-		dir = STORE_OUT;
-	else if (q->from[0] != '\0') {
-		if (peer[0] != '\0' && strcmp(peer, q->from) != 0)
-			return 0;	/* from someone else in another query */
-		dir = STORE_IN;
-		peer = q->from;
-	}
+	if (!search_scope(q, &peer, &dir))
+		return 0;
 	if (pg_account_id(st, account, &acc) == -1)
 		return -1;
 	pg_args_init(&a);
 	pg_arg_bin(&a, words, strlen(words));
 	pg_arg_int(&a, acc);
 	pg_arg_str(&a, peer);
-	pg_arg_int(&a, dir);
+	pg_arg_int(&a, (long long)dir);
 	pg_arg_int(&a, q->after_ms);
 	pg_arg_int(&a, q->before_ms < 0 ? LLONG_MAX : q->before_ms);
 	pg_arg_int(&a, q->limit < 1 ? 1 : q->limit);

@@ -217,3 +217,56 @@ search_text_ok(const char *text)
 			return 1;
 	return 0;
 }
+
+/* Each word or phrase of text with something to look for, to fn. */
+int
+search_split(const char *text, search_word_fn *fn, void *ctx)
+{
+	const char	*p = text, *end;
+	size_t		 n, i;
+	int		 words = 0;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t\r\n\f\v");
+		if (*p == '\0')
+			break;
+		if (*p == '"') {
+			p++;
+			end = p + strcspn(p, "\"");
+		} else
+			end = p + strcspn(p, " \t\r\n\f\v");
+		n = (size_t)(end - p);
+		for (i = 0; i < n && !search_wordy((unsigned char)p[i]); i++)
+			;
+		if (i < n) {
+			if (fn(ctx, p, n) == -1)
+				return -1;
+			words++;
+		}
+		p = end + (*end == '"');
+	}
+	return words;
+}
+
+_Static_assert((int)SEARCH_DIR_IN == (int)STORE_IN &&
+    (int)SEARCH_DIR_OUT == (int)STORE_OUT, "search_dir is store_dir");
+
+/* from= the account: its own messages; from= a peer: that query only. */
+int
+search_scope(const struct search_req *q, const char **peer,
+    enum search_dir *dir)
+{
+	*peer = q->in;
+	*dir = SEARCH_DIR_ANY;
+	if (q->from[0] == '\0')
+		return 1;
+	if (q->from_self) {
+		*dir = SEARCH_DIR_OUT;
+		return 1;
+	}
+	if (q->in[0] != '\0' && strcmp(q->in, q->from) != 0)
+		return 0;	/* from someone else in another query */
+	*dir = SEARCH_DIR_IN;
+	*peer = q->from;
+	return 1;
+}

@@ -57,4 +57,22 @@ const char	*search_err_text(enum search_err);
 int		 search_wordy(unsigned char);
 int		 search_text_ok(const char *text);
 
+/*
+ * The user's words and "phrases" of text= (a quote opens a phrase, the
+ * next closes it or the end does), each with a wordy byte given to fn in
+ * turn (not NUL-terminated). Returns how many, or -1 when fn does.
+ */
+typedef int	 search_word_fn(void *ctx, const char *word, size_t len);
+int		 search_split(const char *text, search_word_fn *, void *ctx);
+
+/* Who from= and in= leave: the peer ("" all) and the direction. */
+enum search_dir {
+	SEARCH_DIR_ANY = -1,
+	SEARCH_DIR_IN = 0,		/* from= the peer: store.h's STORE_IN */
+	SEARCH_DIR_OUT = 1		/* from= the account: STORE_OUT */
+};
+/* 0: nothing can match (from= one peer, in= another); 1: *peer, *dir. */
+int		 search_scope(const struct search_req *, const char **peer,
+		    enum search_dir *);
+
 #endif

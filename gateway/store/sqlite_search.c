@@ -32,62 +32,45 @@ static const char *const search_sql[STORE_SEARCH_ST] = {
 	" ORDER BY m.id DESC LIMIT ?7) ORDER BY id",
 };
 
-static int	search_word(const char *, size_t, char *, size_t, size_t *);
+struct fts_query {
+	char	*out;
+	size_t	 size, o;
+};
 
-/* Append "w" (its quotes doubled) to out at *o; skip a word of no use. */
+/* Append "w" (its quotes doubled), ANDed with what is there. */
 static int
-search_word(const char *w, size_t n, char *out, size_t size, size_t *o)
+search_word(void *ctx, const char *w, size_t n)
 {
-	size_t	i, need = n + 3;
+	struct fts_query	*f = ctx;
+	size_t			 i, need = n + 3;
 
-	for (i = 0; i < n && !search_wordy((unsigned char)w[i]); i++)
-		;
-	if (i == n)
-		return 0;
 	for (i = 0; i < n; i++)
 		need += w[i] == '"';
-	if (*o + need + 1 > size)
+	if (f->o + need + 1 > f->size)
 		return -1;
-	if (*o > 0)
-		out[(*o)++] = ' ';
-	out[(*o)++] = '"';
+	if (f->o > 0)
+		f->out[f->o++] = ' ';
+	f->out[f->o++] = '"';
 	for (i = 0; i < n; i++) {
 		if (w[i] == '"')
-			out[(*o)++] = '"';
-		out[(*o)++] = w[i];
+			f->out[f->o++] = '"';
+		f->out[f->o++] = w[i];
 	}
-	out[(*o)++] = '"';
-	out[*o] = '\0';
-	return 1;
+	f->out[f->o++] = '"';
+	f->out[f->o] = '\0';
+	return 0;
 }
 
 /* Words and "phrases" of the user to FTS5 strings, ANDed. */
 int
 search_fts_query(const char *text, char *out, size_t size)
 {
-	const char	*p = text, *end;
-	size_t		 o = 0;
-	int		 words = 0, r;
+	struct fts_query	f = { out, size, 0 };
 
 	if (size == 0)
 		return -1;
 	out[0] = '\0';
-	while (*p != '\0') {
-		p += strspn(p, " \t\r\n\f\v");
-		if (*p == '\0')
-			break;
-		if (*p == '"') {
-			p++;
-			end = p + strcspn(p, "\"");
-		} else
-			end = p + strcspn(p, " \t\r\n\f\v");
-		if ((r = search_word(p, (size_t)(end - p), out, size, &o)) ==
-		    -1)
-			return -1;
-		words += r;
-		p = end + (*end == '"');
-	}
-	return words > 0 ? 0 : -1;
+	return search_split(text, search_word, &f) > 0 ? 0 : -1;
 }
 
 void
@@ -105,21 +88,16 @@ sqlite_search(struct store *st, const char *account,
     const struct search_req *q, store_msg_cb *cb, void *ctx)
 {
 	char		 fts[SEARCH_QUERY_SIZE] = "";
-	const char	*peer = q->in;
+	const char	*peer;
 	sqlite3_stmt	*s;
 	long long	 acc;
-	int		 i = q->text[0] == '\0' ? 1 : 0, dir = -1;
+	enum search_dir	 dir;
+	int		 i = q->text[0] == '\0' ? 1 : 0;
 
 	if (i == 0 && search_fts_query(q->text, fts, sizeof fts) == -1)
 		return store_fail(st, "no word to search for");
-	if (q->from[0] != '\0' && q->from_self)
-		dir = STORE_OUT;
-	else if (q->from[0] != '\0') {
-		if (peer[0] != '\0' && strcmp(peer, q->from) != 0)
-			return 0;	/* from someone else in another query */
-		dir = STORE_IN;
-		peer = q->from;
-	}
+	if (!search_scope(q, &peer, &dir))
+		return 0;
 	if (store_account_id(st, account, &acc) == -1)
 		return -1;
 	if (st->search_st[i] == NULL && sqlite3_prepare_v3(st->db,
@@ -131,7 +109,7 @@ sqlite_search(struct store *st, const char *account,
 	sqlite3_bind_text(s, 1, fts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, acc);
 	sqlite3_bind_text(s, 3, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, dir);
+	sqlite3_bind_int(s, 4, (int)dir);
 	sqlite3_bind_int64(s, 5, q->after_ms);
 	sqlite3_bind_int64(s, 6, q->before_ms < 0 ? LLONG_MAX : q->before_ms);
 	sqlite3_bind_int(s, 7, q->limit < 1 ? 1 : q->limit);
