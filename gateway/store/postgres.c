@@ -490,7 +490,7 @@ pg_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	pg_cache_clear(st);
+	store_memo_clear(&st->memo);
 	free(st->copy);
 	if (st->conn != NULL)
 		PQfinish(st->conn);

@@ -7,7 +7,6 @@
 #define POSTGRES_INT_H
 
 #include <libpq-fe.h>
-#include <uthash.h>
 
 #include "store_int.h"
 
@@ -70,15 +69,6 @@ enum pg_st {
 	PG_COUNT
 };
 
-/* A batch's lookups (as in sqlite_int.h): account ids, conversations. */
-struct pg_cache {
-	char		 key[24 + STORE_NAME_MAX];
-	long long	 id;
-	long long	 last_ms;
-	int		 dirty;
-	UT_hash_handle	 hh;
-};
-
 /*
  * One statement's parameters: numbers and text as text, a message's
  * bytes as binary (bytea: any byte, no encoding check).
@@ -106,8 +96,7 @@ struct store {
 	int		 nids, iid;
 	int		 added;		/* the batch stored messages */
 	int		 news;		/* notifications since store_news() */
-	struct pg_cache	*accts;
-	struct pg_cache	*convs;
+	struct store_memo memo;		/* the batch's lookups */
 	long long	 account_gen;	/* account_gen.n seen last */
 };
 
@@ -165,6 +154,5 @@ int		 pg_abort(struct store *);
 int		 pg_account_id(struct store *, const char *, long long *);
 int		 pg_position(struct store *, long long, const char *,
 		    long long *);
-void		 pg_cache_clear(struct store *);
 
 #endif

@@ -19,7 +19,7 @@ struct pg_range {
 static int	pg_msg_account(struct store *, const char *, long long *);
 static int	pg_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
-static int	pg_cache_flush(struct store *);
+static int	pg_conv_touch(void *, long long, long long);
 static int	pg_next_id(struct store *, long long *);
 static int	pg_copy_row(struct store *, long long, long long,
 		    enum store_dir, long long, const char *, size_t);
@@ -44,64 +44,36 @@ static int	pg_purge_counts(struct store *, long long, int *);
 static int	pg_purge_step(struct store *, enum pg_st, long long,
 		    long long, int *);
 
-/* The account's id, from the batch's cache when there is one. */
+/* The account's id, from the batch's memo when there is one. */
 static int
 pg_msg_account(struct store *st, const char *account, long long *id)
 {
-	struct pg_cache	*c;
-	size_t		 n = strlen(account);
-
-	if (st->batch && n < sizeof c->key) {
-		HASH_FIND_STR(st->accts, account, c);
-		if (c != NULL) {
-			*id = c->id;
-			return 0;
-		}
-	}
+	if (st->batch && store_memo_account(&st->memo, account, id))
+		return 0;
 	if (pg_account_id(st, account, id) == -1)
 		return -1;
-	if (st->batch && n < sizeof c->key &&
-	    (c = calloc(1, sizeof *c)) != NULL) {
-		memcpy(c->key, account, n + 1);
-		c->id = *id;
-		HASH_ADD_STR(st->accts, key, c);
-	}
+	if (st->batch)
+		store_memo_account_put(&st->memo, account, *id);
 	return 0;
 }
 
-/* The conversation (acc, peer): once per batch an upsert, then cached. */
+/* The conversation (acc, peer): once per batch an upsert, then the memo. */
 static int
 pg_msg_conv(struct store *st, long long acc, const char *peer,
     long long time_ms, long long *conv)
 {
-	struct pg_cache	*c = NULL;
 	struct pg_args	 a;
-	char		 key[sizeof c->key];
 
-	snprintf(key, sizeof key, "%lld %s", acc, peer);
-	if (st->batch) {
-		HASH_FIND_STR(st->convs, key, c);
-		if (c != NULL) {
-			if (time_ms > c->last_ms) {
-				c->last_ms = time_ms;
-				c->dirty = 1;
-			}
-			*conv = c->id;
-			return 0;
-		}
-	}
+	if (st->batch && store_memo_conv(&st->memo, acc, peer, time_ms, conv))
+		return 0;
 	pg_args_init(&a);
 	pg_arg_int(&a, acc);
 	pg_arg_str(&a, peer);
 	pg_arg_int(&a, time_ms);
 	if (pg_int(st, PG_CONV_UPSERT, &a, conv, "add conversation") != 1)
 		return -1;
-	if (st->batch && (c = calloc(1, sizeof *c)) != NULL) {
-		memcpy(c->key, key, sizeof key);
-		c->id = *conv;
-		c->last_ms = time_ms;
-		HASH_ADD_STR(st->convs, key, c);
-	}
+	if (st->batch)
+		store_memo_conv_put(&st->memo, acc, peer, time_ms, *conv);
 	return 0;
 }
 
@@ -665,38 +637,16 @@ pg_batch_begin(struct store *st)
 	return 0;
 }
 
+/* A conversation of the batch gets its newest time. */
 static int
-pg_cache_flush(struct store *st)
+pg_conv_touch(void *ctx, long long conv, long long last_ms)
 {
-	struct pg_cache	*c, *tmp;
-	struct pg_args	 a;
+	struct pg_args	a;
 
-	HASH_ITER(hh, st->convs, c, tmp) {
-		if (!c->dirty)
-			continue;
-		pg_args_init(&a);
-		pg_arg_int(&a, c->id);
-		pg_arg_int(&a, c->last_ms);
-		if (pg_do(st, PG_CONV_TOUCH, &a, "conversation time",
-		    NULL) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-void
-pg_cache_clear(struct store *st)
-{
-	struct pg_cache	*c, *tmp;
-
-	HASH_ITER(hh, st->convs, c, tmp) {
-		HASH_DEL(st->convs, c);
-		free(c);
-	}
-	HASH_ITER(hh, st->accts, c, tmp) {
-		HASH_DEL(st->accts, c);
-		free(c);
-	}
+	pg_args_init(&a);
+	pg_arg_int(&a, conv);
+	pg_arg_int(&a, last_ms);
+	return pg_do(ctx, PG_CONV_TOUCH, &a, "conversation time", NULL);
 }
 
 int
@@ -709,12 +659,12 @@ pg_batch_end(struct store *st)
 	st->batch = 0;
 	rc = pg_copy_send(st);
 	if (rc == 0)
-		rc = pg_cache_flush(st);
+		rc = store_memo_dirty(&st->memo, pg_conv_touch, st);
 	/* the other gateways hear of it at the commit (NOTIFY) */
 	if (rc == 0 && st->added)
 		rc = pg_do(st, PG_NOTIFY, NULL, "notify", NULL);
 	st->added = 0;
-	pg_cache_clear(st);
+	store_memo_clear(&st->memo);
 	if (rc == -1 || pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);
 	return 0;

@@ -474,7 +474,7 @@ sqlite_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	store_cache_clear(st);
+	store_memo_clear(&st->memo);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	store_search_close(st);

@@ -8,7 +8,6 @@
 #define SQLITE_INT_H
 
 #include <sqlite3.h>
-#include <uthash.h>
 
 #include "store_int.h"
 
@@ -57,27 +56,13 @@ enum store_st {
 #define STORE_SEARCH_ST	2	/* sqlite_search.c's: text, none */
 #define SEARCH_QUERY_SIZE (SEARCH_TEXT_MAX * 3 + 8)	/* an FTS5 query */
 
-/*
- * What one batch has looked up: account ids and conversations, so a
- * message costs one INSERT; a conversation's last_ms is written once, at
- * the commit. Only valid inside the batch (the write lock is ours).
- */
-struct store_cache {
-	char		 key[24 + STORE_NAME_MAX];	/* "ACC PEER", "NAME" */
-	long long	 id;
-	long long	 last_ms;	/* conversations */
-	int		 dirty;		/* last_ms to write at commit */
-	UT_hash_handle	 hh;
-};
-
 struct store {
 	struct store_common c;		/* first: what store.c sees */
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	long long	 last_ms;	/* newest stored: never goes back */
 	int		 batch;		/* store_batch_begin(): one commit */
-	struct store_cache *accts;	/* the batch's account ids */
-	struct store_cache *convs;	/* the batch's conversations */
+	struct store_memo memo;		/* the batch's lookups */
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
@@ -162,7 +147,6 @@ int		 store_position(struct store *, long long account,
 		    const char *client, long long *id);
 
 /* Forget the batch's lookups. */
-void		 store_cache_clear(struct store *);
 
 /* Rows (id, time_ms, dir, text[, peer]) to cb; the count, or -1. */
 int		 store_rows(struct store *, sqlite3_stmt *, const char *peer,

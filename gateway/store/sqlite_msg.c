@@ -21,7 +21,7 @@ struct store_range {
 static int	store_msg_account(struct store *, const char *, long long *);
 static int	store_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
-static int	store_cache_flush(struct store *);
+static int	store_conv_touch(void *, long long, long long);
 static long long store_ref_id(const struct chathistory_bound *);
 static int	store_probe(struct store *, long long, long long *,
 		    long long *);
@@ -49,60 +49,32 @@ static int	store_two_ints(struct store *, const char *, long long,
 static int	store_purge_step(struct store *, enum store_st, long long,
 		    long long, int *);
 
-/* The account's id, from the batch's cache when there is one. */
+/* The account's id, from the batch's memo when there is one. */
 static int
 store_msg_account(struct store *st, const char *account, long long *id)
 {
-	struct store_cache	*c;
-	size_t			 n = strlen(account);
-
-	if (st->batch && n < sizeof c->key) {
-		HASH_FIND_STR(st->accts, account, c);
-		if (c != NULL) {
-			*id = c->id;
-			return 0;
-		}
-	}
+	if (st->batch && store_memo_account(&st->memo, account, id))
+		return 0;
 	if (store_account_id(st, account, id) == -1)
 		return -1;
-	if (st->batch && n < sizeof c->key &&
-	    (c = calloc(1, sizeof *c)) != NULL) {
-		memcpy(c->key, account, n + 1);
-		c->id = *id;
-		HASH_ADD_STR(st->accts, key, c);
-	}
+	if (st->batch)
+		store_memo_account_put(&st->memo, account, *id);
 	return 0;
 }
 
 /*
  * The conversation (acc, peer), its last_ms raised to time_ms: once per
- * batch an upsert, after that only the cache (written at the commit).
+ * batch an upsert, after that only the memo (written at the commit).
  */
 static int
 store_msg_conv(struct store *st, long long acc, const char *peer,
     long long time_ms, long long *conv)
 {
-	struct store_cache	*c = NULL;
-	sqlite3_stmt		*s;
-	char			 key[sizeof c->key];
-	int			 rc, n;
+	sqlite3_stmt	*s;
+	int		 rc;
 
-	store_msgid_format(key, acc);		/* "ACC PEER" */
-	n = (int)strlen(key);
-	key[n++] = ' ';
-	memcpy(key + n, peer, strlen(peer) + 1);	/* store_name_ok() */
-	n += (int)strlen(peer);
-	if (st->batch) {
-		HASH_FIND_STR(st->convs, key, c);
-		if (c != NULL) {
-			if (time_ms > c->last_ms) {
-				c->last_ms = time_ms;
-				c->dirty = 1;
-			}
-			*conv = c->id;
-			return 0;
-		}
-	}
+	if (st->batch && store_memo_conv(&st->memo, acc, peer, time_ms, conv))
+		return 0;
 	s = store_stmt(st, ST_CONV_UPSERT);
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
@@ -112,12 +84,8 @@ store_msg_conv(struct store *st, long long acc, const char *peer,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return store_sqlfail(st, "add conversation");
-	if (st->batch && (c = calloc(1, sizeof *c)) != NULL) {
-		memcpy(c->key, key, (size_t)n + 1);
-		c->id = *conv;
-		c->last_ms = time_ms;
-		HASH_ADD_STR(st->convs, key, c);
-	}
+	if (st->batch)
+		store_memo_conv_put(&st->memo, acc, peer, time_ms, *conv);
 	return 0;
 }
 
@@ -642,42 +610,19 @@ store_fts_add(struct store *st, long long id)
 	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
-/* The batch's conversations get their newest time. */
+/* A conversation of the batch gets its newest time. */
 static int
-store_cache_flush(struct store *st)
+store_conv_touch(void *ctx, long long conv, long long last_ms)
 {
-	struct store_cache	*c, *tmp;
-	sqlite3_stmt		*s;
-	int			 rc;
+	struct store	*st = ctx;
+	sqlite3_stmt	*s = store_stmt(st, ST_CONV_TOUCH);
+	int		 rc;
 
-	HASH_ITER(hh, st->convs, c, tmp) {
-		if (!c->dirty)
-			continue;
-		s = store_stmt(st, ST_CONV_TOUCH);
-		sqlite3_bind_int64(s, 1, c->id);
-		sqlite3_bind_int64(s, 2, c->last_ms);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_sqlfail(st, "conversation time");
-	}
-	return 0;
-}
-
-/* Forget the batch's lookups (they hold only under its lock). */
-void
-store_cache_clear(struct store *st)
-{
-	struct store_cache	*c, *tmp;
-
-	HASH_ITER(hh, st->convs, c, tmp) {
-		HASH_DEL(st->convs, c);
-		free(c);
-	}
-	HASH_ITER(hh, st->accts, c, tmp) {
-		HASH_DEL(st->accts, c);
-		free(c);
-	}
+	sqlite3_bind_int64(s, 1, conv);
+	sqlite3_bind_int64(s, 2, last_ms);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "conversation time");
 }
 
 /* Commit the batch (nothing open: 0). */
@@ -689,8 +634,8 @@ sqlite_batch_end(struct store *st)
 	if (!st->batch)
 		return 0;
 	st->batch = 0;
-	rc = store_cache_flush(st);
-	store_cache_clear(st);
+	rc = store_memo_dirty(&st->memo, store_conv_touch, st);
+	store_memo_clear(&st->memo);
 	if (rc == 0 && st->fts_from != 0)
 		rc = store_fts_add(st, st->fts_from);
 	st->fts_from = 0;

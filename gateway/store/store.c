@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -170,4 +171,105 @@ store_dummy_hash(struct store *st, char *buf)
 		return -1;
 	memcpy(buf, c->dummy, crypto_pwhash_STRBYTES);
 	return 0;
+}
+
+/* "ACC PEER" into key (sizeof a memo's key; peer is store_name_ok()). */
+static void
+store_memo_key(char *key, long long acc, const char *peer)
+{
+	size_t	n;
+
+	store_msgid_format(key, acc);
+	n = strlen(key);
+	key[n++] = ' ';
+	memcpy(key + n, peer, strlen(peer) + 1);
+}
+
+static void
+store_memo_put(struct store_memo_entry **head, const char *key,
+    long long id, long long last_ms)
+{
+	struct store_memo_entry	*e;
+
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		return;			/* only a lookup again next time */
+	snprintf(e->key, sizeof e->key, "%s", key);
+	e->id = id;
+	e->last_ms = last_ms;
+	HASH_ADD_STR(*head, key, e);
+}
+
+int
+store_memo_account(struct store_memo *m, const char *name, long long *id)
+{
+	struct store_memo_entry	*e;
+
+	HASH_FIND_STR(m->accts, name, e);
+	if (e == NULL)
+		return 0;
+	*id = e->id;
+	return 1;
+}
+
+void
+store_memo_account_put(struct store_memo *m, const char *name, long long id)
+{
+	if (strlen(name) < sizeof m->accts->key)
+		store_memo_put(&m->accts, name, id, 0);
+}
+
+int
+store_memo_conv(struct store_memo *m, long long acc, const char *peer,
+    long long time_ms, long long *conv)
+{
+	struct store_memo_entry	*e;
+	char			 key[sizeof e->key];
+
+	store_memo_key(key, acc, peer);
+	HASH_FIND_STR(m->convs, key, e);
+	if (e == NULL)
+		return 0;
+	if (time_ms > e->last_ms) {
+		e->last_ms = time_ms;
+		e->dirty = 1;
+	}
+	*conv = e->id;
+	return 1;
+}
+
+void
+store_memo_conv_put(struct store_memo *m, long long acc, const char *peer,
+    long long time_ms, long long conv)
+{
+	char	key[sizeof m->convs->key];
+
+	store_memo_key(key, acc, peer);
+	store_memo_put(&m->convs, key, conv, time_ms);
+}
+
+int
+store_memo_dirty(struct store_memo *m, int (*fn)(void *, long long,
+    long long), void *ctx)
+{
+	struct store_memo_entry	*e, *tmp;
+
+	HASH_ITER(hh, m->convs, e, tmp)
+		if (e->dirty && fn(ctx, e->id, e->last_ms) == -1)
+			return -1;
+	return 0;
+}
+
+void
+store_memo_clear(struct store_memo *m)
+{
+	struct store_memo_entry	*e, *tmp;
+
+	HASH_ITER(hh, m->convs, e, tmp) {
+		HASH_DEL(m->convs, e);
+		free(e);
+	}
+	HASH_ITER(hh, m->accts, e, tmp) {
+		HASH_DEL(m->accts, e);
+		free(e);
+	}
 }

@@ -6,6 +6,7 @@
 #define STORE_INT_H
 
 #include <sodium.h>
+#include <uthash.h>
 
 #include "store.h"
 
@@ -67,6 +68,40 @@ struct store_ops {
 		    store_msg_cb *, void *);
 	int	(*newest)(struct store *, const char *, long long *);
 };
+
+/*
+ * What one group commit has looked up, for either backend: account ids
+ * and conversations, so a message costs one row; a conversation's newest
+ * time is written once, at the commit. Valid only inside the batch (the
+ * write lock is ours), then store_memo_clear().
+ */
+struct store_memo_entry {
+	char		 key[24 + STORE_NAME_MAX];	/* "ACC PEER", "NAME" */
+	long long	 id;
+	long long	 last_ms;	/* conversations */
+	int		 dirty;		/* last_ms to write at commit */
+	UT_hash_handle	 hh;
+};
+
+struct store_memo {
+	struct store_memo_entry *accts;
+	struct store_memo_entry *convs;
+};
+
+/* 1 and *id when name was looked up in this batch, else 0. */
+int		 store_memo_account(struct store_memo *, const char *name,
+		    long long *id);
+void		 store_memo_account_put(struct store_memo *, const char *name,
+		    long long id);
+/* 1 and *conv (its time raised to time_ms) when known, else 0. */
+int		 store_memo_conv(struct store_memo *, long long acc,
+		    const char *peer, long long time_ms, long long *conv);
+void		 store_memo_conv_put(struct store_memo *, long long acc,
+		    const char *peer, long long time_ms, long long conv);
+/* Each conversation whose time rose: fn(ctx, conv, last_ms); -1 stops. */
+int		 store_memo_dirty(struct store_memo *,
+		    int (*fn)(void *, long long, long long), void *ctx);
+void		 store_memo_clear(struct store_memo *);
 
 /*
  * Every backend's struct store starts with this, so store.c works on any
