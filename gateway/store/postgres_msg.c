@@ -11,10 +11,6 @@
 
 #include "postgres_int.h"
 
-struct pg_range {
-	long long	lo;
-	long long	hi;
-};
 
 static int	pg_msg_account(struct store *, const char *, long long *);
 static int	pg_msg_conv(struct store *, long long, const char *,
@@ -24,22 +20,13 @@ static int	pg_next_id(struct store *, long long *);
 static int	pg_copy_row(struct store *, long long, long long,
 		    enum store_dir, long long, const char *, size_t);
 static int	pg_copy_send(struct store *);
-static long long pg_ref_id(const struct chathistory_bound *);
+static int	pg_max_id(struct store *, long long *);
+static int	pg_range(struct store *, long long, const char *,
+		    struct store_range, int, int, store_msg_cb *, void *);
+static int	pg_conv_find(struct store *, const char *, const char *,
+		    long long *);
 static int	pg_probe(struct store *, long long, long long *,
 		    long long *);
-static int	pg_first(struct store *, int, long long, long long *);
-static int	pg_bound_lo(struct store *,
-		    const struct chathistory_bound *, long long *);
-static int	pg_bound_hi(struct store *,
-		    const struct chathistory_bound *, long long *);
-static int	pg_bound_pos(struct store *,
-		    const struct chathistory_bound *, long long *);
-static int	pg_range(struct store *, long long, const char *,
-		    struct pg_range, int, int, store_msg_cb *, void *);
-static int	pg_around(struct store *, long long, const char *,
-		    const struct chathistory_req *, store_msg_cb *, void *);
-static int	pg_between(struct store *, long long, const char *,
-		    const struct chathistory_req *, store_msg_cb *, void *);
 static int	pg_purge_counts(struct store *, long long, int *);
 static int	pg_purge_step(struct store *, enum pg_st, long long,
 		    long long, int *);
@@ -122,14 +109,6 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 	return 0;
 }
 
-static long long
-pg_ref_id(const struct chathistory_bound *b)
-{
-	if (b->value < 1)
-		return 1;
-	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
-}
-
 /* The first row at or after id x: 1 with its time and id, 0, -1. */
 static int
 pg_probe(struct store *st, long long x, long long *time_ms, long long *id)
@@ -150,89 +129,11 @@ pg_probe(struct store *st, long long x, long long *time_ms, long long *id)
 	return found;
 }
 
-/* The first row id whose time is past t (GT) or at least t (GE). */
+/* The newest row id (0: none). */
 static int
-pg_first(struct store *st, int ge, long long t, long long *id)
+pg_max_id(struct store *st, long long *id)
 {
-	long long	lo = 1, hi = 0, mid, tm = 0, at = 0;
-	int		r;
-
-	*id = STORE_ID_NONE;
-	if (pg_int(st, PG_MAX_ID, NULL, &hi, "time bound") == -1)
-		return -1;
-	if ((r = pg_probe(st, hi, &tm, &at)) <= 0)
-		return r;
-	if (ge ? tm < t : tm <= t)
-		return 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((r = pg_probe(st, mid, &tm, &at)) == -1)
-			return -1;
-		if (ge ? tm >= t : tm > t)
-			hi = mid;
-		else
-			lo = at + 1;
-	}
-	if (pg_probe(st, lo, &tm, &at) == -1)
-		return -1;
-	*id = at;
-	return 0;
-}
-
-static int
-pg_bound_lo(struct store *st, const struct chathistory_bound *b,
-    long long *lo)
-{
-	long long	id;
-
-	switch (b->ref) {
-	case CHATHISTORY_REF_NONE:
-		*lo = 0;
-		return 0;
-	case CHATHISTORY_REF_MSGID:
-		*lo = pg_ref_id(b);
-		return 0;
-	case CHATHISTORY_REF_TIME:
-		if (pg_first(st, 0, b->value, &id) == -1)
-			return -1;
-		*lo = id - 1;
-		return 0;
-	}
-	return store_fail(st, "bad selector");
-}
-
-static int
-pg_bound_hi(struct store *st, const struct chathistory_bound *b,
-    long long *hi)
-{
-	switch (b->ref) {
-	case CHATHISTORY_REF_NONE:
-		*hi = STORE_ID_NONE;
-		return 0;
-	case CHATHISTORY_REF_MSGID:
-		*hi = pg_ref_id(b);
-		return 0;
-	case CHATHISTORY_REF_TIME:
-		return pg_first(st, 1, b->value, hi);
-	}
-	return store_fail(st, "bad selector");
-}
-
-/* A selector's place in msgid order, doubled (see sqlite_msg.c). */
-static int
-pg_bound_pos(struct store *st, const struct chathistory_bound *b,
-    long long *pos)
-{
-	long long	id;
-
-	if (b->ref == CHATHISTORY_REF_MSGID) {
-		*pos = 2 * pg_ref_id(b);
-		return 0;
-	}
-	if (pg_bound_hi(st, b, &id) == -1)
-		return -1;
-	*pos = 2 * id - 1;
-	return 0;
+	return pg_int(st, PG_MAX_ID, NULL, id, "time bound") == -1 ? -1 : 0;
 }
 
 /* Rows (id, time_ms, dir, text[, peer]) to cb, in the query's order. */
@@ -260,14 +161,13 @@ pg_rows(struct store *st, enum pg_st which, const struct pg_args *a,
 	return n;
 }
 
+/* Up to limit rows of a conversation in rg (history.c). */
 static int
 pg_range(struct store *st, long long conv, const char *peer,
-    struct pg_range rg, int limit, int down, store_msg_cb *cb, void *ctx)
+    struct store_range rg, int limit, int down, store_msg_cb *cb, void *ctx)
 {
 	struct pg_args	a;
 
-	if (limit <= 0 || rg.lo + 1 >= rg.hi)
-		return 0;
 	pg_args_init(&a);
 	pg_arg_int(&a, conv);
 	pg_arg_int(&a, rg.lo);
@@ -277,101 +177,37 @@ pg_range(struct store *st, long long conv, const char *peer,
 	    ctx);
 }
 
+/* The account (-1 if unknown), then its conversation with peer: 1, 0. */
 static int
-pg_around(struct store *st, long long conv, const char *peer,
-    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
+pg_conv_find(struct store *st, const char *account, const char *peer,
+    long long *conv)
 {
-	struct pg_range	rg;
-	long long	c;
-	int		before, after;
+	struct pg_args	a;
+	long long	acc;
 
-	if (req->a.ref == CHATHISTORY_REF_MSGID)
-		c = pg_ref_id(&req->a);
-	else if (pg_bound_hi(st, &req->a, &c) == -1)
+	if (pg_account_id(st, account, &acc) == -1)
 		return -1;
-	rg.lo = 0;
-	rg.hi = c;
-	if ((before = pg_range(st, conv, peer, rg, req->limit / 2, 1, cb,
-	    ctx)) == -1)
-		return -1;
-	rg.lo = c - 1;
-	rg.hi = STORE_ID_NONE;
-	if ((after = pg_range(st, conv, peer, rg, req->limit - before, 0, cb,
-	    ctx)) == -1)
-		return -1;
-	return before + after;
-}
-
-static int
-pg_between(struct store *st, long long conv, const char *peer,
-    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
-{
-	struct pg_range	rg;
-	long long	pa, pb;
-
-	if (pg_bound_pos(st, &req->a, &pa) == -1 ||
-	    pg_bound_pos(st, &req->b, &pb) == -1)
-		return -1;
-	if (pa == pb)
+	if (peer == NULL)
 		return 0;
-	if (pa < pb) {
-		if (pg_bound_lo(st, &req->a, &rg.lo) == -1 ||
-		    pg_bound_hi(st, &req->b, &rg.hi) == -1)
-			return -1;
-		return pg_range(st, conv, peer, rg, req->limit, 0, cb, ctx);
-	}
-	if (pg_bound_lo(st, &req->b, &rg.lo) == -1 ||
-	    pg_bound_hi(st, &req->a, &rg.hi) == -1)
-		return -1;
-	return pg_range(st, conv, peer, rg, req->limit, 1, cb, ctx);
+	pg_args_init(&a);
+	pg_arg_int(&a, acc);
+	pg_arg_str(&a, peer);
+	return pg_int(st, PG_CONV_FIND, &a, conv, "conversation");
 }
 
+static const struct store_hist_ops pg_hist = {
+	.conv = pg_conv_find,
+	.probe = pg_probe,
+	.max_id = pg_max_id,
+	.range = pg_range,
+};
+
+/* A chathistory request on one conversation (history.c). */
 int
 pg_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {
-	struct pg_range	rg = { 0, STORE_ID_NONE };
-	struct pg_args	a;
-	long long	acc, conv = 0;
-	int		found;
-
-	if (req->limit < 1 || req->limit > STORE_LIMIT_MAX ||
-	    req->cmd == CHATHISTORY_TARGETS || req->target == NULL)
-		return store_fail(st, "bad history request");
-	if (pg_account_id(st, account, &acc) == -1)
-		return -1;
-	if (!store_name_ok(req->target))
-		return 0;
-	pg_args_init(&a);
-	pg_arg_int(&a, acc);
-	pg_arg_str(&a, req->target);
-	if ((found = pg_int(st, PG_CONV_FIND, &a, &conv,
-	    "conversation")) <= 0)
-		return found;
-	switch (req->cmd) {
-	case CHATHISTORY_LATEST:
-		if (pg_bound_lo(st, &req->a, &rg.lo) == -1)
-			return -1;
-		return pg_range(st, conv, req->target, rg, req->limit, 1, cb,
-		    ctx);
-	case CHATHISTORY_BEFORE:
-		if (pg_bound_hi(st, &req->a, &rg.hi) == -1)
-			return -1;
-		return pg_range(st, conv, req->target, rg, req->limit, 1, cb,
-		    ctx);
-	case CHATHISTORY_AFTER:
-		if (pg_bound_lo(st, &req->a, &rg.lo) == -1)
-			return -1;
-		return pg_range(st, conv, req->target, rg, req->limit, 0, cb,
-		    ctx);
-	case CHATHISTORY_AROUND:
-		return pg_around(st, conv, req->target, req, cb, ctx);
-	case CHATHISTORY_BETWEEN:
-		return pg_between(st, conv, req->target, req, cb, ctx);
-	case CHATHISTORY_TARGETS:
-		break;
-	}
-	return store_fail(st, "bad history request");
+	return store_history_run(st, &pg_hist, account, req, cb, ctx);
 }
 
 int

@@ -12,34 +12,17 @@
 
 #include "sqlite_int.h"
 
-/* Exclusive row id bounds of one query: lo < id < hi. */
-struct store_range {
-	long long	lo;
-	long long	hi;
-};
-
 static int	store_msg_account(struct store *, const char *, long long *);
 static int	store_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
 static int	store_conv_touch(void *, long long, long long);
-static long long store_ref_id(const struct chathistory_bound *);
 static int	store_probe(struct store *, long long, long long *,
 		    long long *);
-static int	store_first(struct store *, int, long long, long long *);
-static int	store_bound_lo(struct store *,
-		    const struct chathistory_bound *, long long *);
-static int	store_bound_hi(struct store *,
-		    const struct chathistory_bound *, long long *);
-static int	store_bound_pos(struct store *,
-		    const struct chathistory_bound *, long long *);
+static int	store_max_id(struct store *, long long *);
 static int	store_range(struct store *, long long, const char *,
 		    struct store_range, int, int, store_msg_cb *, void *);
-static int	store_conv_find(struct store *, long long, const char *,
+static int	store_conv_find(struct store *, const char *, const char *,
 		    long long *);
-static int	store_around(struct store *, long long, const char *,
-		    const struct chathistory_req *, store_msg_cb *, void *);
-static int	store_between(struct store *, long long, const char *,
-		    const struct chathistory_req *, store_msg_cb *, void *);
 static int	store_purge_counts(struct store *, long long, int *);
 static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
@@ -139,15 +122,6 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 	return 0;
 }
 
-/* A msgid selector as a row id; past any id we issue, the same bound. */
-static long long
-store_ref_id(const struct chathistory_bound *b)
-{
-	if (b->value < 1)
-		return 1;
-	return b->value > STORE_ID_NONE ? STORE_ID_NONE : b->value;
-}
-
 /*
  * The first row at or after id x: 1 with its time and id, 0 if none.
  * Stored times never go back, so time order is row id order.
@@ -172,100 +146,12 @@ store_probe(struct store *st, long long x, long long *time_ms,
 	return store_sqlfail(st, "time bound");
 }
 
-/*
- * The first row id whose time is past t (GT) or at least t (GE), or
- * STORE_ID_NONE: a binary search over row ids (no index on time, one
- * fewer per message stored), at most ~60 lookups of the primary key.
- */
+/* The newest row id (0: none). */
 static int
-store_first(struct store *st, int ge, long long t, long long *id)
+store_max_id(struct store *st, long long *id)
 {
-	long long	lo = 1, hi, mid, tm = 0, at = 0;
-	int		r;
-
-	*id = STORE_ID_NONE;
-	if (store_step_int(st, store_stmt(st, ST_MAX_ID), &hi,
-	    "time bound") == -1)
-		return -1;
-	if ((r = store_probe(st, hi, &tm, &at)) <= 0)
-		return r;
-	if (ge ? tm < t : tm <= t)
-		return 0;		/* even the newest is before */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((r = store_probe(st, mid, &tm, &at)) == -1)
-			return -1;
-		if (ge ? tm >= t : tm > t)
-			hi = mid;
-		else
-			lo = at + 1;
-	}
-	if ((r = store_probe(st, lo, &tm, &at)) == -1)
-		return -1;
-	*id = at;
-	return 0;
-}
-
-/* A selector as a lower bound: rows after it have id > *lo. */
-static int
-store_bound_lo(struct store *st, const struct chathistory_bound *b,
-    long long *lo)
-{
-	long long	id;
-
-	switch (b->ref) {
-	case CHATHISTORY_REF_NONE:
-		*lo = 0;
-		return 0;
-	case CHATHISTORY_REF_MSGID:
-		*lo = store_ref_id(b);
-		return 0;
-	case CHATHISTORY_REF_TIME:	/* time > T: from its first row */
-		if (store_first(st, 0, b->value, &id) == -1)
-			return -1;
-		*lo = id - 1;
-		return 0;
-	}
-	return store_fail(st, "bad selector");
-}
-
-/* A selector as an upper bound: rows before it have id < *hi. */
-static int
-store_bound_hi(struct store *st, const struct chathistory_bound *b,
-    long long *hi)
-{
-	switch (b->ref) {
-	case CHATHISTORY_REF_NONE:
-		*hi = STORE_ID_NONE;
-		return 0;
-	case CHATHISTORY_REF_MSGID:
-		*hi = store_ref_id(b);
-		return 0;
-	case CHATHISTORY_REF_TIME:	/* time < T: to the first >= T */
-		return store_first(st, 1, b->value, hi);
-	}
-	return store_fail(st, "bad selector");
-}
-
-/*
- * Where a selector sits in msgid order, doubled so that a time falls
- * between rows: msgid N is 2N, a time just before its first row >= it.
- * BETWEEN compares its two selectors this way.
- */
-static int
-store_bound_pos(struct store *st, const struct chathistory_bound *b,
-    long long *pos)
-{
-	long long	id;
-
-	if (b->ref == CHATHISTORY_REF_MSGID) {
-		*pos = 2 * store_ref_id(b);
-		return 0;
-	}
-	if (store_bound_hi(st, b, &id) == -1)
-		return -1;
-	*pos = 2 * id - 1;
-	return 0;
+	return store_step_int(st, store_stmt(st, ST_MAX_ID), id,
+	    "time bound") == -1 ? -1 : 0;
 }
 
 /* Deliver rows (id, time_ms, dir, text[, peer]) in the statement's order. */
@@ -300,11 +186,9 @@ static int
 store_range(struct store *st, long long conv, const char *peer,
     struct store_range r, int limit, int down, store_msg_cb *cb, void *ctx)
 {
-	sqlite3_stmt	*s;
+	sqlite3_stmt	*s = store_stmt(st, down ? ST_RANGE_DESC :
+			    ST_RANGE_ASC);
 
-	if (limit <= 0 || r.lo + 1 >= r.hi)
-		return 0;
-	s = store_stmt(st, down ? ST_RANGE_DESC : ST_RANGE_ASC);
 	sqlite3_bind_int64(s, 1, conv);
 	sqlite3_bind_int64(s, 2, r.lo);
 	sqlite3_bind_int64(s, 3, r.hi);
@@ -312,117 +196,37 @@ store_range(struct store *st, long long conv, const char *peer,
 	return store_rows(st, s, peer, cb, ctx);
 }
 
-/* The conversation of (account, peer): 1 and *conv, 0 if none, -1. */
+/* The account (-1 if unknown), then its conversation with peer: 1, 0. */
 static int
-store_conv_find(struct store *st, long long acc, const char *peer,
+store_conv_find(struct store *st, const char *account, const char *peer,
     long long *conv)
 {
-	sqlite3_stmt	*s = store_stmt(st, ST_CONV_FIND);
+	sqlite3_stmt	*s;
+	long long	 acc;
 
+	if (store_account_id(st, account, &acc) == -1)
+		return -1;
+	if (peer == NULL)
+		return 0;
+	s = store_stmt(st, ST_CONV_FIND);
 	sqlite3_bind_int64(s, 1, acc);
 	sqlite3_bind_text(s, 2, peer, -1, SQLITE_STATIC);
 	return store_step_int(st, s, conv, "conversation");
 }
 
-/*
- * AROUND: limit/2 rows before the selector, the rest from it on (a msgid
- * selector's own message included, since that is the context asked for).
- */
-static int
-store_around(struct store *st, long long conv, const char *peer,
-    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
-{
-	struct store_range	r;
-	long long		c;
-	int			before, after;
+static const struct store_hist_ops sqlite_hist = {
+	.conv = store_conv_find,
+	.probe = store_probe,
+	.max_id = store_max_id,
+	.range = store_range,
+};
 
-	if (req->a.ref == CHATHISTORY_REF_MSGID)
-		c = store_ref_id(&req->a);
-	else if (store_bound_hi(st, &req->a, &c) == -1)
-		return -1;
-	r.lo = 0;
-	r.hi = c;
-	if ((before = store_range(st, conv, peer, r, req->limit / 2, 1,
-	    cb, ctx)) == -1)
-		return -1;
-	r.lo = c - 1;
-	r.hi = STORE_ID_NONE;
-	if ((after = store_range(st, conv, peer, r, req->limit - before, 0,
-	    cb, ctx)) == -1)
-		return -1;
-	return before + after;
-}
-
-/*
- * BETWEEN: counted from the first selector towards the second, both
- * excluded; backwards in time when the first is the later one.
- */
-static int
-store_between(struct store *st, long long conv, const char *peer,
-    const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
-{
-	struct store_range	r;
-	long long		pa, pb;
-
-	if (store_bound_pos(st, &req->a, &pa) == -1 ||
-	    store_bound_pos(st, &req->b, &pb) == -1)
-		return -1;
-	if (pa == pb)
-		return 0;
-	if (pa < pb) {
-		if (store_bound_lo(st, &req->a, &r.lo) == -1 ||
-		    store_bound_hi(st, &req->b, &r.hi) == -1)
-			return -1;
-		return store_range(st, conv, peer, r, req->limit, 0, cb, ctx);
-	}
-	if (store_bound_lo(st, &req->b, &r.lo) == -1 ||
-	    store_bound_hi(st, &req->a, &r.hi) == -1)
-		return -1;
-	return store_range(st, conv, peer, r, req->limit, 1, cb, ctx);
-}
-
-/* Run a chathistory request on one conversation. */
+/* Run a chathistory request on one conversation (history.c). */
 int
 sqlite_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {
-	struct store_range	r = { 0, STORE_ID_NONE };
-	long long		acc, conv = 0;
-	int			found;
-
-	if (req->limit < 1 || req->limit > STORE_LIMIT_MAX ||
-	    req->cmd == CHATHISTORY_TARGETS || req->target == NULL)
-		return store_fail(st, "bad history request");
-	if (store_account_id(st, account, &acc) == -1)
-		return -1;
-	if (!store_name_ok(req->target))
-		return 0;		/* no such conversation can exist */
-	if ((found = store_conv_find(st, acc, req->target, &conv)) <= 0)
-		return found;
-	switch (req->cmd) {
-	case CHATHISTORY_LATEST:
-		if (store_bound_lo(st, &req->a, &r.lo) == -1)
-			return -1;
-		return store_range(st, conv, req->target, r, req->limit, 1,
-		    cb, ctx);
-	case CHATHISTORY_BEFORE:
-		if (store_bound_hi(st, &req->a, &r.hi) == -1)
-			return -1;
-		return store_range(st, conv, req->target, r, req->limit, 1,
-		    cb, ctx);
-	case CHATHISTORY_AFTER:
-		if (store_bound_lo(st, &req->a, &r.lo) == -1)
-			return -1;
-		return store_range(st, conv, req->target, r, req->limit, 0,
-		    cb, ctx);
-	case CHATHISTORY_AROUND:
-		return store_around(st, conv, req->target, req, cb, ctx);
-	case CHATHISTORY_BETWEEN:
-		return store_between(st, conv, req->target, req, cb, ctx);
-	case CHATHISTORY_TARGETS:
-		break;
-	}
-	return store_fail(st, "bad history request");
+	return store_history_run(st, &sqlite_hist, account, req, cb, ctx);
 }
 
 /* TARGETS: conversations whose latest message lies between a and b. */

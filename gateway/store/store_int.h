@@ -103,6 +103,41 @@ int		 store_memo_dirty(struct store_memo *,
 		    int (*fn)(void *, long long, long long), void *ctx);
 void		 store_memo_clear(struct store_memo *);
 
+/* Row ids strictly between lo and hi. */
+struct store_range {
+	long long	 lo, hi;
+};
+
+/*
+ * What a backend answers history.c, which plans a CHATHISTORY request:
+ * conv: the account's id (unknown: -1), then with a peer its
+ * conversation (1 and *conv, 0 none); probe: the first row at or after
+ * id x (1, its time and id; 0 none); max_id: the newest id (0 none);
+ * range: up to limit rows of conv in r, from r.lo up or (down) from r.hi
+ * down, to cb in ascending order, their count.
+ */
+struct store_hist_ops {
+	int	(*conv)(struct store *, const char *account, const char *peer,
+		    long long *conv);
+	int	(*probe)(struct store *, long long x, long long *time_ms,
+		    long long *id);
+	int	(*max_id)(struct store *, long long *id);
+	int	(*range)(struct store *, long long conv, const char *peer,
+		    struct store_range r, int limit, int down, store_msg_cb *,
+		    void *);
+};
+
+struct store_hist {
+	struct store		*st;
+	const struct store_hist_ops *ops;
+	long long		 conv;
+	const char		*peer;
+};
+
+int		 store_history_run(struct store *,
+		    const struct store_hist_ops *, const char *account,
+		    const struct chathistory_req *, store_msg_cb *, void *);
+
 /*
  * Every backend's struct store starts with this, so store.c works on any
  * of them without knowing the rest.
