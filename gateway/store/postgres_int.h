@@ -1,7 +1,8 @@
 /*
- * postgres_int: what the PostgreSQL backend's two files share,
- * postgres.c (connection, schema, accounts, positions, markers) and
- * postgres_msg.c (messages, queries, purge). Nobody else includes it.
+ * postgres_int: what the PostgreSQL backend's files share, postgres.c
+ * (connection, schema, accounts, positions, markers), postgres_msg.c
+ * (messages, queries, purge) and postgres_outbox.c (the outbox).
+ * Nobody else includes it.
  */
 #ifndef POSTGRES_INT_H
 #define POSTGRES_INT_H
@@ -67,6 +68,13 @@ enum pg_st {
 	PG_NOTIFY,
 	PG_SINCE,
 	PG_NEWEST,
+	PG_OUTBOX_ADD,
+	PG_OUTBOX_DONE,
+	PG_OUTBOX_ANSWER,
+	PG_OUTBOX_TAKE,
+	PG_OUTBOX_LOST,
+	PG_OUTBOX_STATE,
+	PG_OUTBOX_PURGE,
 	PG_COUNT
 };
 
@@ -133,6 +141,17 @@ int		 pg_search(struct store *, const char *,
 int		 pg_stats(struct store *, const char *, long long *,
 		    long long *);
 int		 pg_size(struct store *, long long *, long long *);
+/* postgres_outbox.c: what a gateway's holder sends for the others. */
+int		 pg_outbox_add(struct store *, const char *, const char *,
+		    const char *, size_t, long long, long long *, int *);
+int		 pg_outbox_done(struct store *, long long, long long);
+int		 pg_outbox_answer(struct store *, long long,
+		    enum store_outbox_state, int, const char *);
+int		 pg_outbox_take(struct store *, int, store_outbox_cb *, void *);
+int		 pg_outbox_lost(struct store *, const char *, int, const char *);
+int		 pg_outbox_state(struct store *, const long long *, int,
+		    store_outbox_cb *, void *);
+int		 pg_outbox_purge(struct store *, long long);
 
 /* Parameters: empty, then a number, a string, bytes. */
 void		 pg_args_init(struct pg_args *);

@@ -103,6 +103,11 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
 	" END;"
 	"INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
+	/*
+	 * 4 -> 5: PostgreSQL's outbox (issue 19: several gateways on one
+	 * database). A SQLite file has one gateway: nothing to add.
+	 */
+	"SELECT 1;",
 };
 
 static const char *const store_sql[ST_COUNT] = {

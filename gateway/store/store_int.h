@@ -66,6 +66,18 @@ struct store_ops {
 	int	(*since)(struct store *, const char *, long long, int,
 		    store_msg_cb *, void *);
 	int	(*newest)(struct store *, const char *, long long *);
+	/* the outbox (NULL: not supported) */
+	int	(*outbox_add)(struct store *, const char *, const char *,
+		    const char *, size_t, long long, long long *, int *);
+	int	(*outbox_done)(struct store *, long long, long long);
+	int	(*outbox_answer)(struct store *, long long,
+		    enum store_outbox_state, int, const char *);
+	int	(*outbox_take)(struct store *, int, store_outbox_cb *, void *);
+	int	(*outbox_lost)(struct store *, const char *, int,
+		    const char *);
+	int	(*outbox_state)(struct store *, const long long *, int,
+		    store_outbox_cb *, void *);
+	int	(*outbox_purge)(struct store *, long long);
 };
 
 /*
