@@ -938,9 +938,8 @@ account_attach(struct session *s)
 		return;
 	trouble = link_trouble(a->link);
 	if (outbox_wanted(a->link))
-		irc_send_notice(s, "This account is logged in to the chat "
-		    "server through another gateway; what you send goes out "
-		    "through it.");
+		irc_send_notice(s, "This account is logged in through "
+		    "another gateway; what you send goes out through it.");
 	else if (trouble[0] != '\0')
 		irc_send_notice(s, "Not connected to the chat server now (%s). "
 		    "Messages you send are held (up to %lld) and sent once it "

@@ -103,7 +103,7 @@ def test_kill9_holder_taken_over_within_10s(procs, pgdb):
     c = attach(procs, b)
     c.expect(r"NOTICE alice :.*logged in through another gateway")
     carol = chat(procs, d, "carol")
-    c.send("PRIVMSG carol :sent at the other gateway")  # held meanwhile
+    c.send("PRIVMSG carol :sent at the other gateway")  # through a
     bob = chat(procs, d, "bob")
     confirmed, unknown, n = set(), 0, 0
     for _ in range(50):                 # messages flowing
@@ -179,3 +179,63 @@ def test_database_stopped_and_started_under_a_gateway(procs):
         c.expect(r"PRIVMSG alice :back again")
     finally:
         srv.close()
+
+
+def one_account_two_gateways(procs, pgdb, *args):
+    """alice on two gateways: a holds her login, b does not."""
+    add_user(pgdb, "alice")
+    d = procs.chatd()
+    a = gateway(procs, d, pgdb)
+    wait_for(lambda: held(a) == {"alice"}, 10, "a holds alice")
+    b = procs.chatircd(d, "--db", pgdb, *args)
+    time.sleep(1.5)                     # b's poll: one account, a keeps it
+    assert held(b) == set()
+    return d, a, b
+
+
+def sent_rows(db, text):
+    return int(pglib.query(db, "SELECT count(*) FROM msg WHERE dir = 1"
+                           " AND convert_from(text, 'UTF8') = '%s'"
+                           % text)[0][0])
+
+
+def test_send_at_the_gateway_that_does_not_hold(procs, pgdb):
+    d, a, b = one_account_two_gateways(procs, pgdb)
+    bob = chat(procs, d, "bob")
+    c = attach(procs, b, who="alice@far", caps="echo-message")
+    c.expect(r"NOTICE alice :.*logged in through another gateway; what "
+             r"you send goes out through it")
+    quiet = attach(procs, b, who="alice@quiet")     # no echo-message
+    h = attach(procs, a, who="alice@near")
+    c.send("PRIVMSG bob :hello from b")
+    bob.expect(r"^DELIVERY alice hello from b$")
+    # the echo comes once, after SEND-OK at a, once stored
+    c.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    assert sent_rows(pgdb, "hello from b") == 1
+    quiet.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    h.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    c.expect_none(r"PRIVMSG bob :hello from b", wait=1.5)
+    quiet.expect_none(r"PRIVMSG bob :hello from b", wait=0.1)
+    # an unknown chat user: 401 at b, nothing stored, no echo
+    c.send("PRIVMSG nobody :hi there")
+    c.expect(r" 401 alice nobody :No such nick")
+    c.expect_none(r"PRIVMSG nobody", wait=0.5)
+    assert sent_rows(pgdb, "hi there") == 0
+    # a chat user's answer reaches both gateways' clients
+    bob.send("SEND alice and back")
+    bob.expect(r"^SEND-OK$")
+    c.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
+    h.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
+    # several in a row keep their order
+    for i in range(5):
+        c.send("PRIVMSG bob :n%d" % i)
+    for i in range(5):
+        bob.expect(r"^DELIVERY alice n%d$" % i)
+        c.expect(r"PRIVMSG bob :n%d$" % i)
+    # every row answered: done or answered, none left pending or sending
+    wait_for(lambda: pglib.query(pgdb, "SELECT count(*) FROM outbox WHERE"
+                                 " state < 2")[0][0] == "0", 5, "rows done")
+    rows = pglib.query(pgdb, "SELECT state, result FROM outbox ORDER BY id")
+    assert rows == [("2", "0")] + [("3", "1")] + [("2", "0")] * 5, rows
+    assert held(b) == set() and held(a) == {"alice"}
+    assert "in use" not in (a.stderr() + b.stderr()).lower()
