@@ -242,11 +242,14 @@ static const char *const pg_sql[PG_COUNT] = {
 	/* postgres_outbox.c's; an account's lock as in PG_HOLD */
 	[PG_OUTBOX_ADD] = "WITH o AS (INSERT INTO outbox (account, target,"
 	    " text, created_ms) VALUES ($1, $2, $3, $4) RETURNING id)"
-	    " SELECT o.id, (SELECT count(*) FROM pg_locks WHERE"
-	    " locktype = 'advisory' AND granted AND classid = " PG_NS_ACCOUNT
-	    " AND objid = $1::bigint::oid AND objsubid = 2 AND database ="
-	    " (SELECT oid FROM pg_database WHERE datname ="
-	    " current_database())), pg_notify('chatircd_send', '') FROM o",
+	    " SELECT o.id, (SELECT count(*) FROM pg_locks AS l WHERE"
+	    " l.locktype = 'advisory' AND l.granted AND l.classid = "
+	    PG_NS_ACCOUNT " AND l.objid = $1::bigint::oid AND l.objsubid = 2"
+	    " AND l.database = (SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()) AND EXISTS (SELECT 1 FROM pg_locks AS g"
+	    " WHERE g.pid = l.pid AND g.locktype = 'advisory' AND g.granted"
+	    " AND g.classid = " PG_NS_GW " AND g.objsubid = 2)),"
+	    " pg_notify('chatircd_send', '') FROM o",
 	[PG_OUTBOX_DONE] = "UPDATE outbox SET state = 2, msg = $2"
 	    " WHERE id = $1",
 	[PG_OUTBOX_ANSWER] = "WITH o AS (UPDATE outbox SET state = $2,"

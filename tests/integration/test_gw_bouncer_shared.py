@@ -4,7 +4,9 @@ lock per account), the accounts spread over the live gateways, a gateway
 killed with -9 has its accounts taken over by another within 10 s, and
 a gateway that loses its database session stops its logins at once and
 takes its share back on its own once the server is back."""
+import os
 import random
+import subprocess
 import re
 import time
 
@@ -239,3 +241,58 @@ def test_send_at_the_gateway_that_does_not_hold(procs, pgdb):
     assert rows == [("2", "0")] + [("3", "1")] + [("2", "0")] * 5, rows
     assert held(b) == set() and held(a) == {"alice"}
     assert "in use" not in (a.stderr() + b.stderr()).lower()
+
+
+def lock_account(db, name):
+    """A session that is no gateway holds name's lock, so no gateway
+    can log it in until it ends (as between a holder's death and the
+    takeover, made to last)."""
+    p = subprocess.Popen(
+        ["psql", db, "-XAtq", "-c", "SELECT pg_advisory_lock(25441, (SELECT"
+         " id::int FROM account WHERE name = '%s')); SELECT pg_sleep(120)"
+         % name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PGAPPNAME="locker"))
+    wait_for(lambda: pglib.query(db, "SELECT count(*) FROM pg_locks WHERE"
+                                 " locktype = 'advisory' AND classid = 25441"
+                                 " AND granted")[0][0] == "1", 10,
+             "the lock taken")
+    return p
+
+
+def unlock(db, p):
+    """The locking session ends (its server side first: pg_sleep does
+    not notice a client gone)."""
+    pglib.query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'locker'")
+    p.kill()
+    p.wait()
+
+
+def test_send_while_no_gateway_holds_waits_then_goes(procs, pgdb):
+    add_user(pgdb, "alice")
+    locker = lock_account(pgdb, "alice")
+    try:
+        d = procs.chatd()
+        a = gateway(procs, d, pgdb)
+        b = procs.chatircd(d, "--db", pgdb, "--hold-max", "2")
+        bob = chat(procs, d, "bob")
+        c = attach(procs, b, who="alice@far", caps="echo-message")
+        c.send("PRIVMSG bob :waiting one")
+        c.expect(r"NOTICE alice :No gateway is logged in to the chat server "
+                 r"for this account now: your message waits")
+        c.send("PRIVMSG bob :waiting two")
+        # past hold-max: refused with a notice, never dropped untold
+        c.send("PRIVMSG bob :one too many")
+        c.expect(r"NOTICE alice :Message to bob not delivered: .*hold-max")
+        c.expect_none(r"PRIVMSG bob :waiting", wait=1.0)
+        assert held(a) == set() and held(b) == set()
+    finally:
+        unlock(pgdb, locker)
+    # the lock is free: a gateway takes the account and sends what waited
+    bob.expect(r"^DELIVERY alice waiting one$", timeout=10)
+    bob.expect(r"^DELIVERY alice waiting two$")
+    c.expect(r"^:alice!\S+ PRIVMSG bob :waiting one$")
+    c.expect(r"^:alice!\S+ PRIVMSG bob :waiting two$")
+    c.expect_none(r"PRIVMSG bob :(waiting|one too many)", wait=1.0)
+    bob.expect_none(r"one too many", wait=0.1)
+    assert sent_rows(pgdb, "waiting one") == 1
