@@ -296,3 +296,28 @@ def test_send_while_no_gateway_holds_waits_then_goes(procs, pgdb):
     c.expect_none(r"PRIVMSG bob :(waiting|one too many)", wait=1.0)
     bob.expect_none(r"one too many", wait=0.1)
     assert sent_rows(pgdb, "waiting one") == 1
+
+
+def test_row_left_sending_by_a_dead_holder_is_told_not_sent(procs, pgdb):
+    add_user(pgdb, "alice")
+    locker = lock_account(pgdb, "alice")
+    try:
+        d = procs.chatd()
+        b = gateway(procs, d, pgdb)
+        bob = chat(procs, d, "bob")
+        c = attach(procs, b, who="alice@far", caps="echo-message")
+        c.send("PRIVMSG bob :in flight")
+        c.expect(r"NOTICE alice :No gateway is logged in")
+        # as if a holder had taken it and died before the chat server's
+        # answer: sent or not, nobody knows
+        pglib.query(pgdb, "UPDATE outbox SET state = 1")
+    finally:
+        unlock(pgdb, locker)
+    c.expect(r"NOTICE alice :Message to bob not confirmed: the gateway that "
+             r"was sending it stopped before the chat server's answer; it "
+             r"may or may not have arrived", timeout=10)
+    bob.expect_none(r"in flight", wait=1.0)     # never sent twice
+    wait_for(lambda: held(b) == {"alice"}, 5, "b holds alice")
+    c.send("PRIVMSG bob :after")
+    bob.expect(r"^DELIVERY alice after$")
+    c.expect(r"PRIVMSG bob :after$")
