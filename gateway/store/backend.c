@@ -11,6 +11,7 @@
 #include "store_int.h"
 
 static const struct store_ops *store_ops(const struct store *);
+static int	store_outbox_ok(struct store *);
 
 static const struct store_ops *
 store_ops(const struct store *st)
@@ -295,63 +296,73 @@ store_newest(struct store *st, const char *account, long long *id)
 }
 
 /* The outbox: PostgreSQL only (one gateway per SQLite file). */
-#define OUTBOX(st, op) \
-	if (store_ops(st)->op == NULL) \
-		return store_fail(st, "the outbox needs PostgreSQL")
+static int
+store_outbox_ok(struct store *st)
+{
+	return store_shared(st) ? 0 : store_fail(st, "the outbox needs "
+	    "PostgreSQL");
+}
 
 int
 store_outbox_add(struct store *st, const char *account, const char *target,
     const char *text, size_t len, long long now_ms, long long *id, int *held)
 {
-	OUTBOX(st, outbox_add);
-	return store_ops(st)->outbox_add(st, account, target, text, len,
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_add(st, account, target, text, len,
 	    now_ms, id, held);
 }
 
 int
 store_outbox_done(struct store *st, long long id, long long msg)
 {
-	OUTBOX(st, outbox_done);
-	return store_ops(st)->outbox_done(st, id, msg);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_done(st, id, msg);
 }
 
 int
 store_outbox_answer(struct store *st, long long id,
     enum store_outbox_state state, int result, const char *answer)
 {
-	OUTBOX(st, outbox_answer);
-	return store_ops(st)->outbox_answer(st, id, state, result, answer);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_answer(st, id, state, result, answer);
 }
 
 int
 store_outbox_take(struct store *st, int limit, store_outbox_cb *cb,
     void *ctx)
 {
-	OUTBOX(st, outbox_take);
-	return store_ops(st)->outbox_take(st, limit, cb, ctx);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_take(st, limit, cb, ctx);
 }
 
 int
 store_outbox_lost(struct store *st, const char *account, int result,
     const char *why)
 {
-	OUTBOX(st, outbox_lost);
-	return store_ops(st)->outbox_lost(st, account, result, why);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_lost(st, account, result, why);
 }
 
 int
 store_outbox_state(struct store *st, const long long *ids, int n,
     store_outbox_cb *cb, void *ctx)
 {
-	OUTBOX(st, outbox_state);
-	return store_ops(st)->outbox_state(st, ids, n, cb, ctx);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_state(st, ids, n, cb, ctx);
 }
 
 int
 store_outbox_purge(struct store *st, long long before_ms)
 {
-	OUTBOX(st, outbox_purge);
-	return store_ops(st)->outbox_purge(st, before_ms);
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_purge(st, before_ms);
 }
 
 /* --db for a log line: "user:PASS@" and "password=PASS" hidden. */

@@ -361,13 +361,6 @@ static const struct store_ops pg_ops = {
 	.news = pg_news,
 	.since = pg_since,
 	.newest = pg_newest,
-	.outbox_add = pg_outbox_add,
-	.outbox_done = pg_outbox_done,
-	.outbox_answer = pg_outbox_answer,
-	.outbox_take = pg_outbox_take,
-	.outbox_lost = pg_outbox_lost,
-	.outbox_state = pg_outbox_state,
-	.outbox_purge = pg_outbox_purge,
 };
 
 /* The server's or libpq's message, its last newline cut; returns -1. */

@@ -141,17 +141,6 @@ int		 pg_search(struct store *, const char *,
 int		 pg_stats(struct store *, const char *, long long *,
 		    long long *);
 int		 pg_size(struct store *, long long *, long long *);
-/* postgres_outbox.c: what a gateway's holder sends for the others. */
-int		 pg_outbox_add(struct store *, const char *, const char *,
-		    const char *, size_t, long long, long long *, int *);
-int		 pg_outbox_done(struct store *, long long, long long);
-int		 pg_outbox_answer(struct store *, long long,
-		    enum store_outbox_state, int, const char *);
-int		 pg_outbox_take(struct store *, int, store_outbox_cb *, void *);
-int		 pg_outbox_lost(struct store *, const char *, int, const char *);
-int		 pg_outbox_state(struct store *, const long long *, int,
-		    store_outbox_cb *, void *);
-int		 pg_outbox_purge(struct store *, long long);
 
 /* Parameters: empty, then a number, a string, bytes. */
 void		 pg_args_init(struct pg_args *);
