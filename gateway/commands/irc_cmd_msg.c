@@ -213,9 +213,10 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 	if (rc == 0 && (s->caps & CAP_ECHO_MESSAGE))
 		m->label = irc_label_take(s);	/* the echo is the reply */
 	if (rc == LINK_HOLD_FULL)
-		irc_send_notice(s, "%s to %s not delivered: the chat server "
-		    "connection is down and %lld messages already wait "
-		    "(hold-max): %.*s%s", notice ? "Notice" : "Message", target,
+		irc_send_notice(s, "%s to %s not delivered: %s %lld messages "
+		    "already wait (hold-max): %.*s%s", notice ? "Notice" :
+		    "Message", target, outbox_wanted(s->link) ? "no gateway "
+		    "has sent the" : "the chat server connection is down and",
 		    conf.hold_max, EXCERPT, send,
 		    strlen(send) > EXCERPT ? "..." : "");
 	else if (rc == LINK_BUSY) {
