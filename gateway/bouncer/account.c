@@ -190,6 +190,7 @@ account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
+	links_gone = 1;			/* the holder's last news: given back */
 	holder_stop();
 	account_auth_stop();
 	HASH_ITER(hh, accounts, a, tmp)
@@ -331,6 +332,8 @@ account_on_holder(enum holder_news kind, const char *name, const char *why,
 {
 	struct account	*a, *tmp;
 
+	if (links_gone && kind == HOLDER_SEND)
+		outbox_back(out);	/* for the next holder */
 	if (links_gone && kind != HOLDER_LOG)
 		return;			/* shutting down: the links are closed */
 	switch (kind) {

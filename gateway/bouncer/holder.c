@@ -93,6 +93,7 @@ static void	 holder_queue(struct holder_msg *);
 static int	 holder_take(void);
 static void	 holder_taken(void *, const struct store_outbox *);
 static int	 holder_outbox_tidy(void);
+static int	 holder_failed(int, const char *);
 
 int
 holder_start(const char *db, holder_news_fn *fn, char *err, size_t errlen)
@@ -136,6 +137,8 @@ holder_stop(void)
 	}
 	while ((m = hnews) != NULL) {
 		hnews = m->next;
+		if (m->kind == HOLDER_SEND)	/* the loop gives them back */
+			hfn(m->kind, m->name, m->why, &m->out);
 		free(m);
 	}
 	while ((m = hparked) != NULL) {
@@ -437,10 +440,11 @@ holder_round(void)
 				return -1;
 			continue;		/* deleted meanwhile */
 		}
-		if (r == 1 && store_outbox_lost(hst, a->name, UP_LOST, "the "
-		    "gateway that was sending it stopped before the chat "
-		    "server's answer") == -1)
-			return -1;	/* sent or not: nobody knows */
+		/* what its last holder was sending: sent or not, unknown */
+		if (r == 1 && holder_failed(store_outbox_lost(hst, a->name,
+		    UP_LOST, "the gateway that was sending it stopped before "
+		    "the chat server's answer"), "outbox") == -1)
+			return -1;
 		if (r == 1) {
 			a->held = 1;
 			hheld++;
@@ -464,19 +468,36 @@ holder_round(void)
 
 /*
  * Each round: the rows a NOTIFY may have missed (this session was
- * new), and now and then the answered ones go.
+ * new), and now and then the answered ones go. -1: connection broke.
  */
 static int
 holder_outbox_tidy(void)
 {
 	long long	now = core_wall_ms();
 
-	if (hheld > 0 && holder_take() == -1)
+	if (holder_take() == -1)
 		return -1;
 	if (now - hpurged_ms < HOLDER_KEEP_MS / 10)
 		return 0;
 	hpurged_ms = now;
-	return store_outbox_purge(hst, now - HOLDER_KEEP_MS) == -1 ? -1 : 0;
+	return holder_failed(store_outbox_purge(hst, now - HOLDER_KEEP_MS),
+	    "outbox purge");
+}
+
+/*
+ * A call's -1: the connection broke (-1 too), or the statement failed
+ * (logged; the holds stand: 0).
+ */
+static int
+holder_failed(int rc, const char *what)
+{
+	if (rc != -1)
+		return 0;
+	if (!store_ok(hst))
+		return -1;
+	holder_post(HOLDER_LOG, NULL, "holder: %s: %s", what,
+	    store_error(hst));
+	return 0;
 }
 
 /* The outbox rows of the accounts held here, to the loop in id order. */
@@ -490,7 +511,7 @@ holder_take(void)
 	do {
 		n = store_outbox_take(hst, HOLDER_TAKE, holder_taken, NULL);
 	} while (n == HOLDER_TAKE);
-	return n == -1 ? -1 : 0;
+	return holder_failed(n, "outbox");
 }
 
 static void

@@ -22,6 +22,8 @@
 #include "bouncer/outbox.h"
 #include "bouncer/writer.h"
 
+#define OUTBOX_CHUNK	1000	/* row ids in one state query */
+
 /* The origin: one message sent through another gateway, unanswered. */
 struct outbox_far {
 	struct outbox_acct	*oa;
@@ -53,6 +55,7 @@ struct outbox_out {
 };
 
 static struct outbox_acct *oaccts;
+static int		 unholding;	/* in link_unhold(): never sent */
 
 static struct outbox_acct *outbox_acct(const char *, int);
 static void	outbox_added(void *, const struct writer_result *);
@@ -181,8 +184,11 @@ outbox_state(void *ctx, const struct store_outbox *o)
 		return;
 	if (o->state == STORE_OUTBOX_DONE)
 		f->msg = o->msg;
-	else
+	else if (o->result >= UP_OK && o->result <= UP_LOST)
 		outbox_answer(f, (enum up_result)o->result, o->answer, NULL);
+	else
+		outbox_answer(f, UP_LOST, "an answer this gateway does not "
+		    "know", NULL);
 }
 
 /* Read the rows of oa not known to be done: -1 if the store failed. */
@@ -191,14 +197,17 @@ outbox_refresh(struct outbox_acct *oa)
 {
 	struct outbox_far	*f;
 	long long		*ids;
-	int			 n = 0, rc = 0;
+	int			 i, n = 0, rc = 0;
 
 	ids = xcalloc(oa->n + 1, sizeof *ids);
 	DL_FOREACH(oa->far, f)
 		if (f->id != 0 && f->msg == 0)
 			ids[n++] = f->id;
-	if (n > 0 && (rc = store_outbox_state(account_store(), ids, n,
-	    outbox_state, oa)) == -1)
+	for (i = 0; i < n && rc != -1; i += OUTBOX_CHUNK)
+		rc = store_outbox_state(account_store(), ids + i,
+		    n - i < OUTBOX_CHUNK ? n - i : OUTBOX_CHUNK, outbox_state,
+		    oa);
+	if (rc == -1)
 		log_warnx("account %s: outbox: %s", oa->name,
 		    store_error(account_store()));
 	free(ids);
@@ -324,8 +333,12 @@ outbox_sent(void *ctx, enum up_result r, char *why)
 	if (r == UP_OK)
 		outbox_reply(w, STORE_OUTBOX_ANSWERED, UP_OK, "delivered, "
 		    "but not stored", NULL);
-	else if (r == UP_CANCELLED)	/* parked before it went */
+	else if (r == UP_CANCELLED && unholding)	/* parked, never sent */
 		outbox_reply(w, STORE_OUTBOX_PENDING, UP_OK, "", NULL);
+	else if (r == UP_CANCELLED)	/* closed: it may have gone */
+		outbox_reply(w, STORE_OUTBOX_ANSWERED, UP_LOST, "the gateway "
+		    "that holds the account stopped before the chat server's "
+		    "answer", NULL);
 	else
 		outbox_reply(w, STORE_OUTBOX_ANSWERED, r, why != NULL ? why :
 		    "", NULL);
@@ -384,7 +397,16 @@ outbox_written(void *ctx, const struct writer_result *r)
 void
 outbox_parked(struct link *l)
 {
+	unholding = 1;
 	link_unhold(l, outbox_sent);
+	unholding = 0;
+}
+
+void
+outbox_back(const struct holder_out *o)
+{
+	writer_outbox_answer(o->id, STORE_OUTBOX_PENDING, UP_OK, "",
+	    outbox_written, NULL);
 }
 
 /* Shutting down: every client that waits is answered (not confirmed). */

@@ -19,6 +19,8 @@ int		 outbox_shown(const char *account, const struct store_msg *);
 /* The holder: a row taken for account (link NULL: gone). */
 void		 outbox_take(struct link *, const char *account,
 		    const struct holder_out *);
+/* The holder, shutting down: a row taken goes back, unsent. */
+void		 outbox_back(const struct holder_out *);
 /* The holder: account's link was parked; what it held goes back. */
 void		 outbox_parked(struct link *);
 void		 outbox_shutdown(void);
