@@ -228,6 +228,12 @@ def test_send_at_the_gateway_that_does_not_hold(procs, pgdb):
     bob.expect(r"^SEND-OK$")
     c.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
     h.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
+    # labeled-response: the echo is the labeled reply, with its msgid
+    lab = attach(procs, b, who="alice@lab",
+                 caps="echo-message labeled-response message-tags")
+    lab.send("@label=x1 PRIVMSG bob :labeled")
+    bob.expect(r"^DELIVERY alice labeled$")
+    lab.expect(r"^@label=x1;msgid=\d+\S* :alice!\S+ PRIVMSG bob :labeled$")
     # several in a row keep their order
     for i in range(5):
         c.send("PRIVMSG bob :n%d" % i)
@@ -238,7 +244,7 @@ def test_send_at_the_gateway_that_does_not_hold(procs, pgdb):
     wait_for(lambda: pglib.query(pgdb, "SELECT count(*) FROM outbox WHERE"
                                  " state < 2")[0][0] == "0", 5, "rows done")
     rows = pglib.query(pgdb, "SELECT state, result FROM outbox ORDER BY id")
-    assert rows == [("2", "0")] + [("3", "1")] + [("2", "0")] * 5, rows
+    assert rows == [("2", "0")] + [("3", "1")] + [("2", "0")] * 6, rows
     assert held(b) == set() and held(a) == {"alice"}
     assert "in use" not in (a.stderr() + b.stderr()).lower()
 
