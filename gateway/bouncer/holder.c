@@ -10,8 +10,13 @@
  * session and drops its locks, and the others take its accounts at
  * their next poll. When this connection breaks, the loop parks every
  * account at once (HOLDER_LOST: never two holders) and the thread opens
- * a new one with backoff. The loop hears everything through a pipe, in
- * order; it alone touches links.
+ * a new one with backoff. The same session LISTENs: "messages stored"
+ * is news for the loop's parked accounts; "outbox row queued" (and
+ * every round) makes it take the pending outbox rows of the accounts
+ * it holds (store_outbox_take), for the loop to send (outbox.c); right
+ * after it takes an account, the rows its last holder left sending
+ * are answered "not confirmed" (store_outbox_lost). The loop hears
+ * everything through a pipe, in order; it alone touches links.
  */
 #include <errno.h>
 #include <fcntl.h>

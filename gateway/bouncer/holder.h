@@ -4,7 +4,8 @@
  * bouncer/. A thread with its own connection holds one advisory lock per
  * account it serves (the server drops them when that session ends) and
  * tells the loop, through a pipe, what it got, what to hand over,
- * when it lost them all, and the outbox rows of its accounts to send. Not started with SQLite (one gateway per file).
+ * when it lost them all, and the outbox rows of its accounts to send.
+ * Not started with SQLite (one gateway per file).
  */
 #ifndef HOLDER_H
 #define HOLDER_H

@@ -223,8 +223,9 @@ int		 store_unhold(struct store *, long long key);
  * News between gateways: every group commit with messages notifies
  * (PostgreSQL NOTIFY, at the commit); store_listen() subscribes this
  * connection, store_news() says what news came since its last call
- * (STORE_NEWS_*, read by store_ok()). store_since(): an account's messages past row id
- * after, ascending, at most limit; store_newest(): its newest row id.
+ * (STORE_NEWS_*, read by store_ok()). store_since(): an account's
+ * messages past row id after, ascending, at most limit;
+ * store_newest(): its newest row id.
  */
 int		 store_listen(struct store *);
 int		 store_news(struct store *);

@@ -119,7 +119,8 @@ int		 pg_outbox_done(struct store *, long long, long long);
 int		 pg_outbox_answer(struct store *, long long,
 		    enum store_outbox_state, int, const char *);
 int		 pg_outbox_take(struct store *, int, store_outbox_cb *, void *);
-int		 pg_outbox_lost(struct store *, const char *, int, const char *);
+int		 pg_outbox_lost(struct store *, const char *, int,
+		    const char *);
 int		 pg_outbox_state(struct store *, const long long *, int,
 		    store_outbox_cb *, void *);
 int		 pg_outbox_purge(struct store *, long long);
