@@ -399,7 +399,7 @@ account_news_one(struct account *a)
 	    link_nsessions(a->link) > 0)
 		account_live(a);
 	else if (a->link != NULL)
-		(void)outbox_news(a->name, 0);
+		(void)outbox_news(a->name, -1);
 }
 
 /* outbox.c: the news an outbox row waited for (its id is known now). */
@@ -434,7 +434,7 @@ account_live(struct account *a)
 {
 	int	n;
 
-	if (outbox_news(a->name, 1))
+	if (outbox_news(a->name, a->live_id < 0 ? 0 : a->live_id))
 		return;			/* a row of ours is being written */
 	if (a->live_id < 0)
 		account_live_mark(a);	/* nothing shown yet: from now */

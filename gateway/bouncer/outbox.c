@@ -215,14 +215,15 @@ outbox_refresh(struct outbox_acct *oa)
 }
 
 /*
- * The origin, on news: answered rows answer their clients now. live:
- * the live rows follow (done ones are answered when their message
- * comes); else a done row's client gets its echo now (the message was
- * stored by a holder while this gateway held nothing, or held it
- * since). 1: a row's id is not known yet, wait (account_news() again).
+ * The origin, on news: answered rows answer their clients now. shown:
+ * the newest row shown live, and the live rows past it follow (a done
+ * row is answered when its message comes); -1: none follow, so a done
+ * row's client gets its echo now, without its msgid (the account's
+ * link is not parked here any more, or nobody watches). 1: a row's id
+ * is not known yet, wait (account_news() runs again).
  */
 int
-outbox_news(const char *account, int live)
+outbox_news(const char *account, long long shown)
 {
 	struct outbox_acct	*oa = outbox_acct(account, 0);
 	struct outbox_far	*f, *tmp;
@@ -233,10 +234,10 @@ outbox_news(const char *account, int live)
 		oa->deferred = 1;
 		return 1;
 	}
-	if (outbox_refresh(oa) == -1 || live)
+	if (outbox_refresh(oa) == -1)
 		return 0;
 	DL_FOREACH_SAFE(oa->far, f, tmp)
-		if (f->msg != 0)
+		if (f->msg != 0 && (shown < 0 || f->msg <= shown))
 			outbox_answer(f, UP_OK, NULL, NULL);
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include "bouncer/holder.h"
 
 /* The origin: news came; 1 to wait (a row's id is not known yet). */
-int		 outbox_news(const char *account, int live);
+int		 outbox_news(const char *account, long long shown);
 /* The origin: a live row; 1 if it answered one of ours (not shown). */
 int		 outbox_shown(const char *account, const struct store_msg *);
 /* The holder: a row taken for account (link NULL: gone). */
