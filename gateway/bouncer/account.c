@@ -22,6 +22,7 @@
 
 #include "bouncer/account.h"
 #include "bouncer/holder.h"
+#include "bouncer/outbox.h"
 #include "bouncer/writer.h"
 #include "irc/numeric.h"
 #include "store/store.h"
@@ -100,10 +101,14 @@ static void	account_not_kept(struct account *);
 static void	account_tell_lost(struct account *);
 static void	account_tell_one(struct session *, void *);
 static void	account_on_stored(void *, const struct writer_result *);
+static int	account_queue(struct link *, enum store_dir, const char *,
+		    const char *, size_t, long long, account_stored_fn *,
+		    void *);
 static void	account_purged(void *, const struct writer_result *);
 static void	account_on_poll(evutil_socket_t, short, void *);
 static void	account_on_holder(enum holder_news, const char *,
-		    const char *);
+		    const char *, const struct holder_out *);
+static void	account_news_one(struct account *);
 static void	account_live_mark(struct account *);
 static void	account_live(struct account *);
 static void	account_live_one(void *, const struct store_msg *);
@@ -185,11 +190,13 @@ account_shutdown(void)
 {
 	struct account	*a, *tmp;
 
+	links_gone = 1;			/* the holder's last news: given back */
 	holder_stop();
 	account_auth_stop();
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;
 	writer_stop();
+	outbox_shutdown();
 	HASH_ITER(hh, accounts, a, tmp) {
 		HASH_DEL(accounts, a);
 		account_unref(a);
@@ -320,10 +327,13 @@ account_on_poll(evutil_socket_t fd, short what, void *arg)
  * lost, stop at once (parked: their clients told, what they send held).
  */
 static void
-account_on_holder(enum holder_news kind, const char *name, const char *why)
+account_on_holder(enum holder_news kind, const char *name, const char *why,
+    const struct holder_out *out)
 {
 	struct account	*a, *tmp;
 
+	if (links_gone && kind == HOLDER_SEND)
+		outbox_back(out);	/* for the next holder */
 	if (links_gone && kind != HOLDER_LOG)
 		return;			/* shutting down: the links are closed */
 	switch (kind) {
@@ -332,9 +342,11 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 		return;
 	case HOLDER_NEWS:
 		HASH_ITER(hh, accounts, a, tmp)
-			if (a->link != NULL && link_parked(a->link) &&
-			    link_nsessions(a->link) > 0)
-				account_live(a);
+			account_news_one(a);
+		return;
+	case HOLDER_SEND:
+		a = account_find(name);
+		outbox_take(a != NULL ? a->link : NULL, name, out);
 		return;
 	case HOLDER_LOST:
 		log_warnx("holder: %s", why);
@@ -343,6 +355,7 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 				link_park(a->link, "this gateway lost its "
 				    "database session; another one takes "
 				    "over");
+				outbox_parked(a->link);
 				account_live_mark(a);
 			}
 		return;
@@ -367,11 +380,36 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 			    name, why);
 			link_park(a->link, "the account moves to another "
 			    "gateway");
+			outbox_parked(a->link);
 			account_live_mark(a);
 		}
 		holder_parked(name);
 		return;
 	}
+}
+
+/*
+ * News for one account: a parked one's clients get the rows stored
+ * elsewhere; any account's outbox rows sent from here may be answered.
+ */
+static void
+account_news_one(struct account *a)
+{
+	if (a->link != NULL && link_parked(a->link) &&
+	    link_nsessions(a->link) > 0)
+		account_live(a);
+	else if (a->link != NULL)
+		(void)outbox_news(a->name, -1);
+}
+
+/* outbox.c: the news an outbox row waited for (its id is known now). */
+void
+account_news(const char *name)
+{
+	struct account	*a;
+
+	if (!links_gone && (a = account_find(name)) != NULL)
+		account_news_one(a);
 }
 
 /*
@@ -396,6 +434,8 @@ account_live(struct account *a)
 {
 	int	n;
 
+	if (outbox_news(a->name, a->live_id < 0 ? 0 : a->live_id))
+		return;			/* a row of ours is being written */
 	if (a->live_id < 0)
 		account_live_mark(a);	/* nothing shown yet: from now */
 	if (a->live_id < 0)
@@ -414,6 +454,8 @@ account_live_one(void *ctx, const struct store_msg *m)
 	struct account	*a = ctx;
 
 	a->live_id = strtoll(m->msgid, NULL, 10);
+	if (outbox_shown(a->name, m))
+		return;			/* sent from here: its sender answers */
 	if (a->link != NULL)
 		link_sessions(a->link, account_live_show, (void *)m);
 }
@@ -898,7 +940,10 @@ account_attach(struct session *s)
 	if (s->flags & SESSION_DEAD)
 		return;
 	trouble = link_trouble(a->link);
-	if (trouble[0] != '\0')
+	if (outbox_wanted(a->link))
+		irc_send_notice(s, "This account is logged in through "
+		    "another gateway; what you send goes out through it.");
+	else if (trouble[0] != '\0')
 		irc_send_notice(s, "Not connected to the chat server now (%s). "
 		    "Messages you send are held (up to %lld) and sent once it "
 		    "is back.", trouble, conf.hold_max);
@@ -974,6 +1019,32 @@ int
 account_store_msg(struct link *l, enum store_dir dir, const char *peer,
     const char *text, size_t len, account_stored_fn *fn, void *ctx)
 {
+	return account_queue(l, dir, peer, text, len, 0, fn, ctx);
+}
+
+/*
+ * outbox.c: as account_store_msg() for a message sent for another
+ * gateway; its outbox row is marked done in the same commit.
+ */
+int
+account_store_out(struct link *l, const char *peer, const char *text,
+    size_t len, long long outbox, account_stored_fn *fn, void *ctx)
+{
+	return account_queue(l, STORE_OUT, peer, text, len, outbox, fn, ctx);
+}
+
+/* outbox.c: a stored message to every client of l. */
+void
+account_show(struct link *l, const struct store_msg *m)
+{
+	link_sessions(l, account_live_show, (void *)m);
+}
+
+static int
+account_queue(struct link *l, enum store_dir dir, const char *peer,
+    const char *text, size_t len, long long outbox, account_stored_fn *fn,
+    void *ctx)
+{
 	struct account		*a;
 	struct account_wait	*w;
 	size_t			 cost;
@@ -992,7 +1063,7 @@ account_store_msg(struct link *l, enum store_dir dir, const char *peer,
 	w->ctx = ctx;
 	a->queued += cost;
 	a->refs++;
-	writer_msg(a->name, dir, peer, text, len, core_wall_ms(),
+	writer_msg(a->name, dir, peer, text, len, core_wall_ms(), outbox,
 	    account_on_stored, w);
 	return 0;
 }

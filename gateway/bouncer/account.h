@@ -55,6 +55,20 @@ time_t		 account_since(struct session *);
 void		 account_caps(struct session *, char *, size_t);
 
 /*
+ * outbox.c: with several gateways on one PostgreSQL database, what a
+ * client sends while its account's link is parked goes out through the
+ * gateway that holds the account. fn hears the chat server's answer
+ * there: UP_OK with the stored message (NULL: delivered, not stored),
+ * UP_UNKNOWN, UP_REFUSED or UP_LOST with why; link NULL: the account is
+ * gone. outbox_send: 0, or LINK_HOLD_FULL (hold-max wait already).
+ */
+typedef void	account_sent_fn(void *ctx, struct link *, enum up_result,
+		    const char *why, const struct store_msg *);
+int		 outbox_wanted(struct link *);
+int		 outbox_send(struct session *, const char *, const char *,
+		    size_t, account_sent_fn *, void *);
+
+/*
  * service.c: *chatircd, the bouncer's service nick (never a chat name:
  * chat names are letters and digits). A PRIVMSG to it is a command;
  * replies are PRIVMSGs from *chatircd!service@<server name>.

@@ -10,8 +10,13 @@
  * session and drops its locks, and the others take its accounts at
  * their next poll. When this connection breaks, the loop parks every
  * account at once (HOLDER_LOST: never two holders) and the thread opens
- * a new one with backoff. The loop hears everything through a pipe, in
- * order; it alone touches links.
+ * a new one with backoff. The same session LISTENs: "messages stored"
+ * is news for the loop's parked accounts; "outbox row queued" (and
+ * every round) makes it take the pending outbox rows of the accounts
+ * it holds (store_outbox_take), for the loop to send (outbox.c); right
+ * after it takes an account, the rows its last holder left sending
+ * are answered "not confirmed" (store_outbox_lost). The loop hears
+ * everything through a pipe, in order; it alone touches links.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +31,7 @@
 
 #include <uthash.h>
 
+#include "chat/upstream.h"
 #include "core/core.h"
 #include "holder.h"
 #include "store/store.h"
@@ -34,6 +40,8 @@
 #define HOLDER_BACKOFF_MIN_MS	500
 #define HOLDER_BACKOFF_MAX_MS	8000
 #define HOLDER_WHY_MAX		256
+#define HOLDER_TAKE		64	/* outbox rows taken at once */
+#define HOLDER_KEEP_MS		600000	/* answered outbox rows kept */
 
 /* An account as the thread sees it: held, handed over, or neither. */
 struct holder_acct {
@@ -50,6 +58,7 @@ struct holder_msg {
 	enum holder_news	 kind;
 	char			 name[STORE_NAME_MAX + 1];
 	char			 why[HOLDER_WHY_MAX];
+	struct holder_out	 out;	/* HOLDER_SEND: target, text follow */
 	struct holder_msg	*next;
 };
 
@@ -70,6 +79,7 @@ static struct store	*hst;
 static struct holder_acct *haccts;
 static unsigned		 hheld;
 static int		 hbackoff;
+static long long	 hpurged_ms;	/* the outbox's last purge */
 
 static void	*holder_main(void *);
 static void	 holder_post(enum holder_news, const char *, const char *,
@@ -84,6 +94,11 @@ static int	 holder_release_parked(void);
 static int	 holder_wait(int);
 static int	 holder_sleep(int);
 static int	 holder_stopping(void);
+static void	 holder_queue(struct holder_msg *);
+static int	 holder_take(void);
+static void	 holder_taken(void *, const struct store_outbox *);
+static int	 holder_outbox_tidy(void);
+static int	 holder_failed(int, const char *);
 
 int
 holder_start(const char *db, holder_news_fn *fn, char *err, size_t errlen)
@@ -127,6 +142,8 @@ holder_stop(void)
 	}
 	while ((m = hnews) != NULL) {
 		hnews = m->next;
+		if (m->kind == HOLDER_SEND)	/* the loop gives them back */
+			hfn(m->kind, m->name, m->why, &m->out);
 		free(m);
 	}
 	while ((m = hparked) != NULL) {
@@ -167,13 +184,21 @@ holder_post(enum holder_news kind, const char *name, const char *fmt, ...)
 {
 	struct holder_msg	*m = xcalloc(1, sizeof *m);
 	va_list			 ap;
-	char			 c = 'h';
 
 	m->kind = kind;
 	snprintf(m->name, sizeof m->name, "%s", name != NULL ? name : "");
 	va_start(ap, fmt);
 	vsnprintf(m->why, sizeof m->why, fmt, ap);
 	va_end(ap);
+	holder_queue(m);
+}
+
+/* Thread: one more piece of news, and a byte in the pipe. */
+static void
+holder_queue(struct holder_msg *m)
+{
+	char	c = 'h';
+
 	pthread_mutex_lock(&hmu);
 	if (hnews_tail != NULL)
 		hnews_tail->next = m;
@@ -202,7 +227,8 @@ holder_on_news(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&hmu);
 	while ((m = list) != NULL) {
 		list = m->next;
-		hfn(m->kind, m->name, m->why);
+		hfn(m->kind, m->name, m->why, m->kind == HOLDER_SEND ?
+		    &m->out : NULL);
 		free(m);
 	}
 }
@@ -227,13 +253,16 @@ holder_wait(int ms)
 {
 	struct pollfd	pfd[2];
 	char		buf[16];
-	int		n = 1;
+	int		n = 1, news = 0;
 
 	/* what a round's queries read already waits in libpq, not the socket */
 	if (hst != NULL && !store_ok(hst))
 		return 1;
-	if (hst != NULL && store_news(hst)) {
-		holder_post(HOLDER_NEWS, NULL, "news");
+	if (hst != NULL && (news = store_news(hst)) != 0) {
+		if (news & STORE_NEWS_MSG)
+			holder_post(HOLDER_NEWS, NULL, "news");
+		if ((news & STORE_NEWS_SEND) && holder_take() == -1)
+			return 1;
 		ms = 0;
 	}
 	pfd[0].fd = hwake[0];
@@ -248,8 +277,10 @@ holder_wait(int ms)
 				;
 		if (n == 2 && pfd[1].revents && !store_ok(hst))
 			return 1;
-		if (n == 2 && store_news(hst))
+		if (n == 2 && (news = store_news(hst)) & STORE_NEWS_MSG)
 			holder_post(HOLDER_NEWS, NULL, "news");
+		if (n == 2 && (news & STORE_NEWS_SEND) && holder_take() == -1)
+			return 1;
 	}
 	return 0;
 }
@@ -414,6 +445,11 @@ holder_round(void)
 				return -1;
 			continue;		/* deleted meanwhile */
 		}
+		/* what its last holder was sending: sent or not, unknown */
+		if (r == 1 && holder_failed(store_outbox_lost(hst, a->name,
+		    UP_LOST, "the gateway that was sending it stopped before "
+		    "the chat server's answer"), "outbox") == -1)
+			return -1;
 		if (r == 1) {
 			a->held = 1;
 			hheld++;
@@ -432,7 +468,72 @@ holder_round(void)
 			    "%u accounts", live, naccts);
 		}
 	}
+	return holder_outbox_tidy();
+}
+
+/*
+ * Each round: the rows a NOTIFY may have missed (this session was
+ * new), and now and then the answered ones go. -1: connection broke.
+ */
+static int
+holder_outbox_tidy(void)
+{
+	long long	now = core_wall_ms();
+
+	if (holder_take() == -1)
+		return -1;
+	if (now - hpurged_ms < HOLDER_KEEP_MS / 10)
+		return 0;
+	hpurged_ms = now;
+	return holder_failed(store_outbox_purge(hst, now - HOLDER_KEEP_MS),
+	    "outbox purge");
+}
+
+/*
+ * A call's -1: the connection broke (-1 too), or the statement failed
+ * (logged; the holds stand: 0).
+ */
+static int
+holder_failed(int rc, const char *what)
+{
+	if (rc != -1)
+		return 0;
+	if (!store_ok(hst))
+		return -1;
+	holder_post(HOLDER_LOG, NULL, "holder: %s: %s", what,
+	    store_error(hst));
 	return 0;
+}
+
+/* The outbox rows of the accounts held here, to the loop in id order. */
+static int
+holder_take(void)
+{
+	int	n;
+
+	if (hheld == 0)
+		return 0;
+	do {
+		n = store_outbox_take(hst, HOLDER_TAKE, holder_taken, NULL);
+	} while (n == HOLDER_TAKE);
+	return holder_failed(n, "outbox");
+}
+
+static void
+holder_taken(void *ctx, const struct store_outbox *o)
+{
+	size_t			 tl = strlen(o->target) + 1;
+	struct holder_msg	*m = xcalloc(1, sizeof *m + tl + o->text_len);
+	char			*p = (char *)(m + 1);
+
+	(void)ctx;
+	m->kind = HOLDER_SEND;
+	snprintf(m->name, sizeof m->name, "%s", o->account);
+	m->out.id = o->id;
+	m->out.target = memcpy(p, o->target, tl);
+	m->out.text = memcpy(p + tl, o->text, o->text_len);
+	m->out.len = o->text_len;
+	holder_queue(m);
 }
 
 static void *

@@ -28,7 +28,9 @@
 
 enum writer_kind {
 	WRITER_MSG,
-	WRITER_PURGE
+	WRITER_PURGE,
+	WRITER_OUTBOX_ADD,	/* u.m: peer is the target */
+	WRITER_OUTBOX_ANSWER	/* u.a */
 };
 
 struct writer_job {
@@ -48,13 +50,20 @@ struct writer_job {
 			long long	 max_per_account;
 			int		 budget;
 		} p;
+		struct {		/* answer follows */
+			const char	*answer;
+			int		 state;
+			int		 result;
+		} a;
 	} u;
 	char			*why;
+	long long		 outbox;	/* MSG: its outbox row, or 0 */
 	long long		 id;		/* the thread's answer */
 	unsigned char		 kind;		/* enum writer_kind */
 	unsigned char		 dir;		/* enum store_dir */
 	signed char		 ok;
 	signed char		 more;
+	signed char		 held;
 };
 
 /* A FIFO: jobs come back in the order they were queued. */
@@ -83,6 +92,10 @@ static void	*writer_ckpt_main(void *);
 static void	 writer_wal_bound(void);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
+static void	 writer_run_outbox(struct writer_job *);
+static struct writer_job *writer_msg_job(enum writer_kind, const char *,
+		    enum store_dir, const char *, const char *, size_t,
+		    long long, writer_done_fn *, void *);
 static int	 writer_begin(void);
 static int	 writer_stopping(void);
 static void	 writer_fail(struct writer_job *, struct writer_job *,
@@ -164,21 +177,18 @@ writer_cost(size_t peer_len, size_t text_len)
 	return sizeof(struct writer_job) + peer_len + text_len + 2;
 }
 
-/*
- * Queue a message; done(ctx, result) runs on the loop once it is stored.
- * account must stay as it is until then (the thread reads it).
- */
-void
-writer_msg(const char *account, enum store_dir dir, const char *peer,
-    const char *text, size_t len, long long time_ms, writer_done_fn *done,
-    void *ctx)
+/* A message job (a copy of peer and text), not queued yet. */
+static struct writer_job *
+writer_msg_job(enum writer_kind kind, const char *account, enum store_dir dir,
+    const char *peer, const char *text, size_t len, long long time_ms,
+    writer_done_fn *done, void *ctx)
 {
 	size_t			 pl = strlen(peer) + 1;
 	struct writer_job	*j = xmalloc(sizeof *j + pl + len + 1);
 	char			*p = (char *)(j + 1);
 
 	memset(j, 0, sizeof *j);
-	j->kind = WRITER_MSG;
+	j->kind = (unsigned char)kind;
 	j->done = done;
 	j->ctx = ctx;
 	j->dir = (unsigned char)dir;
@@ -188,6 +198,55 @@ writer_msg(const char *account, enum store_dir dir, const char *peer,
 	j->u.m.text = memcpy(p + pl, text, len);
 	p[pl + len] = '\0';
 	j->u.m.text_len = len;
+	return j;
+}
+
+/*
+ * Queue a message; done(ctx, result) runs on the loop once it is stored.
+ * account must stay as it is until then (the thread reads it). outbox:
+ * the row it answers (marked done in the same transaction), or 0.
+ */
+void
+writer_msg(const char *account, enum store_dir dir, const char *peer,
+    const char *text, size_t len, long long time_ms, long long outbox,
+    writer_done_fn *done, void *ctx)
+{
+	struct writer_job	*j;
+
+	j = writer_msg_job(WRITER_MSG, account, dir, peer, text, len,
+	    time_ms, done, ctx);
+	j->outbox = outbox;
+	writer_queue(j);
+}
+
+/*
+ * Queue an outbox row (PostgreSQL); done hears its id and whether a
+ * gateway holds the account. account must stay until then.
+ */
+void
+writer_outbox_add(const char *account, const char *target, const char *text,
+    size_t len, writer_done_fn *done, void *ctx)
+{
+	writer_queue(writer_msg_job(WRITER_OUTBOX_ADD, account, STORE_OUT,
+	    target, text, len, core_wall_ms(), done, ctx));
+}
+
+/* Queue an outbox row's answer (or its return to pending). */
+void
+writer_outbox_answer(long long id, enum store_outbox_state state, int result,
+    const char *answer, writer_done_fn *done, void *ctx)
+{
+	size_t			 al = strlen(answer) + 1;
+	struct writer_job	*j = xmalloc(sizeof *j + al);
+
+	memset(j, 0, sizeof *j);
+	j->kind = WRITER_OUTBOX_ANSWER;
+	j->done = done;
+	j->ctx = ctx;
+	j->id = id;
+	j->u.a.answer = memcpy(j + 1, answer, al);
+	j->u.a.state = (int)state;
+	j->u.a.result = result;
 	writer_queue(j);
 }
 
@@ -329,6 +388,12 @@ writer_run(struct writer_job *batch)
 	struct writer_job	*j = batch, *end;
 
 	while (j != NULL) {
+		if (j->kind == WRITER_OUTBOX_ADD ||
+		    j->kind == WRITER_OUTBOX_ANSWER) {
+			writer_run_outbox(j);
+			j = j->next;
+			continue;
+		}
 		if (j->kind == WRITER_PURGE) {
 			j->more = (signed char)store_purge(wst, j->time_ms,
 			    j->u.p.max_age_s, j->u.p.max_per_account,
@@ -342,6 +407,28 @@ writer_run(struct writer_job *batch)
 			end = end->next;
 		writer_run_msgs(j, end);
 		j = end;
+	}
+}
+
+/* An outbox job, alone: one statement, its own transaction. */
+static void
+writer_run_outbox(struct writer_job *j)
+{
+	long long	id = 0;
+	int		held = 0;
+
+	if (j->kind == WRITER_OUTBOX_ADD)
+		j->ok = store_outbox_add(wst, j->u.m.account, j->u.m.peer,
+		    j->u.m.text, j->u.m.text_len, j->time_ms, &id, &held) == 0;
+	else
+		j->ok = store_outbox_answer(wst, j->id,
+		    (enum store_outbox_state)j->u.a.state, j->u.a.result,
+		    j->u.a.answer) == 0;
+	if (!j->ok)
+		j->why = strdup(store_error(wst));
+	else if (j->kind == WRITER_OUTBOX_ADD) {
+		j->id = id;
+		j->held = (signed char)held;
 	}
 }
 
@@ -377,7 +464,8 @@ writer_run_msgs(struct writer_job *j, struct writer_job *end)
 	for (k = j; k != end; k = k->next)
 		if (store_msg_add(wst, k->u.m.account, (enum store_dir)k->dir,
 		    k->u.m.peer, k->u.m.text, k->u.m.text_len, k->time_ms,
-		    &stamp) == 0) {
+		    &stamp) == 0 && (k->outbox == 0 ||
+		    store_outbox_done(wst, k->outbox, stamp.id) == 0)) {
 			k->ok = 1;
 			k->id = stamp.id;
 			k->time_ms = stamp.time_ms;
@@ -429,8 +517,10 @@ writer_finish(void)
 		r.ok = j->ok;
 		r.why = j->why != NULL ? j->why : "out of memory";
 		r.more = j->more == 1;
-		if (j->kind == WRITER_MSG) {
-			if (j->ok)
+		r.id = j->id;
+		r.held = j->held;
+		if (j->kind == WRITER_MSG || j->kind == WRITER_OUTBOX_ADD) {
+			if (j->ok && j->kind == WRITER_MSG)
 				store_msgid_format(r.msg.msgid, j->id);
 			r.msg.time_ms = j->time_ms;
 			r.msg.dir = (enum store_dir)j->dir;

@@ -38,6 +38,8 @@ static void	irc_msg_tell(struct session *, const char *, const char *,
 static void	irc_msg_send(struct session *, const char *, const char *,
 		    const char *, int, const char *);
 static void	irc_msg_done(void *, enum up_result, char *);
+static void	irc_msg_far_done(void *, struct link *, enum up_result,
+		    const char *, const struct store_msg *);
 static void	irc_msg_stored_out(void *, struct link *,
 		    const struct store_msg *, int);
 static void	irc_msg_answer(struct msg_sent *, enum up_result,
@@ -201,13 +203,20 @@ irc_msg_send(struct session *s, const char *target, const char *name,
 	m->sid = s->id;
 	m->link = s->link;
 	m->notice = notice;
-	rc = link_send(s->link, name, send, strlen(send), irc_msg_done, m);
+	/* parked: through the gateway that holds the account (outbox.c) */
+	if (outbox_wanted(s->link))
+		rc = outbox_send(s, name, send, strlen(send),
+		    irc_msg_far_done, m);
+	else
+		rc = link_send(s->link, name, send, strlen(send),
+		    irc_msg_done, m);
 	if (rc == 0 && (s->caps & CAP_ECHO_MESSAGE))
 		m->label = irc_label_take(s);	/* the echo is the reply */
 	if (rc == LINK_HOLD_FULL)
-		irc_send_notice(s, "%s to %s not delivered: the chat server "
-		    "connection is down and %lld messages already wait "
-		    "(hold-max): %.*s%s", notice ? "Notice" : "Message", target,
+		irc_send_notice(s, "%s to %s not delivered: %s %lld messages "
+		    "already wait (hold-max): %.*s%s", notice ? "Notice" :
+		    "Message", target, outbox_wanted(s->link) ? "no gateway "
+		    "has sent the" : "the chat server connection is down and",
 		    conf.hold_max, EXCERPT, send,
 		    strlen(send) > EXCERPT ? "..." : "");
 	else if (rc == LINK_BUSY) {
@@ -236,6 +245,20 @@ irc_msg_done(void *ctx, enum up_result r, char *why)
 	    m->text, strlen(m->text), irc_msg_stored_out, m) == 0)
 		return;			/* irc_msg_stored_out() goes on */
 	irc_msg_answer(m, r, why, NULL);
+}
+
+/*
+ * Sent through another gateway: its answer, the message stored there
+ * already (the live news brings it here instead of showing it).
+ */
+static void
+irc_msg_far_done(void *ctx, struct link *l, enum up_result r,
+    const char *why, const struct store_msg *stored)
+{
+	struct msg_sent	*m = ctx;
+
+	m->link = l;			/* NULL: the account is gone */
+	irc_msg_answer(m, r, why, stored);
 }
 
 /* A confirmed SEND is stored: now its echo and its mirrors. */

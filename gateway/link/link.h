@@ -47,6 +47,7 @@ const char	*link_name(struct link *);
 const char	*link_refused(struct link *, int *);
 int		 link_send(struct link *, const char *, const char *, size_t,
 		    up_done_fn *, void *);
+void		 link_unhold(struct link *, up_done_fn *);
 int		 link_who(struct link *, up_done_fn *, void *);
 void		 link_nick(struct link *, struct session *, const char *,
 		    const char *);

@@ -74,6 +74,25 @@ link_send(struct link *l, const char *name, const char *text, size_t len,
 	return 0;
 }
 
+/*
+ * The held messages whose continuation is done leave the queue (done
+ * hears UP_CANCELLED): what a parked account's link held for another
+ * gateway goes back to it. The others stay, in order.
+ */
+void
+link_unhold(struct link *l, up_done_fn *done)
+{
+	struct held	*h, *tmp;
+
+	LL_FOREACH_SAFE(l->held, h, tmp) {
+		if (h->done != done)
+			continue;
+		LL_DELETE(l->held, h);
+		l->nheld--;
+		link_held_free(h, UP_CANCELLED);
+	}
+}
+
 /* Ask for the user list; done hears it. -1 if it cannot go now. */
 int
 link_who(struct link *l, up_done_fn *done, void *ctx)

@@ -11,6 +11,7 @@
 #include "store_int.h"
 
 static const struct store_ops *store_ops(const struct store *);
+static int	store_outbox_ok(struct store *);
 
 static const struct store_ops *
 store_ops(const struct store *st)
@@ -292,6 +293,76 @@ store_newest(struct store *st, const char *account, long long *id)
 	*id = 0;
 	return store_ops(st)->newest != NULL ?
 	    store_ops(st)->newest(st, account, id) : 0;
+}
+
+/* The outbox: PostgreSQL only (one gateway per SQLite file). */
+static int
+store_outbox_ok(struct store *st)
+{
+	return store_shared(st) ? 0 : store_fail(st, "the outbox needs "
+	    "PostgreSQL");
+}
+
+int
+store_outbox_add(struct store *st, const char *account, const char *target,
+    const char *text, size_t len, long long now_ms, long long *id, int *held)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_add(st, account, target, text, len,
+	    now_ms, id, held);
+}
+
+int
+store_outbox_done(struct store *st, long long id, long long msg)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_done(st, id, msg);
+}
+
+int
+store_outbox_answer(struct store *st, long long id,
+    enum store_outbox_state state, int result, const char *answer)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_answer(st, id, state, result, answer);
+}
+
+int
+store_outbox_take(struct store *st, int limit, store_outbox_cb *cb,
+    void *ctx)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_take(st, limit, cb, ctx);
+}
+
+int
+store_outbox_lost(struct store *st, const char *account, int result,
+    const char *why)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_lost(st, account, result, why);
+}
+
+int
+store_outbox_state(struct store *st, const long long *ids, int n,
+    store_outbox_cb *cb, void *ctx)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_state(st, ids, n, cb, ctx);
+}
+
+int
+store_outbox_purge(struct store *st, long long before_ms)
+{
+	if (store_outbox_ok(st) == -1)
+		return -1;
+	return pg_outbox_purge(st, before_ms);
 }
 
 /* --db for a log line: "user:PASS@" and "password=PASS" hidden. */

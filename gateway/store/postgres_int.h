@@ -1,7 +1,8 @@
 /*
- * postgres_int: what the PostgreSQL backend's two files share,
- * postgres.c (connection, schema, accounts, positions, markers) and
- * postgres_msg.c (messages, queries, purge). Nobody else includes it.
+ * postgres_int: what the PostgreSQL backend's files share, postgres.c
+ * (connection, schema, accounts, positions, markers), postgres_msg.c
+ * (messages, queries, purge) and postgres_outbox.c (the outbox).
+ * Nobody else includes it.
  */
 #ifndef POSTGRES_INT_H
 #define POSTGRES_INT_H
@@ -66,6 +67,13 @@ enum pg_st {
 	PG_NOTIFY,
 	PG_SINCE,
 	PG_NEWEST,
+	PG_OUTBOX_ADD,
+	PG_OUTBOX_DONE,
+	PG_OUTBOX_ANSWER,
+	PG_OUTBOX_TAKE,
+	PG_OUTBOX_LOST,
+	PG_OUTBOX_STATE,
+	PG_OUTBOX_PURGE,
 	PG_COUNT
 };
 

@@ -222,9 +222,10 @@ int		 store_unhold(struct store *, long long key);
 /*
  * News between gateways: every group commit with messages notifies
  * (PostgreSQL NOTIFY, at the commit); store_listen() subscribes this
- * connection, store_news() says whether news came since its last call
- * (read by store_ok()). store_since(): an account's messages past row id
- * after, ascending, at most limit; store_newest(): its newest row id.
+ * connection, store_news() says what news came since its last call
+ * (STORE_NEWS_*, read by store_ok()). store_since(): an account's
+ * messages past row id after, ascending, at most limit;
+ * store_newest(): its newest row id.
  */
 int		 store_listen(struct store *);
 int		 store_news(struct store *);
@@ -232,6 +233,56 @@ int		 store_since(struct store *, const char *account,
 		    long long after, int limit, store_msg_cb *, void *ctx);
 int		 store_newest(struct store *, const char *account,
 		    long long *id);
+#define STORE_NEWS_MSG	0x01	/* chatircd_msg: messages stored */
+#define STORE_NEWS_SEND	0x02	/* chatircd_send: an outbox row queued */
+
+/*
+ * The outbox (PostgreSQL; SQLite: "not supported"): what a client at a
+ * gateway that does not hold its account sends, as rows the holder
+ * takes (issue 19). A row is pending, then sending (taken by the
+ * session that holds its account's lock), then done (store_outbox_done
+ * in the transaction that stores the message: *msg is its row) or
+ * answered (result and answer, the caller's codes; NOTIFY chatircd_msg
+ * at the commit). add: *id, *held 1 if a gateway holds the account now
+ * (NOTIFY chatircd_send). take: up to limit pending rows of the
+ * accounts this connection's session holds, marked sending, in id
+ * order. lost: an account's rows left sending by its last holder are
+ * answered (result, why); the count. state: the rows of ids that are
+ * done or answered. purge: rows done or answered before before_ms.
+ */
+enum store_outbox_state {
+	STORE_OUTBOX_PENDING = 0,
+	STORE_OUTBOX_SENDING = 1,
+	STORE_OUTBOX_DONE = 2,
+	STORE_OUTBOX_ANSWERED = 3
+};
+struct store_outbox {
+	long long	 id;
+	const char	*account;
+	const char	*target;
+	const char	*text;
+	size_t		 text_len;
+	int		 state;
+	long long	 msg;
+	int		 result;
+	const char	*answer;
+};
+typedef void	store_outbox_cb(void *ctx, const struct store_outbox *);
+int		 store_outbox_add(struct store *, const char *account,
+		    const char *target, const char *text, size_t len,
+		    long long now_ms, long long *id, int *held);
+int		 store_outbox_done(struct store *, long long id,
+		    long long msg);
+int		 store_outbox_answer(struct store *, long long id,
+		    enum store_outbox_state, int result, const char *answer);
+int		 store_outbox_take(struct store *, int limit,
+		    store_outbox_cb *, void *ctx);
+int		 store_outbox_lost(struct store *, const char *account,
+		    int result, const char *why);
+int		 store_outbox_state(struct store *, const long long *ids,
+		    int n, store_outbox_cb *, void *ctx);
+int		 store_outbox_purge(struct store *, long long before_ms);
+
 /* The connection's socket (-1: none to watch); 1 if it still works. */
 int		 store_fd(const struct store *);
 int		 store_ok(struct store *);

@@ -178,6 +178,22 @@ struct store	*pg_open(const char *uri, char *err, size_t errlen);
  * cannot fit. Here, without libpq's types, for fuzz_search.
  */
 int		 pg_search_words(const char *text, char *out, size_t size);
+/*
+ * postgres_outbox.c: the outbox, PostgreSQL only. backend.c calls it
+ * directly (not through store_ops: that keeps postgres.c from calling
+ * it back, one circle of files fewer).
+ */
+int		 pg_outbox_add(struct store *, const char *, const char *,
+		    const char *, size_t, long long, long long *, int *);
+int		 pg_outbox_done(struct store *, long long, long long);
+int		 pg_outbox_answer(struct store *, long long,
+		    enum store_outbox_state, int, const char *);
+int		 pg_outbox_take(struct store *, int, store_outbox_cb *, void *);
+int		 pg_outbox_lost(struct store *, const char *, int,
+		    const char *);
+int		 pg_outbox_state(struct store *, const long long *, int,
+		    store_outbox_cb *, void *);
+int		 pg_outbox_purge(struct store *, long long);
 /* 1 if --db names a PostgreSQL database (postgresql:// or postgres://). */
 int		 store_is_pg(const char *);
 

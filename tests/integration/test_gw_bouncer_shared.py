@@ -4,7 +4,9 @@ lock per account), the accounts spread over the live gateways, a gateway
 killed with -9 has its accounts taken over by another within 10 s, and
 a gateway that loses its database session stops its logins at once and
 takes its share back on its own once the server is back."""
+import os
 import random
+import subprocess
 import re
 import time
 
@@ -103,7 +105,7 @@ def test_kill9_holder_taken_over_within_10s(procs, pgdb):
     c = attach(procs, b)
     c.expect(r"NOTICE alice :.*logged in through another gateway")
     carol = chat(procs, d, "carol")
-    c.send("PRIVMSG carol :sent at the other gateway")  # held meanwhile
+    c.send("PRIVMSG carol :sent at the other gateway")  # through a
     bob = chat(procs, d, "bob")
     confirmed, unknown, n = set(), 0, 0
     for _ in range(50):                 # messages flowing
@@ -179,3 +181,149 @@ def test_database_stopped_and_started_under_a_gateway(procs):
         c.expect(r"PRIVMSG alice :back again")
     finally:
         srv.close()
+
+
+def one_account_two_gateways(procs, pgdb, *args):
+    """alice on two gateways: a holds her login, b does not."""
+    add_user(pgdb, "alice")
+    d = procs.chatd()
+    a = gateway(procs, d, pgdb)
+    wait_for(lambda: held(a) == {"alice"}, 10, "a holds alice")
+    b = procs.chatircd(d, "--db", pgdb, *args)
+    time.sleep(1.5)                     # b's poll: one account, a keeps it
+    assert held(b) == set()
+    return d, a, b
+
+
+def sent_rows(db, text):
+    return int(pglib.query(db, "SELECT count(*) FROM msg WHERE dir = 1"
+                           " AND convert_from(text, 'UTF8') = '%s'"
+                           % text)[0][0])
+
+
+def test_send_at_the_gateway_that_does_not_hold(procs, pgdb):
+    d, a, b = one_account_two_gateways(procs, pgdb)
+    bob = chat(procs, d, "bob")
+    c = attach(procs, b, who="alice@far", caps="echo-message")
+    c.expect(r"NOTICE alice :.*logged in through another gateway; what "
+             r"you send goes out through it")
+    quiet = attach(procs, b, who="alice@quiet")     # no echo-message
+    h = attach(procs, a, who="alice@near")
+    c.send("PRIVMSG bob :hello from b")
+    bob.expect(r"^DELIVERY alice hello from b$")
+    # the echo comes once, after SEND-OK at a, once stored
+    c.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    assert sent_rows(pgdb, "hello from b") == 1
+    quiet.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    h.expect(r"^:alice!\S+ PRIVMSG bob :hello from b$")
+    c.expect_none(r"PRIVMSG bob :hello from b", wait=1.5)
+    quiet.expect_none(r"PRIVMSG bob :hello from b", wait=0.1)
+    # an unknown chat user: 401 at b, nothing stored, no echo
+    c.send("PRIVMSG nobody :hi there")
+    c.expect(r" 401 alice nobody :No such nick")
+    c.expect_none(r"PRIVMSG nobody", wait=0.5)
+    assert sent_rows(pgdb, "hi there") == 0
+    # a chat user's answer reaches both gateways' clients
+    bob.send("SEND alice and back")
+    bob.expect(r"^SEND-OK$")
+    c.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
+    h.expect(r"^:bob!\S+ PRIVMSG alice :and back$")
+    # labeled-response: the echo is the labeled reply, with its msgid
+    lab = attach(procs, b, who="alice@lab",
+                 caps="echo-message labeled-response message-tags")
+    lab.send("@label=x1 PRIVMSG bob :labeled")
+    bob.expect(r"^DELIVERY alice labeled$")
+    lab.expect(r"^@label=x1;msgid=\d+\S* :alice!\S+ PRIVMSG bob :labeled$")
+    # several in a row keep their order
+    for i in range(5):
+        c.send("PRIVMSG bob :n%d" % i)
+    for i in range(5):
+        bob.expect(r"^DELIVERY alice n%d$" % i)
+        c.expect(r"PRIVMSG bob :n%d$" % i)
+    # every row answered: done or answered, none left pending or sending
+    wait_for(lambda: pglib.query(pgdb, "SELECT count(*) FROM outbox WHERE"
+                                 " state < 2")[0][0] == "0", 5, "rows done")
+    rows = pglib.query(pgdb, "SELECT state, result FROM outbox ORDER BY id")
+    assert rows == [("2", "0")] + [("3", "1")] + [("2", "0")] * 6, rows
+    assert held(b) == set() and held(a) == {"alice"}
+    assert "in use" not in (a.stderr() + b.stderr()).lower()
+
+
+def lock_account(db, name):
+    """A session that is no gateway holds name's lock, so no gateway
+    can log it in until it ends (as between a holder's death and the
+    takeover, made to last)."""
+    p = subprocess.Popen(
+        ["psql", db, "-XAtq", "-c", "SELECT pg_advisory_lock(25441, (SELECT"
+         " id::int FROM account WHERE name = '%s')); SELECT pg_sleep(120)"
+         % name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PGAPPNAME="locker"))
+    wait_for(lambda: pglib.query(db, "SELECT count(*) FROM pg_locks WHERE"
+                                 " locktype = 'advisory' AND classid = 25441"
+                                 " AND granted")[0][0] == "1", 10,
+             "the lock taken")
+    return p
+
+
+def unlock(db, p):
+    """The locking session ends (its server side first: pg_sleep does
+    not notice a client gone)."""
+    pglib.query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'locker'")
+    p.kill()
+    p.wait()
+
+
+def test_send_while_no_gateway_holds_waits_then_goes(procs, pgdb):
+    add_user(pgdb, "alice")
+    locker = lock_account(pgdb, "alice")
+    try:
+        d = procs.chatd()
+        a = gateway(procs, d, pgdb)
+        b = procs.chatircd(d, "--db", pgdb, "--hold-max", "2")
+        bob = chat(procs, d, "bob")
+        c = attach(procs, b, who="alice@far", caps="echo-message")
+        c.send("PRIVMSG bob :waiting one")
+        c.expect(r"NOTICE alice :No gateway is logged in to the chat server "
+                 r"for this account now: your message waits")
+        c.send("PRIVMSG bob :waiting two")
+        # past hold-max: refused with a notice, never dropped untold
+        c.send("PRIVMSG bob :one too many")
+        c.expect(r"NOTICE alice :Message to bob not delivered: .*hold-max")
+        c.expect_none(r"PRIVMSG bob :waiting", wait=1.0)
+        assert held(a) == set() and held(b) == set()
+    finally:
+        unlock(pgdb, locker)
+    # the lock is free: a gateway takes the account and sends what waited
+    bob.expect(r"^DELIVERY alice waiting one$", timeout=10)
+    bob.expect(r"^DELIVERY alice waiting two$")
+    c.expect(r"^:alice!\S+ PRIVMSG bob :waiting one$")
+    c.expect(r"^:alice!\S+ PRIVMSG bob :waiting two$")
+    c.expect_none(r"PRIVMSG bob :(waiting|one too many)", wait=1.0)
+    bob.expect_none(r"one too many", wait=0.1)
+    assert sent_rows(pgdb, "waiting one") == 1
+
+
+def test_row_left_sending_by_a_dead_holder_is_told_not_sent(procs, pgdb):
+    add_user(pgdb, "alice")
+    locker = lock_account(pgdb, "alice")
+    try:
+        d = procs.chatd()
+        b = gateway(procs, d, pgdb)
+        bob = chat(procs, d, "bob")
+        c = attach(procs, b, who="alice@far", caps="echo-message")
+        c.send("PRIVMSG bob :in flight")
+        c.expect(r"NOTICE alice :No gateway is logged in")
+        # as if a holder had taken it and died before the chat server's
+        # answer: sent or not, nobody knows
+        pglib.query(pgdb, "UPDATE outbox SET state = 1")
+    finally:
+        unlock(pgdb, locker)
+    c.expect(r"NOTICE alice :Message to bob not confirmed: the gateway that "
+             r"was sending it stopped before the chat server's answer; it "
+             r"may or may not have arrived", timeout=10)
+    bob.expect_none(r"in flight", wait=1.0)     # never sent twice
+    wait_for(lambda: held(b) == {"alice"}, 5, "b holds alice")
+    c.send("PRIVMSG bob :after")
+    bob.expect(r"^DELIVERY alice after$")
+    c.expect(r"PRIVMSG bob :after$")
