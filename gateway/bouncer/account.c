@@ -158,7 +158,8 @@ account_init(void)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
 		fatalx("db %s: %s", db, err);
-	if (writer_start(conf.db, err, sizeof err) == -1)
+	if (writer_start(conf.db, err, sizeof err) == -1 ||
+	    reader_start(conf.db, err, sizeof err) == -1)
 		fatalx("db %s: %s", db, err);
 	/* PostgreSQL: other gateways may share it; log in what we hold */
 	if ((shared = store_shared(st)) &&
@@ -187,6 +188,7 @@ account_shutdown(void)
 
 	holder_stop();
 	account_auth_stop();
+	reader_stop();			/* positions saved, answers dropped */
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;
 	writer_stop();
