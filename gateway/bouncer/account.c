@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ struct account_sess {
 	int		 checking;	/* a password check is out */
 	char		*sasl_buf;	/* base64 so far */
 	size_t		 sasl_len;
+	int		 replaying;	/* playback being read: live waits */
+	struct account_held *held, *held_tail;
+	size_t		 held_bytes;
+};
+
+/* A live message that came while the playback was being read. */
+struct account_held {
+	struct account_held	*next;
+	struct store_msg	 m;	/* peer and text follow */
 };
 
 struct playback {
@@ -120,6 +130,13 @@ static void	account_on_purge(evutil_socket_t, short, void *);
 static void	account_attach(struct session *);
 static void	account_playback(struct session *);
 static void	account_replay_one(void *, const struct store_msg *);
+static void	account_replayed(struct session *, void *,
+		    const struct reader_result *);
+static long long account_held_first(struct account_sess *);
+static void	account_held_show(struct session *);
+static void	account_held_free(struct account_sess *);
+static void	account_seen(struct session *, void *,
+		    const struct reader_result *);
 static int	account_split(const char *, char *, size_t, char *, size_t);
 static void	account_sasl_done(struct session *);
 
@@ -495,11 +512,12 @@ account_sess(struct session *s)
 	return s->acct;
 }
 
-/* The session is closing: its place in the history is kept now. */
+/* The session is closing: its place in the history is kept (queued). */
 void
 account_detach(struct session *s)
 {
 	struct account_sess	*as = s->acct;
+	struct reader_req	 rq;
 
 	if (as == NULL || as->acct == NULL || as->acct->link == NULL ||
 	    as->last[0] == '\0')
@@ -509,10 +527,25 @@ account_detach(struct session *s)
 		    "stays where it was", s->id);
 		return;
 	}
-	if (store_seen(st, as->acct->name, as->client, as->last) == -1)
-		log_warnx("s%u: playback position: %s", s->id,
-		    store_error(st));
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_SEEN;
+	snprintf(rq.account, sizeof rq.account, "%s", as->acct->name);
+	snprintf(rq.name, sizeof rq.name, "%s", as->client);
+	snprintf(rq.msgid, sizeof rq.msgid, "%s", as->last);
+	if (reader_read(0, &rq, account_seen, NULL) == -1)
+		log_warnx("s%u: playback position not saved: too many reads "
+		    "wait for the store", s->id);
 	as->last[0] = '\0';
+}
+
+/* The reader saved a position (store_seen). */
+static void
+account_seen(struct session *s, void *ctx, const struct reader_result *r)
+{
+	(void)s;
+	(void)ctx;
+	if (r->n == -1)
+		log_warnx("playback position: %s", r->why);
 }
 
 /* The session is freed: so is what it kept here. */
@@ -525,6 +558,7 @@ account_free(struct session *s)
 		return;
 	if (as->acct != NULL)
 		account_unref(as->acct);
+	account_held_free(as);
 	if (as->pass != NULL)
 		sodium_memzero(as->pass, strlen(as->pass));
 	free(as->pass);
@@ -913,25 +947,55 @@ account_attach(struct session *s)
 
 /*
  * What came while this client was away, unless it asks for history
- * itself (draft/chathistory): oldest first, at most playback-max.
+ * itself (draft/chathistory): oldest first, at most playback-max, read by
+ * the reader thread; live messages wait meanwhile (account_hold), so they
+ * follow it.
  */
 static void
 account_playback(struct session *s)
 {
 	struct account_sess	*as = s->acct;
-	struct playback		 pb = { s, 0, 0 };
-	long long		 left = 0;
+	struct reader_req	 rq;
 
 	if (s->caps & CAP_CHATHISTORY)
 		return;
-	if (store_unseen(st, as->acct->name, as->client,
-	    (int)conf.playback_max, account_replay_one, &pb, &left) == -1) {
-		log_warnx("s%u: playback: %s", s->id, store_error(st));
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_UNSEEN;
+	snprintf(rq.account, sizeof rq.account, "%s", as->acct->name);
+	snprintf(rq.name, sizeof rq.name, "%s", as->client);
+	rq.limit = (int)conf.playback_max;
+	if (reader_read(s->id, &rq, account_replayed, NULL) == -1) {
+		log_warnx("s%u: playback: too many reads wait for the store",
+		    s->id);
+		irc_send_notice(s, "Nothing was replayed: the store is busy. "
+		    "Ask with CHATHISTORY, or attach again later.");
 		return;
 	}
-	if (left > 0 && !(s->flags & SESSION_DEAD))
+	as->replaying = 1;
+}
+
+/* The playback is read: its rows, then the live ones held meanwhile. */
+static void
+account_replayed(struct session *s, void *ctx, const struct reader_result *r)
+{
+	struct playback	 pb = { s, 0, 0 };
+	long long	 first;
+	int		 i;
+
+	(void)ctx;
+	if (s == NULL)
+		return;			/* what it held goes with it */
+	s->acct->replaying = 0;
+	if (r->n == -1)
+		log_warnx("s%u: playback: %s", s->id, r->why);
+	first = account_held_first(s->acct);	/* held: shown after */
+	for (i = 0; i < r->nrows; i++)
+		if (strtoll(r->rows[i].msgid, NULL, 10) < first)
+			account_replay_one(&pb, &r->rows[i]);
+	pb.cut += r->cut;
+	if (r->value > 0 && !(s->flags & SESSION_DEAD))
 		irc_send_notice(s, "%lld older messages were not replayed "
-		    "(playback-max %lld).", left, conf.playback_max);
+		    "(playback-max %lld).", r->value, conf.playback_max);
 	if (pb.cut > 0 && !(s->flags & SESSION_DEAD))
 		irc_send_notice(s, "%lld newer messages were not replayed yet "
 		    "(more than half of sendq-max %lld bytes at once): they "
@@ -939,6 +1003,83 @@ account_playback(struct session *s)
 		    conf.sendq_max);
 	if (pb.n > 0 && !(s->flags & SESSION_DEAD))
 		log_info("s%u: replayed %d messages", s->id, pb.n);
+	account_held_show(s);
+}
+
+/*
+ * While s's playback is read, a live message waits for it (copied): 1 if
+ * held. Past sendq-max bytes held the client is closed, its position
+ * where it was (nothing was shown yet).
+ */
+int
+account_hold(struct session *s, const struct store_msg *m)
+{
+	struct account_sess	*as = s->acct;
+	struct account_held	*h;
+	size_t			 pl;
+	char			*p;
+
+	if (as == NULL || !as->replaying)
+		return 0;
+	pl = strlen(m->peer) + 1;
+	if (as->held_bytes + sizeof *h + pl + m->text_len >
+	    (size_t)conf.sendq_max) {
+		log_warnx("s%u: sendq-max reached by messages waiting for "
+		    "its playback", s->id);
+		session_close(s, "SendQ exceeded");
+		return 1;
+	}
+	h = xmalloc(sizeof *h + pl + m->text_len + 1);
+	p = (char *)(h + 1);
+	h->next = NULL;
+	h->m = *m;
+	h->m.peer = memcpy(p, m->peer, pl);
+	h->m.text = memcpy(p + pl, m->text, m->text_len);
+	p[pl + m->text_len] = '\0';
+	as->held_bytes += sizeof *h + pl + m->text_len;
+	if (as->held_tail != NULL)
+		as->held_tail->next = h;
+	else
+		as->held = h;
+	as->held_tail = h;
+	return 1;
+}
+
+/* The row id of the first message held (later ones are newer). */
+static long long
+account_held_first(struct account_sess *as)
+{
+	struct account_held	*h;
+	long long		 id;
+
+	for (h = as->held; h != NULL; h = h->next)
+		if ((id = strtoll(h->m.msgid, NULL, 10)) > 0)
+			return id;
+	return LLONG_MAX;
+}
+
+static void
+account_held_show(struct session *s)
+{
+	struct account_held	*h;
+
+	for (h = s->acct->held; h != NULL; h = h->next)
+		if (!(s->flags & SESSION_DEAD))
+			hooks->show(s, &h->m, 0, NULL);
+	account_held_free(s->acct);
+}
+
+static void
+account_held_free(struct account_sess *as)
+{
+	struct account_held	*h;
+
+	while ((h = as->held) != NULL) {
+		as->held = h->next;
+		free(h);
+	}
+	as->held_tail = NULL;
+	as->held_bytes = 0;
 }
 
 static void

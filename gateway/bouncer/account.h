@@ -44,6 +44,7 @@ int		 account_register(struct session *);
 void		 account_detach(struct session *);
 void		 account_free(struct session *);
 void		 account_shown(struct session *, const char *);
+int		 account_hold(struct session *, const struct store_msg *);
 int		 account_store_msg(struct link *, enum store_dir, const char *,
 		    const char *, size_t, account_stored_fn *, void *);
 void		 account_renamed(struct link *, const char *);

@@ -141,8 +141,8 @@ reader_busy(const struct session *s)
 /*
  * Queue a read for session sid (0: none); done(s, ctx, result) runs on
  * the loop, s NULL once that session is gone. -1: too many reads queued
- * (READER_SESSION_MAX for the session, READER_JOBS_MAX in all); done
- * never runs.
+ * (READER_SESSION_MAX for the session, READER_JOBS_MAX in all but
+ * positions); done never runs.
  */
 int
 reader_read(unsigned sid, const struct reader_req *req,
@@ -151,7 +151,9 @@ reader_read(unsigned sid, const struct reader_req *req,
 	struct reader_job	*j;
 	struct reader_sess	*r = NULL;
 
-	if (rst == NULL || rjobs >= READER_JOBS_MAX ||
+	/* a position is saved once per client closing: max-clients bounds */
+	if (rst == NULL || (rjobs >= READER_JOBS_MAX &&
+	    req->kind != READER_SEEN) ||
 	    (sid != 0 && (r = reader_sess(sid)) != NULL &&
 	    r->n >= READER_SESSION_MAX))
 		return -1;
