@@ -34,6 +34,10 @@
 #define TELL_MS		1000	/* "not kept" at most this often */
 #define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
 #define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
+#define LIVE_BATCH	100	/* news: rows per read */
+#define LIVE_MARK	0x1	/* read the newest row: news starts there */
+#define LIVE_NEWS	0x2	/* read the rows past live_id, show them */
+#define LIVE_UNPARK	0x4	/* then log in (held here now) */
 
 struct auth_job;
 
@@ -48,6 +52,8 @@ struct account {
 	long long	 told_ms;
 	long long	 live_id;	/* parked: newest row shown from news;
 					   -1: none marked yet */
+	unsigned	 live_want;	/* LIVE_*: reads to run, in turn */
+	int		 live_busy;	/* one of them is out */
 	UT_hash_handle	 hh;
 };
 
@@ -116,7 +122,10 @@ static void	account_on_holder(enum holder_news, const char *,
 		    const char *);
 static void	account_live_mark(struct account *);
 static void	account_live(struct account *);
-static void	account_live_one(void *, const struct store_msg *);
+static void	account_live_kick(struct account *);
+static void	account_lived(struct session *, void *,
+		    const struct reader_result *);
+static void	account_live_one(struct account *, const struct store_msg *);
 static void	account_live_show(struct session *, void *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
@@ -362,6 +371,7 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 				link_park(a->link, "this gateway lost its "
 				    "database session; another one takes "
 				    "over");
+				a->live_want &= ~LIVE_UNPARK;
 				account_live_mark(a);
 			}
 		return;
@@ -376,9 +386,13 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 		}
 		log_info("account %s: held by this gateway: logging in "
 		    "upstream", name);
-		if (link_nsessions(a->link) > 0)
-			account_live(a);	/* what the last holder stored */
-		link_unpark(a->link);
+		if (link_nsessions(a->link) == 0) {
+			link_unpark(a->link);
+			return;
+		}
+		/* what the last holder stored is shown first, then the login */
+		a->live_want |= LIVE_NEWS | LIVE_UNPARK;
+		account_live_kick(a);
 		return;
 	case HOLDER_HAND:
 		if ((a = account_find(name)) != NULL && a->link != NULL) {
@@ -386,6 +400,7 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 			    name, why);
 			link_park(a->link, "the account moves to another "
 			    "gateway");
+			a->live_want &= ~LIVE_UNPARK;
 			account_live_mark(a);
 		}
 		holder_parked(name);
@@ -400,41 +415,85 @@ account_on_holder(enum holder_news kind, const char *name, const char *why)
 static void
 account_live_mark(struct account *a)
 {
-	long long	id = 0;
-
-	if (store_newest(st, a->name, &id) == -1)
-		log_warnx("account %s: newest message: %s", a->name,
-		    store_error(st));
-	else if (id > a->live_id)
-		a->live_id = id;	/* 0: none stored yet */
+	a->live_want |= LIVE_MARK;
+	account_live_kick(a);
 }
 
 /* News (NOTIFY): the rows another gateway stored, to every client. */
 static void
 account_live(struct account *a)
 {
-	int	n;
+	a->live_want |= LIVE_NEWS;
+	account_live_kick(a);
+}
 
-	if (a->live_id < 0)
-		account_live_mark(a);	/* nothing shown yet: from now */
-	if (a->live_id < 0)
+/*
+ * The next read an account's news wants, on the reader thread, one at a
+ * time (each starts where the last one ended); once none is left, the
+ * login a HOLDER_GOT waits for.
+ */
+static void
+account_live_kick(struct account *a)
+{
+	struct reader_req	rq;
+
+	if (a->live_busy || a->live_want == 0 || a->link == NULL)
 		return;
-	do {
-		n = store_since(st, a->name, a->live_id, 100,
-		    account_live_one, a);
-	} while (n == 100 && a->link != NULL);
-	if (n == -1)
-		log_warnx("account %s: news: %s", a->name, store_error(st));
+	memset(&rq, 0, sizeof rq);
+	snprintf(rq.account, sizeof rq.account, "%s", a->name);
+	if ((a->live_want & LIVE_MARK) || a->live_id < 0) {
+		rq.kind = READER_NEWEST;	/* nothing shown yet: from now */
+		a->live_want &= a->live_id < 0 ? ~(LIVE_MARK | LIVE_NEWS) :
+		    ~LIVE_MARK;
+	} else if (a->live_want & LIVE_NEWS) {
+		rq.kind = READER_SINCE;
+		rq.arg = a->live_id;
+		rq.limit = LIVE_BATCH;
+		a->live_want &= ~LIVE_NEWS;
+	} else {
+		a->live_want = 0;
+		link_unpark(a->link);
+		return;
+	}
+	if (reader_read(0, &rq, account_lived, a) == -1) {
+		log_warnx("account %s: news not read: too many reads wait for "
+		    "the store", a->name);
+		if (a->live_want & LIVE_UNPARK)
+			link_unpark(a->link);
+		a->live_want = 0;
+		return;
+	}
+	a->refs++;
+	a->live_busy = 1;
 }
 
 static void
-account_live_one(void *ctx, const struct store_msg *m)
+account_lived(struct session *s, void *ctx, const struct reader_result *r)
 {
 	struct account	*a = ctx;
+	int		 i;
 
+	(void)s;
+	a->live_busy = 0;
+	if (r->n == -1)
+		log_warnx("account %s: news: %s", a->name, r->why);
+	else if (r->kind == READER_NEWEST && r->value > a->live_id)
+		a->live_id = r->value;	/* 0: none stored yet */
+	else if (r->kind == READER_SINCE) {
+		for (i = 0; i < r->nrows && a->link != NULL; i++)
+			account_live_one(a, &r->rows[i]);
+		if (r->n == LIVE_BATCH || r->cut > 0)
+			a->live_want |= LIVE_NEWS;	/* more */
+	}
+	account_live_kick(a);
+	account_unref(a);
+}
+
+static void
+account_live_one(struct account *a, const struct store_msg *m)
+{
 	a->live_id = strtoll(m->msgid, NULL, 10);
-	if (a->link != NULL)
-		link_sessions(a->link, account_live_show, (void *)m);
+	link_sessions(a->link, account_live_show, (void *)m);
 }
 
 static void

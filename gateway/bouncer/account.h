@@ -85,6 +85,7 @@ struct reader_req {
 
 /* An answer; rows (TARGETS: peer and time_ms) live until done returns. */
 struct reader_result {
+	enum reader_kind	 kind;
 	int			 n;	/* the store's return; -1: failed */
 	const char		*why;	/* n == -1: the store's words */
 	const struct store_msg	*rows;

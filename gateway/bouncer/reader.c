@@ -350,6 +350,7 @@ reader_finish(void)
 			free(r);
 		}
 		memset(&res, 0, sizeof res);
+		res.kind = j->req.kind;
 		res.n = j->n;
 		res.why = j->why != NULL ? j->why : "out of memory";
 		res.rows = j->rows;
