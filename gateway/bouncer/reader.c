@@ -20,7 +20,6 @@
 
 #include "bouncer/account.h"
 
-#define READER_JOBS_MAX		256	/* reads queued, all sessions */
 #define READER_SESSION_MAX	4	/* reads queued for one session */
 
 struct reader_job {
@@ -38,6 +37,7 @@ struct reader_job {
 	int			 size;		/* rows allocated */
 	long long		 cut;
 	size_t			 bytes;
+	size_t			 budget;	/* sendq-max when queued */
 };
 
 /* Reads out per session, for its input to wait. */
@@ -141,7 +141,7 @@ reader_busy(const struct session *s)
 /*
  * Queue a read for session sid (0: none); done(s, ctx, result) runs on
  * the loop, s NULL once that session is gone. -1: too many reads queued
- * (READER_SESSION_MAX for the session, READER_JOBS_MAX in all but
+ * (READER_SESSION_MAX for the session, read-queue-max in all but
  * positions); done never runs.
  */
 int
@@ -152,7 +152,7 @@ reader_read(unsigned sid, const struct reader_req *req,
 	struct reader_sess	*r = NULL;
 
 	/* a position is saved once per client closing: max-clients bounds */
-	if (rst == NULL || (rjobs >= READER_JOBS_MAX &&
+	if (rst == NULL || (rjobs >= conf.read_queue_max &&
 	    req->kind != READER_SEEN) ||
 	    (sid != 0 && (r = reader_sess(sid)) != NULL &&
 	    r->n >= READER_SESSION_MAX))
@@ -172,6 +172,7 @@ reader_read(unsigned sid, const struct reader_req *req,
 	j->done = done;
 	j->ctx = ctx;
 	j->sid = sid;
+	j->budget = (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
 	pthread_mutex_lock(&rmu);
 	if (rtodo_tail != NULL)
 		rtodo_tail->next = j;
@@ -272,8 +273,7 @@ reader_row(void *ctx, const struct store_msg *m)
 	char			*p;
 	int			 size;
 
-	if (j->cut > 0 || j->bytes + pl + m->text_len >
-	    (size_t)conf.sendq_max) {
+	if (j->cut > 0 || j->bytes + pl + m->text_len > j->budget) {
 		j->cut++;
 		return;
 	}

@@ -116,3 +116,30 @@ def test_playback_waits_others_do_not(procs, pgdb):
     for i in range(3):
         a.expect(r":bob!\S+ PRIVMSG alice :\[\d\d:\d\d\] away%d$" % i)
     a.expect(r" PONG \S+ :after$")
+
+
+def test_read_queue_max(procs, pgdb):
+    d = procs.chatd()
+    g = procs.chatircd(d, "--db", pgdb, "--read-queue-max", "1")
+    one = attach(procs, g, who="alice@one", caps=CAPS)
+    two = attach(procs, g, who="alice@two", caps=CAPS)
+    stored(procs, d, one, 1)
+    lock = ReadLock(pgdb)
+    try:
+        one.send("CHATHISTORY LATEST bob * 10")     # the one read queued
+        time.sleep(0.2)
+        two.send("CHATHISTORY LATEST bob * 10")
+        two.expect(r"^:\S+ FAIL CHATHISTORY MESSAGE_ERROR LATEST :Too many "
+                   r"requests wait for the history store: try again in a "
+                   r"moment$")
+        two.send("MARKREAD bob")
+        two.expect(r" FAIL MARKREAD INTERNAL_ERROR bob :Too many requests")
+        two.send("SEARCH text=m0")
+        two.expect(r" FAIL SEARCH INTERNAL_ERROR \* :Too many requests")
+    finally:
+        lock.release()
+    one.expect(r"PRIVMSG alice :m0$")
+    one.expect(r" BATCH -")
+    two.send("CHATHISTORY LATEST bob * 10")          # room again
+    two.expect(r"PRIVMSG alice :m0$")
+    assert "too many reads wait for the store" in g.stderr()
