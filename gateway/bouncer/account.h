@@ -69,7 +69,8 @@ enum reader_kind {
 	READER_UNSEEN,		/* name the client, limit; value: left out */
 	READER_SINCE,		/* arg the row id after, limit */
 	READER_NEWEST,		/* value: the newest row id */
-	READER_SEEN		/* name the client, msgid */
+	READER_SEEN,		/* name the client, msgid */
+	READER_STATS		/* store_stats: value count, value2 oldest */
 };
 
 struct reader_req {
@@ -92,6 +93,7 @@ struct reader_result {
 	int			 nrows;
 	long long		 cut;	/* rows past sendq-max bytes: not kept */
 	long long		 value;
+	long long		 value2;
 };
 
 /* s: the session the read was for, NULL once it is gone (or none). */

@@ -30,7 +30,7 @@ struct reader_job {
 	unsigned		 sid;
 	/* the thread's answer */
 	int			 n;
-	long long		 value;
+	long long		 value, value2;
 	char			*why;
 	struct store_msg	*rows;
 	int			 nrows;
@@ -254,6 +254,9 @@ reader_run(struct reader_job *j)
 	case READER_SEEN:
 		j->n = store_seen(rst, q->account, q->name, q->msgid);
 		break;
+	case READER_STATS:
+		j->n = store_stats(rst, q->account, &j->value, &j->value2);
+		break;
 	}
 	if (j->n == -1)
 		j->why = strdup(store_error(rst));
@@ -357,6 +360,7 @@ reader_finish(void)
 		res.nrows = j->nrows;
 		res.cut = j->cut;
 		res.value = j->value;
+		res.value2 = j->value2;
 		s = j->sid != 0 ? session_find_id(j->sid) : NULL;
 		j->done(s, j->ctx, &res);
 		if (j->sid != 0 && (s = session_find_id(j->sid)) != NULL &&

@@ -76,6 +76,7 @@ def test_chathistory_waits_others_do_not(procs, pgdb):
     try:
         a.send("CHATHISTORY LATEST bob * 10")
         a.send("SEARCH text=m1")
+        a.send("PRIVMSG *chatircd :search m2")
         a.send("PING :after")
         took = others_go_on(procs, d, g)
         assert took < 2, took
@@ -91,6 +92,8 @@ def test_chathistory_waits_others_do_not(procs, pgdb):
     search = a.expect(r"^:\S+ BATCH \+(\S+) soju.im/search$").group(1)
     a.expect(r"^@batch=%s;\S+ :bob!\S+ PRIVMSG alice :m1$" % search)
     a.expect(r"^:\S+ BATCH -%s$" % search)
+    a.expect(r"^:\*chatircd!\S+ PRIVMSG alice :\[[^]]+\] <bob> m2$")
+    a.expect(r"^:\*chatircd!\S+ PRIVMSG alice :1 found$")
     a.expect(r" PONG \S+ :after$")
 
 
