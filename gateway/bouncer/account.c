@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@
 #define TELL_MS		1000	/* "not kept" at most this often */
 #define SASL_CHUNK	400	/* IRCv3 sasl: AUTHENTICATE lines */
 #define SASL_MAX	1200	/* bytes of a PLAIN message, decoded */
+#define LIVE_BATCH	100	/* news: rows per read */
+#define LIVE_MARK	0x1	/* read the newest row: news starts there */
+#define LIVE_NEWS	0x2	/* read the rows past live_id, show them */
+#define LIVE_UNPARK	0x4	/* then log in (held here now) */
 
 struct auth_job;
 
@@ -48,6 +53,8 @@ struct account {
 	long long	 told_ms;
 	long long	 live_id;	/* parked: newest row shown from news;
 					   -1: none marked yet */
+	unsigned	 live_want;	/* LIVE_*: reads to run, in turn */
+	int		 live_busy;	/* one of them is out */
 	UT_hash_handle	 hh;
 };
 
@@ -73,6 +80,15 @@ struct account_sess {
 	int		 checking;	/* a password check is out */
 	char		*sasl_buf;	/* base64 so far */
 	size_t		 sasl_len;
+	int		 replaying;	/* playback being read: live waits */
+	struct account_held *held, *held_tail;
+	size_t		 held_bytes;
+};
+
+/* A live message that came while the playback was being read. */
+struct account_held {
+	struct account_held	*next;
+	struct store_msg	 m;	/* peer and text follow */
 };
 
 struct playback {
@@ -111,7 +127,10 @@ static void	account_on_holder(enum holder_news, const char *,
 static void	account_news_one(struct account *);
 static void	account_live_mark(struct account *);
 static void	account_live(struct account *);
-static void	account_live_one(void *, const struct store_msg *);
+static void	account_live_kick(struct account *);
+static void	account_lived(struct session *, void *,
+		    const struct reader_result *);
+static void	account_live_one(struct account *, const struct store_msg *);
 static void	account_live_show(struct session *, void *);
 static int	account_check(struct session *, const char *, const char *,
 		    int);
@@ -125,6 +144,13 @@ static void	account_on_purge(evutil_socket_t, short, void *);
 static void	account_attach(struct session *);
 static void	account_playback(struct session *);
 static void	account_replay_one(void *, const struct store_msg *);
+static void	account_replayed(struct session *, void *,
+		    const struct reader_result *);
+static long long account_held_first(struct account_sess *);
+static void	account_held_show(struct session *);
+static void	account_held_free(struct account_sess *);
+static void	account_seen(struct session *, void *,
+		    const struct reader_result *);
 static int	account_split(const char *, char *, size_t, char *, size_t);
 static void	account_sasl_done(struct session *);
 
@@ -163,7 +189,8 @@ account_init(void)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
 		fatalx("db %s: %s", db, err);
-	if (writer_start(conf.db, err, sizeof err) == -1)
+	if (writer_start(conf.db, err, sizeof err) == -1 ||
+	    reader_start(conf.db, err, sizeof err) == -1)
 		fatalx("db %s: %s", db, err);
 	/* PostgreSQL: other gateways may share it; log in what we hold */
 	if ((shared = store_shared(st)) &&
@@ -193,6 +220,7 @@ account_shutdown(void)
 	links_gone = 1;			/* the holder's last news: given back */
 	holder_stop();
 	account_auth_stop();
+	reader_stop();			/* positions saved, answers dropped */
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;
 	writer_stop();
@@ -356,6 +384,7 @@ account_on_holder(enum holder_news kind, const char *name, const char *why,
 				    "database session; another one takes "
 				    "over");
 				outbox_parked(a->link);
+				a->live_want &= ~LIVE_UNPARK;
 				account_live_mark(a);
 			}
 		return;
@@ -370,9 +399,13 @@ account_on_holder(enum holder_news kind, const char *name, const char *why,
 		}
 		log_info("account %s: held by this gateway: logging in "
 		    "upstream", name);
-		if (link_nsessions(a->link) > 0)
-			account_live(a);	/* what the last holder stored */
-		link_unpark(a->link);
+		if (link_nsessions(a->link) == 0) {
+			link_unpark(a->link);
+			return;
+		}
+		/* what the last holder stored is shown first, then the login */
+		a->live_want |= LIVE_NEWS | LIVE_UNPARK;
+		account_live_kick(a);
 		return;
 	case HOLDER_HAND:
 		if ((a = account_find(name)) != NULL && a->link != NULL) {
@@ -381,6 +414,7 @@ account_on_holder(enum holder_news kind, const char *name, const char *why,
 			link_park(a->link, "the account moves to another "
 			    "gateway");
 			outbox_parked(a->link);
+			a->live_want &= ~LIVE_UNPARK;
 			account_live_mark(a);
 		}
 		holder_parked(name);
@@ -419,45 +453,89 @@ account_news(const char *name)
 static void
 account_live_mark(struct account *a)
 {
-	long long	id = 0;
-
-	if (store_newest(st, a->name, &id) == -1)
-		log_warnx("account %s: newest message: %s", a->name,
-		    store_error(st));
-	else if (id > a->live_id)
-		a->live_id = id;	/* 0: none stored yet */
+	a->live_want |= LIVE_MARK;
+	account_live_kick(a);
 }
 
 /* News (NOTIFY): the rows another gateway stored, to every client. */
 static void
 account_live(struct account *a)
 {
-	int	n;
-
 	if (outbox_news(a->name, a->live_id < 0 ? 0 : a->live_id))
 		return;			/* a row of ours is being written */
-	if (a->live_id < 0)
-		account_live_mark(a);	/* nothing shown yet: from now */
-	if (a->live_id < 0)
+	a->live_want |= LIVE_NEWS;
+	account_live_kick(a);
+}
+
+/*
+ * The next read an account's news wants, on the reader thread, one at a
+ * time (each starts where the last one ended); once none is left, the
+ * login a HOLDER_GOT waits for.
+ */
+static void
+account_live_kick(struct account *a)
+{
+	struct reader_req	rq;
+
+	if (a->live_busy || a->live_want == 0 || a->link == NULL)
 		return;
-	do {
-		n = store_since(st, a->name, a->live_id, 100,
-		    account_live_one, a);
-	} while (n == 100 && a->link != NULL);
-	if (n == -1)
-		log_warnx("account %s: news: %s", a->name, store_error(st));
+	memset(&rq, 0, sizeof rq);
+	snprintf(rq.account, sizeof rq.account, "%s", a->name);
+	if ((a->live_want & LIVE_MARK) || a->live_id < 0) {
+		rq.kind = READER_NEWEST;	/* nothing shown yet: from now */
+		a->live_want &= a->live_id < 0 ? ~(LIVE_MARK | LIVE_NEWS) :
+		    ~LIVE_MARK;
+	} else if (a->live_want & LIVE_NEWS) {
+		rq.kind = READER_SINCE;
+		rq.arg = a->live_id;
+		rq.limit = LIVE_BATCH;
+		a->live_want &= ~LIVE_NEWS;
+	} else {
+		a->live_want = 0;
+		link_unpark(a->link);
+		return;
+	}
+	if (reader_read(0, &rq, account_lived, a) == -1) {
+		log_warnx("account %s: news not read: too many reads wait for "
+		    "the store", a->name);
+		if (a->live_want & LIVE_UNPARK)
+			link_unpark(a->link);
+		a->live_want = 0;
+		return;
+	}
+	a->refs++;
+	a->live_busy = 1;
 }
 
 static void
-account_live_one(void *ctx, const struct store_msg *m)
+account_lived(struct session *s, void *ctx, const struct reader_result *r)
 {
 	struct account	*a = ctx;
+	int		 i;
 
+	(void)s;
+	a->live_busy = 0;
+	if (r->n == -1)
+		log_warnx("account %s: news: %s", a->name, r->why);
+	else if (r->kind == READER_NEWEST && r->value > a->live_id)
+		a->live_id = r->value;	/* 0: none stored yet */
+	else if (r->kind == READER_SINCE) {
+		for (i = 0; i < r->nrows && a->link != NULL; i++)
+			account_live_one(a, &r->rows[i]);
+		if (r->n == LIVE_BATCH || r->cut > 0)
+			a->live_want |= LIVE_NEWS;	/* more */
+	}
+	account_live_kick(a);
+	account_unref(a);
+}
+
+static void
+account_live_one(struct account *a, const struct store_msg *m)
+{
 	a->live_id = strtoll(m->msgid, NULL, 10);
 	if (outbox_shown(a->name, m))
 		return;			/* sent from here: its sender answers */
-	if (a->link != NULL)
-		link_sessions(a->link, account_live_show, (void *)m);
+	link_sessions(a->link, account_live_show, (void *)m);
 }
 
 static void
@@ -535,11 +613,12 @@ account_sess(struct session *s)
 	return s->acct;
 }
 
-/* The session is closing: its place in the history is kept now. */
+/* The session is closing: its place in the history is kept (queued). */
 void
 account_detach(struct session *s)
 {
 	struct account_sess	*as = s->acct;
+	struct reader_req	 rq;
 
 	if (as == NULL || as->acct == NULL || as->acct->link == NULL ||
 	    as->last[0] == '\0')
@@ -549,10 +628,25 @@ account_detach(struct session *s)
 		    "stays where it was", s->id);
 		return;
 	}
-	if (store_seen(st, as->acct->name, as->client, as->last) == -1)
-		log_warnx("s%u: playback position: %s", s->id,
-		    store_error(st));
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_SEEN;
+	snprintf(rq.account, sizeof rq.account, "%s", as->acct->name);
+	snprintf(rq.name, sizeof rq.name, "%s", as->client);
+	snprintf(rq.msgid, sizeof rq.msgid, "%s", as->last);
+	if (reader_read(0, &rq, account_seen, NULL) == -1)
+		log_warnx("s%u: playback position not saved: too many reads "
+		    "wait for the store", s->id);
 	as->last[0] = '\0';
+}
+
+/* The reader saved a position (store_seen). */
+static void
+account_seen(struct session *s, void *ctx, const struct reader_result *r)
+{
+	(void)s;
+	(void)ctx;
+	if (r->n == -1)
+		log_warnx("playback position: %s", r->why);
 }
 
 /* The session is freed: so is what it kept here. */
@@ -565,6 +659,7 @@ account_free(struct session *s)
 		return;
 	if (as->acct != NULL)
 		account_unref(as->acct);
+	account_held_free(as);
 	if (as->pass != NULL)
 		sodium_memzero(as->pass, strlen(as->pass));
 	free(as->pass);
@@ -956,25 +1051,55 @@ account_attach(struct session *s)
 
 /*
  * What came while this client was away, unless it asks for history
- * itself (draft/chathistory): oldest first, at most playback-max.
+ * itself (draft/chathistory): oldest first, at most playback-max, read by
+ * the reader thread; live messages wait meanwhile (account_hold), so they
+ * follow it.
  */
 static void
 account_playback(struct session *s)
 {
 	struct account_sess	*as = s->acct;
-	struct playback		 pb = { s, 0, 0 };
-	long long		 left = 0;
+	struct reader_req	 rq;
 
 	if (s->caps & CAP_CHATHISTORY)
 		return;
-	if (store_unseen(st, as->acct->name, as->client,
-	    (int)conf.playback_max, account_replay_one, &pb, &left) == -1) {
-		log_warnx("s%u: playback: %s", s->id, store_error(st));
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_UNSEEN;
+	snprintf(rq.account, sizeof rq.account, "%s", as->acct->name);
+	snprintf(rq.name, sizeof rq.name, "%s", as->client);
+	rq.limit = (int)conf.playback_max;
+	if (reader_read(s->id, &rq, account_replayed, NULL) == -1) {
+		log_warnx("s%u: playback: too many reads wait for the store",
+		    s->id);
+		irc_send_notice(s, "Nothing was replayed: the store is busy. "
+		    "Ask with CHATHISTORY, or attach again later.");
 		return;
 	}
-	if (left > 0 && !(s->flags & SESSION_DEAD))
+	as->replaying = 1;
+}
+
+/* The playback is read: its rows, then the live ones held meanwhile. */
+static void
+account_replayed(struct session *s, void *ctx, const struct reader_result *r)
+{
+	struct playback	 pb = { s, 0, 0 };
+	long long	 first;
+	int		 i;
+
+	(void)ctx;
+	if (s == NULL)
+		return;			/* what it held goes with it */
+	s->acct->replaying = 0;
+	if (r->n == -1)
+		log_warnx("s%u: playback: %s", s->id, r->why);
+	first = account_held_first(s->acct);	/* held: shown after */
+	for (i = 0; i < r->nrows; i++)
+		if (strtoll(r->rows[i].msgid, NULL, 10) < first)
+			account_replay_one(&pb, &r->rows[i]);
+	pb.cut += r->cut;
+	if (r->value > 0 && !(s->flags & SESSION_DEAD))
 		irc_send_notice(s, "%lld older messages were not replayed "
-		    "(playback-max %lld).", left, conf.playback_max);
+		    "(playback-max %lld).", r->value, conf.playback_max);
 	if (pb.cut > 0 && !(s->flags & SESSION_DEAD))
 		irc_send_notice(s, "%lld newer messages were not replayed yet "
 		    "(more than half of sendq-max %lld bytes at once): they "
@@ -982,6 +1107,83 @@ account_playback(struct session *s)
 		    conf.sendq_max);
 	if (pb.n > 0 && !(s->flags & SESSION_DEAD))
 		log_info("s%u: replayed %d messages", s->id, pb.n);
+	account_held_show(s);
+}
+
+/*
+ * While s's playback is read, a live message waits for it (copied): 1 if
+ * held. Past sendq-max bytes held the client is closed, its position
+ * where it was (nothing was shown yet).
+ */
+int
+account_hold(struct session *s, const struct store_msg *m)
+{
+	struct account_sess	*as = s->acct;
+	struct account_held	*h;
+	size_t			 pl;
+	char			*p;
+
+	if (as == NULL || !as->replaying)
+		return 0;
+	pl = strlen(m->peer) + 1;
+	if (as->held_bytes + sizeof *h + pl + m->text_len >
+	    (size_t)conf.sendq_max) {
+		log_warnx("s%u: sendq-max reached by messages waiting for "
+		    "its playback", s->id);
+		session_close(s, "SendQ exceeded");
+		return 1;
+	}
+	h = xmalloc(sizeof *h + pl + m->text_len + 1);
+	p = (char *)(h + 1);
+	h->next = NULL;
+	h->m = *m;
+	h->m.peer = memcpy(p, m->peer, pl);
+	h->m.text = memcpy(p + pl, m->text, m->text_len);
+	p[pl + m->text_len] = '\0';
+	as->held_bytes += sizeof *h + pl + m->text_len;
+	if (as->held_tail != NULL)
+		as->held_tail->next = h;
+	else
+		as->held = h;
+	as->held_tail = h;
+	return 1;
+}
+
+/* The row id of the first message held (later ones are newer). */
+static long long
+account_held_first(struct account_sess *as)
+{
+	struct account_held	*h;
+	long long		 id;
+
+	for (h = as->held; h != NULL; h = h->next)
+		if ((id = strtoll(h->m.msgid, NULL, 10)) > 0)
+			return id;
+	return LLONG_MAX;
+}
+
+static void
+account_held_show(struct session *s)
+{
+	struct account_held	*h;
+
+	for (h = s->acct->held; h != NULL; h = h->next)
+		if (!(s->flags & SESSION_DEAD))
+			hooks->show(s, &h->m, 0, NULL);
+	account_held_free(s->acct);
+}
+
+static void
+account_held_free(struct account_sess *as)
+{
+	struct account_held	*h;
+
+	while ((h = as->held) != NULL) {
+		as->held = h->next;
+		free(h);
+	}
+	as->held_tail = NULL;
+	as->held_bytes = 0;
 }
 
 static void

@@ -44,6 +44,7 @@ int		 account_register(struct session *);
 void		 account_detach(struct session *);
 void		 account_free(struct session *);
 void		 account_shown(struct session *, const char *);
+int		 account_hold(struct session *, const struct store_msg *);
 int		 account_store_msg(struct link *, enum store_dir, const char *,
 		    const char *, size_t, account_stored_fn *, void *);
 void		 account_renamed(struct link *, const char *);
@@ -67,6 +68,57 @@ typedef void	account_sent_fn(void *ctx, struct link *, enum up_result,
 int		 outbox_wanted(struct link *);
 int		 outbox_send(struct session *, const char *, const char *,
 		    size_t, account_sent_fn *, void *);
+
+/*
+ * reader.c: the store's reads on a thread of their own connection; each
+ * request is copied when queued, its answer comes back to the loop in the
+ * order queued (one FIFO), to a continuation.
+ */
+enum reader_kind {
+	READER_HISTORY,		/* store_history: ch, name the target */
+	READER_TARGETS,		/* store_targets: ch */
+	READER_MARKER_GET,	/* name the target; value: its time */
+	READER_MARKER_SET,	/* name, arg the time; value: now stored */
+	READER_SEARCH,		/* store_search: search */
+	READER_UNSEEN,		/* name the client, limit; value: left out */
+	READER_SINCE,		/* arg the row id after, limit */
+	READER_NEWEST,		/* value: the newest row id */
+	READER_SEEN,		/* name the client, msgid */
+	READER_STATS		/* store_stats: value count, value2 oldest */
+};
+
+struct reader_req {
+	enum reader_kind	 kind;
+	char			 account[STORE_NAME_MAX + 1];
+	char			 name[STORE_TARGET_MAX + 1];
+	char			 msgid[STORE_MSGID_SIZE];
+	struct chathistory_req	 ch;
+	struct search_req	 search;
+	long long		 arg;
+	int			 limit;
+};
+
+/* An answer; rows (TARGETS: peer and time_ms) live until done returns. */
+struct reader_result {
+	enum reader_kind	 kind;
+	int			 n;	/* the store's return; -1: failed */
+	const char		*why;	/* n == -1: the store's words */
+	const struct store_msg	*rows;
+	int			 nrows;
+	long long		 cut;	/* rows past sendq-max bytes: not kept */
+	long long		 value;
+	long long		 value2;
+};
+
+/* s: the session the read was for, NULL once it is gone (or none). */
+typedef void	reader_done_fn(struct session *s, void *ctx,
+		    const struct reader_result *);
+
+int		 reader_start(const char *db, char *err, size_t errlen);
+void		 reader_stop(void);
+int		 reader_read(unsigned sid, const struct reader_req *,
+		    reader_done_fn *, void *ctx);
+int		 reader_busy(const struct session *);
 
 /*
  * service.c: *chatircd, the bouncer's service nick (never a chat name:

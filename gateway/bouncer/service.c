@@ -63,7 +63,17 @@ static void	service_passwd(struct service_ctx *);
 static void	service_sessions(struct service_ctx *);
 static void	service_session_one(struct session *, void *);
 static void	service_status(struct service_ctx *);
+static void	service_statused(struct session *, void *,
+		    const struct reader_result *);
+struct service_read;
+static int	service_read(struct service_ctx *, struct reader_req *,
+		    int, reader_done_fn *);
+static int	service_answer(struct session *, struct service_read *,
+		    struct service_ctx *);
+static void	service_answered(struct session *, struct service_read *);
 static void	service_search(struct service_ctx *);
+static void	service_searched(struct session *, void *,
+		    const struct reader_result *);
 static void	service_search_one(void *, const struct store_msg *);
 static void	service_user_create(struct service_ctx *);
 static void	service_user_delete(struct service_ctx *);
@@ -339,62 +349,142 @@ service_when(time_t t, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
+/* A read of the store for a command, answered later under its label. */
+struct service_read {
+	char	*label;
+	int	 limit;
+};
+
+/* Queue a read for c's session: 0, or -1 after saying the store is busy. */
+static int
+service_read(struct service_ctx *c, struct reader_req *rq, int limit,
+    reader_done_fn *done)
+{
+	struct service_read	*r = xcalloc(1, sizeof *r);
+
+	snprintf(rq->account, sizeof rq->account, "%s", c->account);
+	r->limit = limit;
+	if (reader_read(c->s->id, rq, done, r) == 0) {
+		r->label = irc_label_take(c->s);
+		return 0;
+	}
+	free(r);
+	log_warnx("s%u: service: too many reads wait for the store",
+	    c->s->id);
+	service_reply(c, "Too many requests wait for the store: try again in "
+	    "a moment");
+	return -1;
+}
+
+/* The loop's part of a read's answer: c for s, under the label. */
+static int
+service_answer(struct session *s, struct service_read *r,
+    struct service_ctx *c)
+{
+	memset(c, 0, sizeof *c);
+	if (s == NULL || (c->account = account_of(s->link)) == NULL) {
+		free(r->label);
+		free(r);
+		return -1;
+	}
+	c->s = s;
+	irc_label_begin(s, r->label);
+	return 0;
+}
+
+static void
+service_answered(struct session *s, struct service_read *r)
+{
+	if (!(s->flags & SESSION_DEAD))
+		irc_label_end(s);
+	free(r->label);
+	free(r);
+}
+
 static void
 service_status(struct service_ctx *c)
 {
-	const char	*trouble = link_trouble(c->s->link);
-	long long	 n = 0, oldest = -1;
-	char		 when[32];
+	struct reader_req	rq;
 
-	if (trouble[0] == '\0')
-		service_reply(c, "Account %s: logged in upstream as %s",
-		    c->account, link_name(c->s->link));
-	else
-		service_reply(c, "Account %s: not logged in upstream as %s: %s",
-		    c->account, link_name(c->s->link), trouble);
-	if (store_stats(account_store(), c->account, &n, &oldest) == -1) {
-		service_reply(c, "Messages stored: unknown (%s)",
-		    store_error(account_store()));
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_STATS;
+	service_read(c, &rq, 0, service_statused);
+}
+
+/* status: the login, then what the store counted (on the reader). */
+static void
+service_statused(struct session *s, void *ctx, const struct reader_result *r)
+{
+	struct service_ctx	 c;
+	const char		*trouble;
+	char			 when[32];
+
+	if (service_answer(s, ctx, &c) == -1)
 		return;
+	trouble = link_trouble(s->link);
+	if (trouble[0] == '\0')
+		service_reply(&c, "Account %s: logged in upstream as %s",
+		    c.account, link_name(s->link));
+	else
+		service_reply(&c, "Account %s: not logged in upstream as %s: "
+		    "%s", c.account, link_name(s->link), trouble);
+	if (r->n == -1)
+		service_reply(&c, "Messages stored: unknown (%s)", r->why);
+	else {
+		service_when(r->value2 >= 0 ? (time_t)(r->value2 / 1000) : 0,
+		    when, sizeof when);
+		service_reply(&c, "Messages stored: %lld%s%s; clients "
+		    "attached: %u", r->value, r->value > 0 ? ", the oldest "
+		    "from " : "", r->value > 0 ? when : "",
+		    link_nsessions(s->link));
 	}
-	service_when(oldest >= 0 ? (time_t)(oldest / 1000) : 0, when,
-	    sizeof when);
-	service_reply(c, "Messages stored: %lld%s%s; clients attached: %u", n,
-	    n > 0 ? ", the oldest from " : "", n > 0 ? when : "",
-	    link_nsessions(c->s->link));
+	service_answered(s, ctx);
 }
 
 /* search TEXT: the newest matches (playback-max), as plain lines. */
 static void
 service_search(struct service_ctx *c)
 {
-	struct search_req	q;
-	struct service_list	l = { c, 0, 0 };
-	int			n;
+	struct reader_req	rq;
 
-	memset(&q, 0, sizeof q);
-	q.after_ms = q.before_ms = -1;
-	q.limit = (int)conf.playback_max;
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_SEARCH;
+	rq.search.after_ms = rq.search.before_ms = -1;
+	rq.search.limit = (int)conf.playback_max;
 	if (strlen(c->rest) > SEARCH_TEXT_MAX || !search_text_ok(c->rest)) {
 		service_reply(c, "Nothing to search for: give words (at most "
 		    "%d bytes)", SEARCH_TEXT_MAX);
 		return;
 	}
-	snprintf(q.text, sizeof q.text, "%s", c->rest);
-	n = store_search(account_store(), c->account, &q, service_search_one,
-	    &l);
-	if (n == -1) {
-		log_warnx("s%u: service search: %s", c->s->id,
-		    store_error(account_store()));
-		service_reply(c, "The search failed");
-	} else if (n == 0)
-		service_reply(c, "No stored message has those words");
+	snprintf(rq.search.text, sizeof rq.search.text, "%s", c->rest);
+	service_read(c, &rq, rq.search.limit, service_searched);
+}
+
+static void
+service_searched(struct session *s, void *ctx, const struct reader_result *r)
+{
+	struct service_read	*sr = ctx;
+	struct service_ctx	 c;
+	struct service_list	 l = { &c, 0, 0 };
+	int			 i;
+
+	if (service_answer(s, sr, &c) == -1)
+		return;
+	for (i = 0; i < r->nrows; i++)
+		service_search_one(&l, &r->rows[i]);
+	l.cut += (int)r->cut;
+	if (r->n == -1) {
+		log_warnx("s%u: service search: %s", s->id, r->why);
+		service_reply(&c, "The search failed");
+	} else if (r->n == 0)
+		service_reply(&c, "No stored message has those words");
 	else if (l.cut > 0)
-		service_reply(c, "%d found; %d not shown (more than half of "
-		    "sendq-max at once): narrow the search", n, l.cut);
+		service_reply(&c, "%d found; %d not shown (more than half of "
+		    "sendq-max at once): narrow the search", r->n, l.cut);
 	else
-		service_reply(c, "%d found%s", n, n == q.limit ?
+		service_reply(&c, "%d found%s", r->n, r->n == sr->limit ?
 		    " (the newest; playback-max is the most at once)" : "");
+	service_answered(s, sr);
 }
 
 static void

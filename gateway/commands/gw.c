@@ -2,7 +2,7 @@
  * Wiring: the hooks of the layers below point at the IRC meaning above.
  * A session detaches from its link when it goes (a plain session's link
  * closes then; an account's stays); a client's input waits while its
- * link awaits max-pending replies.
+ * link awaits max-pending replies, or while the store reads for it.
  */
 #include "commands/gw.h"
 
@@ -42,6 +42,8 @@ gw_on_freeing(struct session *s)
 static int
 gw_on_ready(struct session *s)
 {
+	if (reader_busy(s))
+		return 0;		/* a read's answer comes first */
 	if (s->link == NULL || link_ready(s->link))
 		return 1;
 	if (!(s->flags & SESSION_WAITING))

@@ -315,8 +315,8 @@ irc_msg_mirror(struct session *s, void *arg)
 	char		 from[NICK_MAX + CHAT_NAME_MAX + HOST_MAX + 3];
 	char		 tags[IRC_TAGS_MAX];
 
-	if (s->id == m->sid)
-		return;
+	if (s->id == m->sid || account_hold(s, m->stored))
+		return;		/* the sender; a client in playback: later */
 	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
 	    upstream_host_irc());
 	irc_msg_tags(s, m->stored, NULL, tags, sizeof tags);
@@ -446,6 +446,8 @@ irc_msg_show(struct session *s, const struct store_msg *m, int replay,
 	time_t			 t;
 	struct tm		 tm;
 
+	if (!replay && account_hold(s, m))
+		return;			/* shown after its playback */
 	memset(&ml, 0, sizeof ml);
 	ml.text = m->text;
 	ml.action = textsafe_is_action(m->text, len);
