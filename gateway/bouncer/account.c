@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,8 @@ static long long	 lost_total;	/* not kept, all accounts */
 static int		 links_gone;	/* shutting down: account_stop() */
 static struct event	*purge_ev;
 static struct event	*poll_ev;
+static int		 poll_busy;	/* a poll's read is out */
+static unsigned long	 refresh_gen;	/* account_refresh() calls */
 static const struct account_hooks *hooks;
 
 static struct account_sess *account_sess(struct session *);
@@ -122,6 +125,8 @@ static int	account_queue(struct link *, enum store_dir, const char *,
 		    void *);
 static void	account_purged(void *, const struct writer_result *);
 static void	account_on_poll(evutil_socket_t, short, void *);
+static void	account_polled(struct session *, void *,
+		    const struct reader_result *);
 static void	account_on_holder(enum holder_news, const char *,
 		    const char *, const struct holder_out *);
 static void	account_news_one(struct account *);
@@ -324,6 +329,7 @@ account_refresh(void)
 	if (st == NULL || links_gone)
 		return;
 	refresh_mark++;
+	refresh_gen++;			/* a poll read before this is stale */
 	if (store_user_list(st, account_add, &refresh_mark) == -1) {
 		log_warnx("accounts not read: %s", store_error(st));
 		return;
@@ -333,19 +339,48 @@ account_refresh(void)
 			account_delete(a);
 }
 
+/*
+ * The poll's answer (the reader thread: a database that is slow or away
+ * never stops the loop): on a change, the whole list, applied as
+ * account_refresh() does, unless a refresh came since it was asked.
+ */
+static void
+account_polled(struct session *s, void *ctx, const struct reader_result *r)
+{
+	struct account	*a, *tmp;
+	int		 i;
+
+	(void)s;
+	poll_busy = 0;
+	if (r->n == -1) {
+		log_warnx("accounts poll: %s", r->why);
+		return;
+	}
+	if (r->value != 1 || st == NULL || links_gone ||
+	    (unsigned long)(uintptr_t)ctx != refresh_gen)
+		return;
+	refresh_mark++;
+	for (i = 0; i < r->nrows; i++)
+		account_add(&refresh_mark, r->rows[i].peer, r->rows[i].text);
+	HASH_ITER(hh, accounts, a, tmp)
+		if (a->mark != refresh_mark)
+			account_delete(a);
+}
+
 /* Every POLL_MS: a read of shared memory, the list only on a change. */
 static void
 account_on_poll(evutil_socket_t fd, short what, void *arg)
 {
-	int	changed;
+	struct reader_req	rq;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((changed = store_accounts_changed(st)) == -1)
-		log_warnx("accounts poll: %s", store_error(st));
-	else if (changed)
-		account_refresh();
+	memset(&rq, 0, sizeof rq);
+	rq.kind = READER_ACCOUNTS;
+	if (!poll_busy && reader_read(0, &rq, account_polled,
+	    (void *)(uintptr_t)refresh_gen) == 0)
+		poll_busy = 1;		/* else: again at the next turn */
 	core_timer_ms(poll_ev, POLL_MS);
 }
 

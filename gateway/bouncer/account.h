@@ -84,7 +84,9 @@ enum reader_kind {
 	READER_SINCE,		/* arg the row id after, limit */
 	READER_NEWEST,		/* value: the newest row id */
 	READER_SEEN,		/* name the client, msgid */
-	READER_STATS		/* store_stats: value count, value2 oldest */
+	READER_STATS,		/* store_stats: value count, value2 oldest */
+	READER_ACCOUNTS		/* value 1: changed (arg 1: read anyway),
+				 * rows: peer the name, text the chat name */
 };
 
 struct reader_req {

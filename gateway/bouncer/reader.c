@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ static void	*reader_main(void *);
 static void	 reader_run(struct reader_job *);
 static void	 reader_row(void *, const struct store_msg *);
 static void	 reader_target(void *, const char *, long long);
+static void	 reader_user(void *, const char *, const char *);
 static void	 reader_on_done(evutil_socket_t, short, void *);
 static void	 reader_finish(void);
 static void	 reader_free(struct reader_job *);
@@ -172,7 +174,8 @@ reader_read(unsigned sid, const struct reader_req *req,
 	j->done = done;
 	j->ctx = ctx;
 	j->sid = sid;
-	j->budget = (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
+	j->budget = req->kind == READER_ACCOUNTS ? SIZE_MAX :
+	    (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
 	pthread_mutex_lock(&rmu);
 	if (rtodo_tail != NULL)
 		rtodo_tail->next = j;
@@ -257,6 +260,13 @@ reader_run(struct reader_job *j)
 	case READER_STATS:
 		j->n = store_stats(rst, q->account, &j->value, &j->value2);
 		break;
+	case READER_ACCOUNTS:
+		if ((j->n = store_accounts_changed(rst)) == 1 || q->arg) {
+			j->value = 1;
+			if ((j->n = store_user_list(rst, reader_user, j)) == 0)
+				j->n = 1;
+		}
+		break;
 	}
 	if (j->n == -1)
 		j->why = strdup(store_error(rst));
@@ -311,6 +321,19 @@ reader_target(void *ctx, const char *peer, long long last_ms)
 	m.peer = peer;
 	m.text = "";
 	m.time_ms = last_ms;
+	reader_row(ctx, &m);
+}
+
+/* An account (the whole list is kept: the loop deletes what is not). */
+static void
+reader_user(void *ctx, const char *name, const char *chat_name)
+{
+	struct store_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.peer = name;
+	m.text = chat_name;
+	m.text_len = strlen(chat_name);
 	reader_row(ctx, &m);
 }
 

@@ -146,3 +146,31 @@ def test_read_queue_max(procs, pgdb):
     two.send("CHATHISTORY LATEST bob * 10")          # room again
     two.expect(r"PRIVMSG alice :m0$")
     assert "too many reads wait for the store" in g.stderr()
+
+
+def test_account_poll_waits_others_do_not(procs, pgdb):
+    """The accounts poll (every second) reads account_gen on the reader
+    thread: with that table locked the gateway goes on; once the lock
+    goes, an account added meanwhile logs in."""
+    d = procs.chatd()
+    g = procs.chatircd(d, "--db", pgdb, "--allow-anonymous")
+    a = attach(procs, g, caps=CAPS)
+    lock = subprocess.Popen(["psql", pgdb, "-XAtq"], stdin=subprocess.PIPE,
+                            text=True, stdout=subprocess.PIPE)
+    lock.stdin.write("BEGIN; LOCK TABLE account_gen IN ACCESS EXCLUSIVE"
+                     " MODE; SELECT 'locked';\n")
+    lock.stdin.flush()
+    assert lock.stdout.readline().strip() == "locked"
+    try:
+        time.sleep(2.5)                 # two polls wait on the lock
+        assert others_go_on(procs, d, g) < 2
+        a.send("PING :poll")
+        a.expect(r" PONG \S+ :poll$", timeout=2)
+    finally:
+        lock.stdin.write("ROLLBACK;\n")
+        lock.stdin.close()
+        lock.wait(10)
+    add_user(pgdb, "erin")
+    e = attach(procs, g, who="erin", nick="erin")
+    e.send("PING :in")
+    e.expect(r" PONG \S+ :in$")
