@@ -79,6 +79,10 @@ def test_account_deleted_while_running(procs, store_db):
     a = attach(procs, g)
     b = attach(procs, g, who="bob", nick="bob")
     wait_online(procs, d, "alice")
+    a.send("PRIVMSG bob :kept?")
+    b.expect(r":alice!\S+ PRIVMSG bob :kept\?$")
+    a.send("PRIVMSG echobot :one")
+    a.expect(r"PRIVMSG alice :one$")
     account_tool(db, "del-user", "alice")
     a.expect(r"NOTICE alice :Account alice was deleted from this bouncer",
              timeout=5)
@@ -98,6 +102,11 @@ def test_account_deleted_while_running(procs, store_db):
     carol.expect(r"^SEND-OK$")
     b.expect(r":carol!\S+ PRIVMSG bob :hi bob$")
     refused(procs, g, "alice", PW)
+    # alice's messages went with her; bob's copy of hers stays
+    texts = sorted(r[0] for r in pglib.query(
+        db, "SELECT %s FROM msg" % ("convert_from(text, 'UTF8')"
+                                   if pglib.is_pg(db) else "text")))
+    assert texts == ["hi bob", "kept?"]
     assert "account alice deleted from the store" in g.stderr()
 
 

@@ -57,6 +57,9 @@ def test_schema_1_with_messages_migrates(procs, pg):
     assert pg.psql(name, "SELECT count(*) FROM information_schema.columns"
                    " WHERE table_name = 'msg' AND column_name = 'account'"
                    ).strip() == "0"
+    assert pg.psql(name, "SELECT count(*) FROM pg_constraint WHERE"
+                   " conrelid = 'msg'::regclass AND contype = 'f'"
+                   ).strip() == "0"
     d = procs.chatd()
     g = bouncer(procs, d, db)
     caps = ("draft/chathistory batch server-time message-tags"
