@@ -11,7 +11,8 @@
          18): confirmed, stored, and replayed afterwards through
          CHATHISTORY; lost = confirmed - replayed. --pg: the store on
          PostgreSQL (issue 19), its own server (tests/pglib.py) with
-         fsync and synchronous_commit on, rows counted over its socket
+         fsync and synchronous_commit on, rows counted over its socket.
+         FLOOD_GW_ARGS: more chatircd options ("--store-queue-max N")
 
 usage: robustness.py [slow|slow-plain|flap|flood] [N] [--pg]   (binaries
 from build/). Loopback only.
@@ -166,7 +167,7 @@ def flood_run(n, db):
                    input="pw\n", text=True, check=True, capture_output=True)
     d = p.chatd()
     g = p.chatircd(d, "--db", db, "--history-max", "0", "--playback-max",
-                   "1000")
+                   "1000", *os.environ.get("FLOOD_GW_ARGS", "").split())
     for _ in range(100):                # PostgreSQL: holder.c takes it
         if not pglib.is_pg(db) or "held by this gateway" in g.stderr():
             break
@@ -197,6 +198,7 @@ def flood_run(n, db):
         if stored >= ok:
             break
         time.sleep(0.2)
+    stored_s = time.monotonic() - t0
     peak = vmhwm(g.proc.pid)
     c = p.client(g, eol=b"\r\n", name="alice")
     c.send("CAP REQ :draft/chathistory batch message-tags")
@@ -208,13 +210,16 @@ def flood_run(n, db):
     replayed = replay_all(c, "bob")
     err = g.stderr()
     print("flood of a bouncer account (%s): %d SENDs of 80 bytes in %.1f s "
-          "(%.0f/s): %d confirmed, %d refused, %d stored, %d replayed, "
+          "(%.0f/s), stored by %.1f s: %d confirmed, %d refused, %d stored, %d replayed, "
           "lost %d; not kept (store-queue-max): %s; chat server dropped "
           "the gateway: %s; gateway peak RSS %d KiB" %
           ("PostgreSQL" if pglib.is_pg(db) else "SQLite", n, secs,
-           n / secs, ok, bad, stored, replayed, ok - replayed,
+           n / secs, stored_s, ok, bad, stored, replayed, ok - replayed,
            "yes" if "messages not kept" in err else "none",
            "upstream lost" in err, peak))
+    for line in err.splitlines():               # why, when some were lost
+        if "not kept" in line or "not stored" in line:
+            print("  gateway: " + line.strip())
     p.teardown()
 
 
