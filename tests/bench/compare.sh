@@ -12,8 +12,11 @@
 # ROWS="chatd chatircd bouncer ngircd haproxy znc" (a subset for quick
 # runs; bouncer: chatircd --db, every sender and receiver an account;
 # bouncer_pg: the same on PostgreSQL, not in the default rows),
-# SERVER_CPU LOAD_CPU, CHATD_BIN CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC
-# needs one configured user per session), KEEP_TMP=1 (keep configs, logs).
+# SERVER_CPU LOAD_CPU, PG_CPU (bouncer_pg's PostgreSQL server; default
+# SERVER_CPU, PG_CPU=$LOAD_CPU models the database on a machine of its own:
+# it then shares the load generator's core, not the servers'), CHATD_BIN
+# CHATIRCD_BIN LOADGEN_BIN, ZNC_PAIRS (ZNC needs one configured user per
+# session), KEEP_TMP=1 (keep configs, logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +36,7 @@ SESSIONS=${SESSIONS-"1000 9000"}
 SOURCES=${SOURCES:-50}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+PG_CPU=${PG_CPU:-$SERVER_CPU}
 TIMEOUT=${TIMEOUT:-120}
 REPEAT=${REPEAT:-3}
 SESSION_TIMEOUT=${SESSION_TIMEOUT:-600}
@@ -205,7 +209,8 @@ setup_bouncer() {
 
 # The bouncer on PostgreSQL (issue 19): Debian's server, started here as
 # user postgres in $TMP/pg (a Unix socket only, its settings as shipped:
-# fsync and synchronous_commit on), pinned with the other servers.
+# fsync and synchronous_commit on), pinned to PG_CPU (the servers' CPU
+# unless told otherwise).
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=
 pg_as() {
@@ -232,7 +237,7 @@ setup_bouncer_pg() {
 	    --no-sync >/dev/null
 	printf "listen_addresses = ''\nunix_socket_directories = '%s'\n" \
 	    "$PG_DIR" >>"$PG_DIR/data/postgresql.conf"
-	pg_as taskset -c "$SERVER_CPU" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" \
+	pg_as taskset -c "$PG_CPU" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" \
 	    -l "$PG_DIR/log" -w start >/dev/null
 	pg_as "$PG_BIN/createdb" -h "$PG_DIR" -U postgres chatircd
 	BOUNCER_DB="postgresql:///chatircd?host=$PG_DIR&user=postgres"
@@ -494,10 +499,12 @@ done
 # --- the table ---------------------------------------------------------------
 base=$(field "${RELAY[chatd]:-}" msg_s)
 base99=$(field "${LAT[chatd]:-}" p99_ms)
+pg_on=
+[[ " $ROWS " != *" bouncer_pg "* ]] || pg_on=", PostgreSQL on CPU $PG_CPU"
 echo
 echo "Relay: $PAIRS pairs ($ZNC_PAIRS through ZNC), $MESSAGES messages each," \
     "$SIZE-byte text, $WINDOW in flight per sender; servers on CPU" \
-    "$SERVER_CPU, load on CPU $LOAD_CPU. Latency: $LAT_PAIRS pairs at" \
+    "$SERVER_CPU, load on CPU $LOAD_CPU$pg_on. Latency: $LAT_PAIRS pairs at" \
     "$LAT_RATE msg/s for ${LAT_SECONDS} s. Best of $REPEAT runs each" \
     "(msg/s highest, p99 lowest); idle logins: one run each."
 echo

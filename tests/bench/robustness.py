@@ -9,10 +9,13 @@
   flood  a chat user floods a bouncer account with N SENDs (200,000) as
          fast as the chat server takes them, no client attached (issue
          18): confirmed, stored, and replayed afterwards through
-         CHATHISTORY; lost = confirmed - replayed
+         CHATHISTORY; lost = confirmed - replayed. --pg: the store on
+         PostgreSQL (issue 19), its own server (tests/pglib.py) with
+         fsync and synchronous_commit on, rows counted over its socket.
+         FLOOD_GW_ARGS: more chatircd options ("--store-queue-max N")
 
-usage: robustness.py [slow|slow-plain|flap|flood] [N]   (binaries from
-build/). Loopback only.
+usage: robustness.py [slow|slow-plain|flap|flood] [N] [--pg]   (binaries
+from build/). Loopback only.
 """
 import os
 import socket
@@ -27,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import conftest                      # noqa: E402
+import pglib                         # noqa: E402
 from gwlib import BreakingUpstream, chat  # noqa: E402
 
 
@@ -135,14 +139,39 @@ def replay_all(c, peer):
         before = str(min(page))
 
 
-def flood(n):
+def flood_store(pg):
+    """The flood's store: a SQLite file, or a database on a PostgreSQL
+    server of its own (returned, to be closed at the end)."""
+    if not pg:
+        return os.path.join(tempfile.mkdtemp(), "f.db"), None
+    server = pglib.PgServer(durable=True)
+    return server.fresh(), server
+
+
+def stored_count(db):
+    return int(pglib.query(db, "SELECT count(*) FROM msg")[0][0])
+
+
+def flood(n, pg=False):
+    db, server = flood_store(pg)
+    try:
+        flood_run(n, db)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def flood_run(n, db):
     p = conftest.Processes()
-    db = os.path.join(tempfile.mkdtemp(), "f.db")
     subprocess.run([conftest.CHATIRCD, "--db", db, "--add-user", "alice"],
                    input="pw\n", text=True, check=True, capture_output=True)
     d = p.chatd()
     g = p.chatircd(d, "--db", db, "--history-max", "0", "--playback-max",
-                   "1000")
+                   "1000", *os.environ.get("FLOOD_GW_ARGS", "").split())
+    for _ in range(100):                # PostgreSQL: holder.c takes it
+        if not pglib.is_pg(db) or "held by this gateway" in g.stderr():
+            break
+        time.sleep(0.1)
     time.sleep(1)                       # alice logs in upstream
     bob = chat(p, d, "bob")
     t0 = time.monotonic()
@@ -163,14 +192,13 @@ def flood(n):
     secs = time.monotonic() - t0
     stored, last, still = 0, -1, time.monotonic()
     while time.monotonic() - still < 3:         # the writer catches up
-        con = sqlite3.connect(db)
-        stored = con.execute("SELECT count(*) FROM msg").fetchone()[0]
-        con.close()
+        stored = stored_count(db)
         if stored != last:
             last, still = stored, time.monotonic()
         if stored >= ok:
             break
         time.sleep(0.2)
+    stored_s = time.monotonic() - t0
     peak = vmhwm(g.proc.pid)
     c = p.client(g, eol=b"\r\n", name="alice")
     c.send("CAP REQ :draft/chathistory batch message-tags")
@@ -181,20 +209,27 @@ def flood(n):
     c.expect(r" 001 ", timeout=30)
     replayed = replay_all(c, "bob")
     err = g.stderr()
-    print("flood of a bouncer account: %d SENDs of 80 bytes in %.1f s "
-          "(%.0f/s): %d confirmed, %d refused, %d stored, %d replayed, "
+    print("flood of a bouncer account (%s): %d SENDs of 80 bytes in %.1f s "
+          "(%.0f/s), stored by %.1f s: %d confirmed, %d refused, %d stored, %d replayed, "
           "lost %d; not kept (store-queue-max): %s; chat server dropped "
           "the gateway: %s; gateway peak RSS %d KiB" %
-          (n, secs, n / secs, ok, bad, stored, replayed, ok - replayed,
+          ("PostgreSQL" if pglib.is_pg(db) else "SQLite", n, secs,
+           n / secs, stored_s, ok, bad, stored, replayed, ok - replayed,
            "yes" if "messages not kept" in err else "none",
            "upstream lost" in err, peak))
+    for line in err.splitlines():               # why, when some were lost
+        if "not kept" in line or "not stored" in line:
+            print("  gateway: " + line.strip())
     p.teardown()
 
 
 if __name__ == "__main__":
+    pg = "--pg" in sys.argv
+    if pg:
+        sys.argv.remove("--pg")
     what = sys.argv[1] if len(sys.argv) > 1 else "slow"
     if what == "flood":
-        flood(int(sys.argv[2]) if len(sys.argv) > 2 else 200000)
+        flood(int(sys.argv[2]) if len(sys.argv) > 2 else 200000, pg)
     elif what.startswith("slow"):
         slow(int(sys.argv[2]) if len(sys.argv) > 2 else 200000,
              what == "slow")
