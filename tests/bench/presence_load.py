@@ -15,28 +15,13 @@ liveness probe) come on top once the sessions have been idle that long:
 import argparse
 import asyncio
 import os
-import re
 import resource
 import selectors
 import socket
-import subprocess
-import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-
-
-def start(argv):
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
-    line = p.stdout.readline().decode()
-    m = re.search(r"listening on (\S+):(\d+)", line)
-    if not m:
-        p.kill()
-        sys.exit("did not start: %r" % argv)
-    return p, int(m.group(2))
+from benchlib import ROOT, start
 
 
 class CountingProxy:
