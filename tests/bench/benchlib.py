@@ -9,13 +9,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
-def start(argv):
-    """Run argv; return (process, port) once it prints its port."""
+def start_ports(argv, want=1):
+    """Run argv; return (process, ports of its first `want` listening
+    lines)."""
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
-    line = p.stdout.readline().decode()
-    m = re.search(r"listening on (\S+):(\d+)", line)
-    if not m:
-        p.kill()
-        sys.exit("did not start: %r" % argv)
-    return p, int(m.group(2))
+    ports = []
+    while len(ports) < want:
+        line = p.stdout.readline().decode()
+        m = re.search(r"listening on (\S+):(\d+)", line)
+        if not m:
+            p.kill()
+            sys.exit("did not start: %r" % argv)
+        ports.append(int(m.group(2)))
+    return p, ports
+
+
+def start(argv):
+    """Run argv; return (process, port) once it prints its port."""
+    p, ports = start_ports(argv, 1)
+    return p, ports[0]
+
+
+def binaries(build):
+    """chatd and chatircd: $CHATD_BIN and $CHATIRCD_BIN, else in build."""
+    chatd = os.environ.get("CHATD_BIN") or os.path.join(
+        build, "contrib/chatd/chatd")
+    chatircd = os.environ.get("CHATIRCD_BIN") or os.path.join(
+        build, "gateway/chatircd")
+    return chatd, chatircd

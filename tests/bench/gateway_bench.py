@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 
-from benchlib import ROOT, start
+from benchlib import ROOT, binaries, start
 
 
 def register(port, nick):
@@ -91,10 +91,7 @@ def main():
     ap.add_argument("--idle", type=int, default=0)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     args = ap.parse_args()
-    chatd = os.environ.get("CHATD_BIN") or os.path.join(
-        args.build, "contrib/chatd/chatd")
-    chatircd = os.environ.get("CHATIRCD_BIN") or os.path.join(
-        args.build, "gateway/chatircd")
+    chatd, chatircd = binaries(args.build)
     d, dport = start([chatd, "--bind", "127.0.0.1", "--port", "0",
                       "--max-clients", "100000"])
     g, gport = start([chatircd, "--listen", "127.0.0.1:0", "--upstream",

@@ -15,27 +15,10 @@ import re
 import selectors
 import socket
 import struct
-import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-
-
-def start(argv, want=1):
-    """Start argv; the ports of its first `want` listening lines."""
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
-    ports = []
-    while len(ports) < want:
-        line = p.stdout.readline().decode()
-        m = re.search(r"listening on (\S+):(\d+)", line)
-        if not m:
-            p.kill()
-            sys.exit("did not start: %r" % argv)
-        ports.append(int(m.group(2)))
-    return p, ports
+from benchlib import ROOT, binaries, start_ports as start
 
 
 def frame(line):
@@ -158,10 +141,7 @@ def main():
     ap.add_argument("--idle", type=int, default=1000)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     args = ap.parse_args()
-    chatd = os.environ.get("CHATD_BIN") or os.path.join(
-        args.build, "contrib/chatd/chatd")
-    chatircd = os.environ.get("CHATIRCD_BIN") or os.path.join(
-        args.build, "gateway/chatircd")
+    chatd, chatircd = binaries(args.build)
     d, (dport,) = start([chatd, "--bind", "127.0.0.1", "--port", "0",
                          "--max-clients", "100000"])
     g, (gport, hport) = start([chatircd, "--listen", "127.0.0.1:0",
