@@ -1,5 +1,6 @@
 """Shared by the Python benchmarks here: the tree's root and starting a
 server that prints "listening on HOST:PORT" as its first line."""
+import argparse
 import os
 import re
 import subprocess
@@ -38,3 +39,22 @@ def binaries(build):
     chatircd = os.environ.get("CHATIRCD_BIN") or os.path.join(
         build, "gateway/chatircd")
     return chatd, chatircd
+
+
+def relay_args(messages, idle, extra=()):
+    """The relay benchmarks' options; extra: (name, default) int options."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pairs", type=int, default=50)
+    ap.add_argument("--messages", type=int, default=messages)
+    for name, default in extra:
+        ap.add_argument(name, type=int, default=default)
+    ap.add_argument("--window", type=int, default=20)
+    ap.add_argument("--idle", type=int, default=idle)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    return ap.parse_args()
+
+
+def start_chatd(chatd):
+    """A chatd on a free loopback port taking any number of clients."""
+    return start([chatd, "--bind", "127.0.0.1", "--port", "0",
+                  "--max-clients", "100000"])

@@ -7,15 +7,13 @@ registered session costs the gateway.
   python3 tests/bench/gateway_bench.py [--pairs 50] [--messages 400]
       [--idle 1000] [--build build]
 """
-import argparse
-import os
 import re
 import selectors
 import socket
 import sys
 import time
 
-from benchlib import ROOT, binaries, start
+from benchlib import binaries, relay_args, start, start_chatd
 
 
 def register(port, nick):
@@ -84,16 +82,9 @@ def relay(port, pairs, messages, window):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pairs", type=int, default=50)
-    ap.add_argument("--messages", type=int, default=400)
-    ap.add_argument("--window", type=int, default=20)
-    ap.add_argument("--idle", type=int, default=0)
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    args = ap.parse_args()
+    args = relay_args(400, 0)
     chatd, chatircd = binaries(args.build)
-    d, dport = start([chatd, "--bind", "127.0.0.1", "--port", "0",
-                      "--max-clients", "100000"])
+    d, dport = start_chatd(chatd)
     g, gport = start([chatircd, "--listen", "127.0.0.1:0", "--upstream",
                       "127.0.0.1:%d" % dport, "--per-address", "100000"])
     try:

@@ -8,7 +8,6 @@ WebSocket relay >= 0.8x TCP, < 12 KiB per idle WebSocket session.
   python3 tests/bench/ws_bench.py [--pairs 50] [--messages 1000] [--rounds 3]
       [--idle 1000] [--build build]
 """
-import argparse
 import base64
 import os
 import re
@@ -18,7 +17,7 @@ import struct
 import sys
 import time
 
-from benchlib import ROOT, binaries, start_ports as start
+from benchlib import binaries, relay_args, start_chatd, start_ports as start
 
 
 def frame(line):
@@ -133,17 +132,9 @@ def idle(kind, tag, pid, port, n):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pairs", type=int, default=50)
-    ap.add_argument("--messages", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--window", type=int, default=20)
-    ap.add_argument("--idle", type=int, default=1000)
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    args = ap.parse_args()
+    args = relay_args(1000, 1000, [("--rounds", 3)])
     chatd, chatircd = binaries(args.build)
-    d, (dport,) = start([chatd, "--bind", "127.0.0.1", "--port", "0",
-                         "--max-clients", "100000"])
+    d, dport = start_chatd(chatd)
     g, (gport, hport) = start([chatircd, "--listen", "127.0.0.1:0",
                                "--http-listen", "127.0.0.1:0",
                                "--upstream", "127.0.0.1:%d" % dport,
