@@ -58,3 +58,11 @@ def start_chatd(chatd):
     """A chatd on a free loopback port taking any number of clients."""
     return start([chatd, "--bind", "127.0.0.1", "--port", "0",
                   "--max-clients", "100000"])
+
+
+def stop(*procs):
+    """Terminate every process, then wait for each."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait()

@@ -13,7 +13,7 @@ import socket
 import sys
 import time
 
-from benchlib import binaries, relay_args, start, start_chatd
+from benchlib import binaries, relay_args, start, start_chatd, stop
 
 
 def register(port, nick):
@@ -107,10 +107,7 @@ def main():
             for s in socks:
                 s.close()
     finally:
-        g.terminate()
-        d.terminate()
-        g.wait()
-        d.wait()
+        stop(g, d)
 
 
 if __name__ == "__main__":

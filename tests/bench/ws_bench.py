@@ -17,7 +17,7 @@ import struct
 import sys
 import time
 
-from benchlib import binaries, relay_args, start_chatd, start_ports as start
+from benchlib import binaries, relay_args, start_chatd, start_ports as start, stop
 
 
 def frame(line):
@@ -165,10 +165,7 @@ def main():
                   "%.2f KiB per session (goal < 12 KiB; user space, "
                   "kernel socket buffers apart)" % (args.idle, t, w))
     finally:
-        g.terminate()
-        d.terminate()
-        g.wait()
-        d.wait()
+        stop(g, d)
 
 
 if __name__ == "__main__":
