@@ -127,6 +127,18 @@ def query(db, sql):
         con.close()
 
 
+def lock_table(db, table, mode):
+    """A psql session holding table locked in mode (its transaction
+    open): write ROLLBACK to its stdin to let go."""
+    p = subprocess.Popen(["psql", db, "-XAtq"], stdin=subprocess.PIPE,
+                         text=True, stdout=subprocess.PIPE)
+    p.stdin.write("BEGIN; LOCK TABLE %s IN %s MODE; SELECT 'locked';\n"
+                  % (table, mode))
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "locked"
+    return p
+
+
 class WriteLock:
     """Hold the store's messages still: what the writer waits behind.
     SQLite: another process's write lock; PostgreSQL: a session holding
@@ -135,13 +147,7 @@ class WriteLock:
     def __init__(self, db):
         self.db = db
         if is_pg(db):
-            self.p = subprocess.Popen(["psql", db, "-XAtq"],
-                                      stdin=subprocess.PIPE, text=True,
-                                      stdout=subprocess.PIPE)
-            self.p.stdin.write("BEGIN; LOCK TABLE msg IN EXCLUSIVE MODE;"
-                               " SELECT 'locked';\n")
-            self.p.stdin.flush()
-            assert self.p.stdout.readline().strip() == "locked"
+            self.p = lock_table(db, "msg", "EXCLUSIVE")
         else:
             import sqlite3
             self.con = sqlite3.connect(db, isolation_level=None,

@@ -25,6 +25,18 @@
 /* WAL pages between checkpoints (SQLite: 1000): hot pages copied once */
 #define STORE_CHECKPOINT	"8192"
 
+/* The search index kept in step with msg (steps 4 and 5 make them). */
+#define STORE_FTS_TRIGGERS \
+	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg BEGIN" \
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)" \
+	"  VALUES ('delete', old.id, old.text);" \
+	" END;" \
+	"CREATE TRIGGER msg_fts_upd AFTER UPDATE OF text ON msg BEGIN" \
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)" \
+	"  VALUES ('delete', old.id, old.text);" \
+	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);" \
+	" END;"
+
 /*
  * Schema steps: migrations[v] takes a database from user_version v to
  * v + 1. Append, never edit: a shipped step is history.
@@ -93,15 +105,7 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  content_rowid = 'id', columnsize = 0,"
 	"  tokenize = 'unicode61 remove_diacritics 2');"
 	"INSERT INTO msg_fts (msg_fts, rank) VALUES ('automerge', 8);"
-	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg BEGIN"
-	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
-	"  VALUES ('delete', old.id, old.text);"
-	" END;"
-	"CREATE TRIGGER msg_fts_upd AFTER UPDATE OF text ON msg BEGIN"
-	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
-	"  VALUES ('delete', old.id, old.text);"
-	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
-	" END;"
+	STORE_FTS_TRIGGERS
 	"INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
 	/*
 	 * 4 -> 5: no msg.account (issue 18): its index took a page per
@@ -126,15 +130,7 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"DROP TABLE msg;"
 	"ALTER TABLE msg5 RENAME TO msg;"
 	"CREATE INDEX msg_conv ON msg (conv, id);"
-	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg BEGIN"
-	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
-	"  VALUES ('delete', old.id, old.text);"
-	" END;"
-	"CREATE TRIGGER msg_fts_upd AFTER UPDATE OF text ON msg BEGIN"
-	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
-	"  VALUES ('delete', old.id, old.text);"
-	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
-	" END;",
+	STORE_FTS_TRIGGERS,
 };
 
 /*

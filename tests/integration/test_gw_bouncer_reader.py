@@ -3,7 +3,6 @@ PostgreSQL and the message table locked by another session, a client's
 CHATHISTORY, SEARCH and playback wait on the reader thread while every
 other client of the same gateway goes on; once the lock goes the answers
 come complete and in the order asked."""
-import subprocess
 import time
 
 import pytest
@@ -16,17 +15,11 @@ CAPS = "draft/chathistory batch server-time message-tags"
 
 
 class ReadLock:
-    """A psql session holding msg in ACCESS EXCLUSIVE mode: every read of
-    it (and every write) waits until release()."""
+    """A psql session holding a table (msg) in ACCESS EXCLUSIVE mode:
+    every read of it (and every write) waits until release()."""
 
-    def __init__(self, db):
-        self.p = subprocess.Popen(["psql", db, "-XAtq"],
-                                  stdin=subprocess.PIPE, text=True,
-                                  stdout=subprocess.PIPE)
-        self.p.stdin.write("BEGIN; LOCK TABLE msg IN ACCESS EXCLUSIVE MODE;"
-                           " SELECT 'locked';\n")
-        self.p.stdin.flush()
-        assert self.p.stdout.readline().strip() == "locked"
+    def __init__(self, db, table="msg"):
+        self.p = pglib.lock_table(db, table, "ACCESS EXCLUSIVE")
 
     def release(self):
         if self.p.poll() is None:
@@ -155,21 +148,14 @@ def test_account_poll_waits_others_do_not(procs, pgdb):
     d = procs.chatd()
     g = procs.chatircd(d, "--db", pgdb, "--allow-anonymous")
     a = attach(procs, g, caps=CAPS)
-    lock = subprocess.Popen(["psql", pgdb, "-XAtq"], stdin=subprocess.PIPE,
-                            text=True, stdout=subprocess.PIPE)
-    lock.stdin.write("BEGIN; LOCK TABLE account_gen IN ACCESS EXCLUSIVE"
-                     " MODE; SELECT 'locked';\n")
-    lock.stdin.flush()
-    assert lock.stdout.readline().strip() == "locked"
+    lock = ReadLock(pgdb, "account_gen")
     try:
         time.sleep(2.5)                 # two polls wait on the lock
         assert others_go_on(procs, d, g) < 2
         a.send("PING :poll")
         a.expect(r" PONG \S+ :poll$", timeout=2)
     finally:
-        lock.stdin.write("ROLLBACK;\n")
-        lock.stdin.close()
-        lock.wait(10)
+        lock.release()
     add_user(pgdb, "erin")
     e = attach(procs, g, who="erin", nick="erin")
     e.send("PING :in")
