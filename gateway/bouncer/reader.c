@@ -6,7 +6,9 @@
  * and copies the rows; the loop gets them back, in that order, through a
  * pipe and calls each request's continuation. One thread, one FIFO: the
  * answers of one session come in the order it asked. The session's input
- * waits while it has a read out (reader_busy, gw.c's ready hook).
+ * waits while it has a read out (reader_busy, gw.c's ready hook). A
+ * search waits first for the writer to bring the search index up to date
+ * (writer_index): it finds everything stored before it was asked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <uthash.h>
 
 #include "bouncer/account.h"
+#include "bouncer/writer.h"
 
 #define READER_SESSION_MAX	4	/* reads queued for one session */
 
@@ -70,6 +73,8 @@ static void	 reader_user(void *, const char *, const char *);
 static void	 reader_on_done(evutil_socket_t, short, void *);
 static void	 reader_finish(void);
 static void	 reader_free(struct reader_job *);
+static void	 reader_push(struct reader_job *);
+static void	 reader_indexed(void *, const struct writer_result *);
 static struct reader_sess *reader_sess(unsigned);
 
 /* Open the thread's own connection to db and start it. */
@@ -176,6 +181,34 @@ reader_read(unsigned sid, const struct reader_req *req,
 	j->sid = sid;
 	j->budget = req->kind == READER_ACCOUNTS ? SIZE_MAX :
 	    (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
+	if (req->kind == READER_SEARCH)
+		writer_index(reader_indexed, j);
+	else
+		reader_push(j);
+	return 0;
+}
+
+/* The writer made the search index whole (or could not): now the search. */
+static void
+reader_indexed(void *ctx, const struct writer_result *r)
+{
+	struct reader_job	*j = ctx;
+
+	if (!r->ok)
+		log_warnx("search: the index may miss the newest messages: "
+		    "%s", r->why);
+	if (rst == NULL) {		/* stopped: answers are dropped */
+		rjobs--;
+		reader_free(j);
+		return;
+	}
+	reader_push(j);
+}
+
+/* To the thread. */
+static void
+reader_push(struct reader_job *j)
+{
 	pthread_mutex_lock(&rmu);
 	if (rtodo_tail != NULL)
 		rtodo_tail->next = j;
@@ -184,7 +217,6 @@ reader_read(unsigned sid, const struct reader_req *req,
 	rtodo_tail = j;
 	pthread_cond_signal(&rcv);
 	pthread_mutex_unlock(&rmu);
-	return 0;
 }
 
 static void *

@@ -7,7 +7,10 @@
  * in the order queued through a pipe; only then does the loop show them.
  * A second thread copies the WAL into the database (a checkpoint syncs
  * the disk: tens of ms the writer must not wait). Bounds per account are
- * the caller's (account.c, store-queue-max).
+ * the caller's (account.c, store-queue-max). The search index (SQLite)
+ * is brought up to date here too, between group commits: when
+ * WRITER_INDEX_ROWS rows wait for it, WRITER_INDEX_MS after the first,
+ * and before a search (writer_index()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,12 +28,15 @@
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
 #define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
 #define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
+#define WRITER_INDEX_ROWS 4096	/* rows per search index step */
+#define WRITER_INDEX_MS	500	/* the longest a row waits to be searchable */
 
 enum writer_kind {
 	WRITER_MSG,
 	WRITER_PURGE,
 	WRITER_OUTBOX_ADD,	/* u.m: peer is the target */
-	WRITER_OUTBOX_ANSWER	/* u.a */
+	WRITER_OUTBOX_ANSWER,	/* u.a */
+	WRITER_INDEX		/* the search index: all of it */
 };
 
 struct writer_job {
@@ -86,10 +92,15 @@ static int		 widle;		/* under wmu: waiting on wcv */
 static int		 wwoken;	/* under wmu: a byte is in the pipe */
 static int		 wpipe[2] = { -1, -1 };
 static struct event	*wev;
+static long long	 wunindexed;	/* the thread's: rows not indexed */
+static struct timespec	 windex_due;	/* the thread's: CLOCK_REALTIME */
 
 static void	*writer_main(void *);
 static void	*writer_ckpt_main(void *);
 static void	 writer_wal_bound(void);
+static int	 writer_index_run(void);
+static void	 writer_idle_wait(void);
+static void	 writer_index_owed(int);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static void	 writer_run_outbox(struct writer_job *);
@@ -250,6 +261,21 @@ writer_outbox_answer(long long id, enum store_outbox_state state, int result,
 	writer_queue(j);
 }
 
+/*
+ * Queue a catch-up of the search index: done runs once everything stored
+ * before it is searchable (ok 0: the index failed; why says so).
+ */
+void
+writer_index(writer_done_fn *done, void *ctx)
+{
+	struct writer_job	*j = xcalloc(1, sizeof *j);
+
+	j->kind = WRITER_INDEX;
+	j->done = done;
+	j->ctx = ctx;
+	writer_queue(j);
+}
+
 /* Queue one bounded retention batch (store_purge) behind the messages. */
 void
 writer_purge(long long now_ms, long long max_age_s,
@@ -308,13 +334,11 @@ writer_main(void *arg)
 	int			 n;
 
 	(void)arg;
+	writer_index_owed(1);		/* what a crash left: soon */
 	pthread_mutex_lock(&wmu);
 	for (;;) {
-		while (wtodo.head == NULL && !wstop) {
-			widle = 1;
-			pthread_cond_wait(&wcv, &wmu);
-			widle = 0;
-		}
+		while (wtodo.head == NULL && !wstop)
+			writer_idle_wait();
 		if (wtodo.head == NULL)
 			break;			/* stopping, all written */
 		batch = last = wtodo.head;
@@ -340,9 +364,77 @@ writer_main(void *arg)
 			cwant = 1;
 			pthread_cond_signal(&ccv);
 		}
+		/* after the hand back: nobody waits for the index */
+		writer_index_owed(n);
+		if (wunindexed >= WRITER_INDEX_ROWS) {
+			pthread_mutex_unlock(&wmu);
+			(void)writer_index_run();
+			pthread_mutex_lock(&wmu);
+		}
 	}
 	pthread_mutex_unlock(&wmu);
+	if (wunindexed > 0)
+		(void)writer_index_run();	/* the next start has none */
 	return NULL;
+}
+
+/*
+ * Under wmu, nothing to write: sleep until woken, or until the search
+ * index is due (then bring it up to date).
+ */
+static void
+writer_idle_wait(void)
+{
+	int	rc;
+
+	widle = 1;
+	if (wunindexed == 0)
+		rc = pthread_cond_wait(&wcv, &wmu);
+	else
+		rc = pthread_cond_timedwait(&wcv, &wmu, &windex_due);
+	widle = 0;
+	if (rc != ETIMEDOUT)
+		return;
+	pthread_mutex_unlock(&wmu);
+	(void)writer_index_run();
+	pthread_mutex_lock(&wmu);
+}
+
+/* n more rows wait for the search index: the first sets when it is due. */
+static void
+writer_index_owed(int n)
+{
+	if (wunindexed == 0) {
+		clock_gettime(CLOCK_REALTIME, &windex_due);
+		windex_due.tv_nsec += WRITER_INDEX_MS * 1000000L;
+		if (windex_due.tv_nsec >= 1000000000L) {
+			windex_due.tv_sec++;
+			windex_due.tv_nsec -= 1000000000L;
+		}
+	}
+	wunindexed += n;
+}
+
+/*
+ * The search index up to date, in steps of WRITER_INDEX_ROWS (each its
+ * own transaction: the thread's rows only, so it ends). On an error (the database locked by the account tools)
+ * it stays owed and is tried again WRITER_INDEX_MS later.
+ */
+static int
+writer_index_run(void)
+{
+	int	rc;
+
+	while ((rc = store_index(wst, WRITER_INDEX_ROWS)) == 1)
+		;
+	if (rc == -1) {
+		log_warnx("store search index: %s", store_error(wst));
+		wunindexed = 0;
+		writer_index_owed(1);
+		return -1;
+	}
+	wunindexed = 0;
+	return 0;
 }
 
 /*
@@ -391,6 +483,12 @@ writer_run(struct writer_job *batch)
 		if (j->kind == WRITER_OUTBOX_ADD ||
 		    j->kind == WRITER_OUTBOX_ANSWER) {
 			writer_run_outbox(j);
+			j = j->next;
+			continue;
+		}
+		if (j->kind == WRITER_INDEX) {
+			if (!(j->ok = writer_index_run() == 0))
+				j->why = strdup(store_error(wst));
 			j = j->next;
 			continue;
 		}

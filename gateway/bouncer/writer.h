@@ -34,6 +34,7 @@ void		 writer_outbox_add(const char *account, const char *target,
 void		 writer_outbox_answer(long long id, enum store_outbox_state,
 		    int result, const char *answer, writer_done_fn *,
 		    void *ctx);
+void		 writer_index(writer_done_fn *, void *ctx);
 void		 writer_purge(long long now_ms, long long max_age_s,
 		    long long max_per_account, int budget, writer_done_fn *,
 		    void *ctx);

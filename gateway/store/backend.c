@@ -137,6 +137,14 @@ store_batch_end(struct store *st)
 }
 
 int
+store_index(struct store *st, int max_rows)
+{
+	if (store_ops(st)->index == NULL)
+		return 0;
+	return store_ops(st)->index(st, max_rows);
+}
+
+int
 store_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {

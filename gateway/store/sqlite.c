@@ -131,6 +131,27 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"ALTER TABLE msg5 RENAME TO msg;"
 	"CREATE INDEX msg_conv ON msg (conv, id);"
 	STORE_FTS_TRIGGERS,
+	/*
+	 * 5 -> 6: the search index off the message path (issue 18): the
+	 * writer commits messages and indexes them in steps of its own
+	 * (sqlite_index()), fts_done.upto the last id indexed; the triggers
+	 * take out of the index only what is in it.
+	 */
+	"CREATE TABLE fts_done (upto INTEGER NOT NULL);"
+	"INSERT INTO fts_done (upto) SELECT coalesce(max(id), 0) FROM msg;"
+	"DROP TRIGGER msg_fts_del;"
+	"DROP TRIGGER msg_fts_upd;"
+	"CREATE TRIGGER msg_fts_del AFTER DELETE ON msg"
+	"  WHEN old.id <= (SELECT upto FROM fts_done) BEGIN"
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	" END;"
+	"CREATE TRIGGER msg_fts_upd AFTER UPDATE OF text ON msg"
+	"  WHEN old.id <= (SELECT upto FROM fts_done) BEGIN"
+	"  INSERT INTO msg_fts (msg_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
+	" END;",
 };
 
 /*
@@ -212,7 +233,9 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_USER_ADMIN] = "SELECT admin FROM account WHERE name = ?1",
 	[ST_USER_SET_ADMIN] = "UPDATE account SET admin = ?2 WHERE name = ?1",
 	[ST_FTS_ADD] = "INSERT INTO msg_fts (rowid, text) SELECT id, text"
-	    " FROM msg WHERE id >= ?1",
+	    " FROM msg WHERE id > ?1 AND id <= ?2",
+	[ST_FTS_DONE] = "SELECT upto FROM fts_done",
+	[ST_FTS_DONE_SET] = "UPDATE fts_done SET upto = ?1",
 };
 
 static const struct store_ops sqlite_ops = {
@@ -232,6 +255,7 @@ static const struct store_ops sqlite_ops = {
 	.msg_add = sqlite_msg_add,
 	.batch_begin = sqlite_batch_begin,
 	.batch_end = sqlite_batch_end,
+	.index = sqlite_index,
 	.history = sqlite_history,
 	.targets = sqlite_targets,
 	.unseen = sqlite_unseen,

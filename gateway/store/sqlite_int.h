@@ -50,6 +50,8 @@ enum store_st {
 	ST_USER_ADMIN,
 	ST_USER_SET_ADMIN,
 	ST_FTS_ADD,
+	ST_FTS_DONE,
+	ST_FTS_DONE_SET,
 	ST_COUNT
 };
 
@@ -66,7 +68,6 @@ struct store {
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
-	long long	 fts_from;	/* the batch's first row, indexed at its end */
 	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
 };
 
@@ -95,6 +96,7 @@ int	sqlite_msg_add(struct store *st, const char *account,
 		    struct store_stamp *out);
 int	sqlite_batch_begin(struct store *st);
 int	sqlite_batch_end(struct store *st);
+int	sqlite_index(struct store *st, int max_rows);
 int	sqlite_history(struct store *st, const char *account,
 		    const struct chathistory_req *req, store_msg_cb *cb,
 		    void *ctx);

@@ -26,7 +26,8 @@ static int	store_conv_find(struct store *, const char *, const char *,
 static int	store_purge_counts(struct store *, long long, int *);
 static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
-static int	store_fts_add(struct store *, long long);
+static int	store_fts_range(struct store *, long long, long long);
+static int	store_fts_upto(struct store *, long long);
 static int	store_two_ints(struct store *, const char *, long long,
 		    long long *, long long *);
 static int	store_purge_step(struct store *, enum store_st, long long,
@@ -108,9 +109,8 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 		store_sqlfail(st, "add message");
 		return st->batch ? -1 : store_abort(st);
 	}
-	if (st->batch && st->fts_from == 0)
-		st->fts_from = id;	/* indexed with the batch's others */
-	if (!st->batch && (store_fts_add(st, id) == -1 ||
+	/* alone: searchable at once; a batch's rows: sqlite_index() */
+	if (!st->batch && (store_fts_upto(st, id) == -1 ||
 	    store_exec(st, ST_COMMIT) == -1))
 		return store_abort(st);
 	st->last_ms = time_ms;
@@ -393,25 +393,68 @@ sqlite_batch_begin(struct store *st)
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;
 	st->batch = 1;
-	st->fts_from = 0;
 	return 0;
 }
 
 /*
- * The search index gets the rows from id on (all added under our write
- * lock), in one statement: FTS5 flushes its pending terms at the end of
- * each statement, so a batch makes one segment, not one per row.
+ * The search index gets the rows (lo, hi] in one statement (FTS5 writes
+ * its pending terms out at the end of each: one segment for them all)
+ * and fts_done moves to hi, in the caller's transaction.
  */
 static int
-store_fts_add(struct store *st, long long id)
+store_fts_range(struct store *st, long long lo, long long hi)
 {
 	sqlite3_stmt	*s = store_stmt(st, ST_FTS_ADD);
 	int		 rc;
 
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "search index");
+	s = store_stmt(st, ST_FTS_DONE_SET);
+	sqlite3_bind_int64(s, 1, hi);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
+}
+
+/* Index everything up to row hi, in the caller's transaction. */
+static int
+store_fts_upto(struct store *st, long long hi)
+{
+	long long	upto;
+
+	if (store_step_int(st, store_stmt(st, ST_FTS_DONE), &upto,
+	    "search index") != 1)
+		return -1;
+	return upto < hi ? store_fts_range(st, upto, hi) : 0;
+}
+
+/*
+ * One step of the search index, in a transaction of its own: at most
+ * max_rows ids past fts_done. Group commits leave it to this (a batch
+ * of FTS5 terms costs less per row the larger it is, and its merges are
+ * no longer inside a commit that clients wait for).
+ */
+int
+sqlite_index(struct store *st, int max_rows)
+{
+	long long	upto, top, hi;
+
+	if (st->batch)
+		return store_fail(st, "search index inside a batch");
+	if (store_exec(st, ST_BEGIN) == -1)
+		return -1;
+	if (store_step_int(st, store_stmt(st, ST_FTS_DONE), &upto,
+	    "search index") != 1 || store_max_id(st, &top) == -1)
+		return store_abort(st);
+	hi = top - upto > max_rows ? upto + max_rows : top;
+	if ((hi > upto && store_fts_range(st, upto, hi) == -1) ||
+	    store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	return hi < top;
 }
 
 /* A conversation of the batch gets its newest time. */
@@ -440,9 +483,6 @@ sqlite_batch_end(struct store *st)
 	st->batch = 0;
 	rc = store_memo_dirty(&st->memo, store_conv_touch, st);
 	store_memo_clear(&st->memo);
-	if (rc == 0 && st->fts_from != 0)
-		rc = store_fts_add(st, st->fts_from);
-	st->fts_from = 0;
 	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;

@@ -20,7 +20,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		5	/* user_version, chatircd_schema */
+#define STORE_VERSION		6	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -139,6 +139,14 @@ int		 store_msg_add(struct store *, const char *account,
  */
 int		 store_batch_begin(struct store *);
 int		 store_batch_end(struct store *);
+
+/*
+ * The search index: a batch's messages are searchable once indexed, in
+ * steps of at most max_rows, outside any batch (SQLite; a backend that
+ * indexes each row as it is added has nothing to do). 1: more is
+ * waiting, 0: all indexed, -1: error.
+ */
+int		 store_index(struct store *, int max_rows);
 
 /*
  * Run a parsed CHATHISTORY request (not TARGETS) for account on req's

@@ -1333,9 +1333,10 @@ test_search(void **state)
 }
 
 /*
- * The writer's path: a group commit's rows reach the index at the
- * batch's end, in one statement, a failed add among them; retention
- * after it leaves the index equal to the table (integrity-check 1).
+ * The writer's path: a group commit's rows are searchable once
+ * store_index() took them, in steps of at most max_rows, a failed add
+ * among them; rows that retention took before they were indexed, and
+ * retention after, leave the index equal to the table (integrity-check).
  */
 static void
 test_search_batch(void **state)
@@ -1344,7 +1345,7 @@ test_search_batch(void **state)
 	struct store	*st = f->st;
 	struct rows	 r;
 	long long	 id;
-	int		 i;
+	int		 i, steps = 0;
 
 	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
 	assert_int_equal(store_batch_begin(st), 0);
@@ -1355,14 +1356,31 @@ test_search_batch(void **state)
 	assert_int_equal(store_msg_add(st, "alice", STORE_IN, "bad name",
 	    "needle", 4, 40 * SEC, NULL), -1);
 	add(st, "alice", STORE_IN, "carol", "needle last", 41 * SEC, &id);
+	assert_int_equal(store_index(st, 8), -1);	/* not in a batch */
 	assert_int_equal(store_batch_end(st), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 0);
+	while (store_index(st, 8) == 1)
+		steps++;
+	assert_int_equal(steps, 3);			/* 31 rows, 8 a step */
+	assert_int_equal(store_index(st, 8), 0);
 	assert_int_equal(search(st, "alice", "text=needle", &r), 11);
 	assert_string_equal(r.text[10], "needle last");
 	add(st, "alice", STORE_IN, "carol", "needle alone", 42 * SEC, &id);
 	assert_int_equal(search(st, "alice", "text=needle;limit=1", &r), 1);
 	assert_string_equal(r.text[0], "needle alone");
+	/* a batch purged before it is indexed: the index never had it */
+	assert_int_equal(store_batch_begin(st), 0);
+	for (i = 0; i < 10; i++)
+		add(st, "alice", STORE_IN, "dave", "needle unindexed",
+		    (43 + i) * SEC, &id);
+	assert_int_equal(store_batch_end(st), 0);
 	assert_int_equal(store_purge(st, 50 * SEC, 0, 5, 100), 0);
-	assert_int_equal(search(st, "alice", "text=needle", &r), 3);
+	assert_int_equal(store_index(st, 100), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 5);
+	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
+	    " VALUES ('integrity-check', 1)");
+	assert_int_equal(store_purge(st, 60 * SEC, 0, 2, 100), 0);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 2);
 	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
 	    " VALUES ('integrity-check', 1)");
 }
