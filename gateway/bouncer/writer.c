@@ -8,9 +8,10 @@
  * A second thread copies the WAL into the database (a checkpoint syncs
  * the disk: tens of ms the writer must not wait). Bounds per account are
  * the caller's (account.c, store-queue-max). The search index (SQLite)
- * is brought up to date here too, between group commits: when
- * WRITER_INDEX_ROWS rows wait for it, WRITER_INDEX_MS after the first,
- * and before a search (writer_index()).
+ * is brought up to date here too, in steps between group commits: when
+ * nothing else waits and WRITER_INDEX_STEP rows do, WRITER_INDEX_MS
+ * after the first, past WRITER_INDEX_MAX whatever waits, and all of it
+ * before a search (writer_index()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,8 @@
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
 #define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
 #define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
-#define WRITER_INDEX_ROWS 4096	/* rows per search index step */
+#define WRITER_INDEX_STEP 1024	/* rows a search index step (a few ms) */
+#define WRITER_INDEX_MAX 16384	/* rows not indexed that go first */
 #define WRITER_INDEX_MS	500	/* the longest a row waits to be searchable */
 
 enum writer_kind {
@@ -99,6 +101,7 @@ static void	*writer_main(void *);
 static void	*writer_ckpt_main(void *);
 static void	 writer_wal_bound(void);
 static int	 writer_index_run(void);
+static int	 writer_index_step(void);
 static void	 writer_idle_wait(void);
 static void	 writer_index_owed(int);
 static void	 writer_run(struct writer_job *);
@@ -366,9 +369,10 @@ writer_main(void *arg)
 		}
 		/* after the hand back: nobody waits for the index */
 		writer_index_owed(n);
-		if (wunindexed >= WRITER_INDEX_ROWS) {
+		if ((wtodo.head == NULL && wunindexed >= WRITER_INDEX_STEP) ||
+		    wunindexed >= WRITER_INDEX_MAX) {
 			pthread_mutex_unlock(&wmu);
-			(void)writer_index_run();
+			(void)writer_index_step();
 			pthread_mutex_lock(&wmu);
 		}
 	}
@@ -396,7 +400,7 @@ writer_idle_wait(void)
 	if (rc != ETIMEDOUT)
 		return;
 	pthread_mutex_unlock(&wmu);
-	(void)writer_index_run();
+	(void)writer_index_step();
 	pthread_mutex_lock(&wmu);
 }
 
@@ -416,25 +420,36 @@ writer_index_owed(int n)
 }
 
 /*
- * The search index up to date, in steps of WRITER_INDEX_ROWS (each its
- * own transaction: the thread's rows only, so it ends). On an error (the database locked by the account tools)
- * it stays owed and is tried again WRITER_INDEX_MS later.
+ * One step of the search index: on an error (the database locked by the
+ * account tools) it stays owed and is tried again WRITER_INDEX_MS later;
+ * with more to do, the next step is due at once.
  */
+static int
+writer_index_step(void)
+{
+	int	rc;
+
+	if ((rc = store_index(wst, WRITER_INDEX_STEP)) == -1)
+		log_warnx("store search index: %s", store_error(wst));
+	wunindexed = rc == 1 && wunindexed > WRITER_INDEX_STEP ?
+	    wunindexed - WRITER_INDEX_STEP : 0;
+	if (rc != 0) {
+		writer_index_owed(1);
+		if (rc == 1)
+			clock_gettime(CLOCK_REALTIME, &windex_due);
+	}
+	return rc;
+}
+
+/* All of the search index (steps: the thread's rows only, so it ends). */
 static int
 writer_index_run(void)
 {
 	int	rc;
 
-	while ((rc = store_index(wst, WRITER_INDEX_ROWS)) == 1)
+	while ((rc = writer_index_step()) == 1)
 		;
-	if (rc == -1) {
-		log_warnx("store search index: %s", store_error(wst));
-		wunindexed = 0;
-		writer_index_owed(1);
-		return -1;
-	}
-	wunindexed = 0;
-	return 0;
+	return rc;
 }
 
 /*
