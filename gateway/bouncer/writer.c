@@ -28,6 +28,7 @@
 #define WRITER_BATCH	8192	/* messages per transaction at most */
 #define WRITER_RETRY_MS	50	/* the database is locked: again soon */
 #define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
+#define WRITER_CKPT_GAP_MS 10	/* between two: each syncs the disk twice */
 #define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
 #define WRITER_INDEX_STEP 1024	/* rows a search index step (a few ms) */
 #define WRITER_INDEX_MAX 16384	/* rows not indexed that go first */
@@ -471,6 +472,8 @@ writer_wal_bound(void)
 static void *
 writer_ckpt_main(void *arg)
 {
+	struct timespec	gap = { 0, WRITER_CKPT_GAP_MS * 1000000L };
+
 	(void)arg;
 	pthread_mutex_lock(&wmu);
 	for (;;) {
@@ -482,6 +485,7 @@ writer_ckpt_main(void *arg)
 		pthread_mutex_unlock(&wmu);
 		if (store_checkpoint(cst) == -1)
 			log_warnx("store checkpoint: %s", store_error(cst));
+		nanosleep(&gap, NULL);
 		pthread_mutex_lock(&wmu);
 	}
 	pthread_mutex_unlock(&wmu);
