@@ -215,3 +215,32 @@ def test_search_text_not_utf8(procs, store_db):
              r"INVALID_PARAMS")
     assert texts(search(a, "text=plain")) == ["plain words"]
     a.expect_none(r"INTERNAL_ERROR")
+
+
+def test_search_finds_what_was_just_stored(procs, store_db):
+    """The search index is written between group commits (SQLite, schema
+    6): a SEARCH sent the moment the last of a burst is shown finds every
+    one of them, and with no search the index catches up by itself."""
+    db, d, g, a = start(procs, store_db)
+    bob = chat(procs, d, "bob")
+    burst = ["needle %d" % i for i in range(300)]
+    for t in burst:
+        bob.send("SEND alice " + t)
+    for t in burst:
+        a.expect(r"PRIVMSG alice :" + re.escape(t) + "$")
+    assert texts(search(a, "text=needle;limit=1000")) == burst
+    if db.startswith("postgres"):
+        return                      # the server indexes each row itself
+    import sqlite3
+    deliver(a, bob, ["late %d" % i for i in range(5)])
+    deadline = time.monotonic() + 5
+    while True:
+        con = sqlite3.connect(db, timeout=5)
+        upto, top = con.execute("SELECT (SELECT upto FROM fts_done),"
+                                " (SELECT max(id) FROM msg)").fetchone()
+        con.close()
+        if upto == top:
+            break
+        assert time.monotonic() < deadline, "the index never caught up"
+        time.sleep(0.1)
+    assert len(search(a, "text=late")) == 5
