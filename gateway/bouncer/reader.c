@@ -6,9 +6,10 @@
  * and copies the rows; the loop gets them back, in that order, through a
  * pipe and calls each request's continuation. One thread, one FIFO: the
  * answers of one session come in the order it asked. The session's input
- * waits while it has a read out (reader_busy, gw.c's ready hook). A
- * search waits first for the writer to bring the search index up to date
- * (writer_index): it finds everything stored before it was asked.
+ * waits while it has a read out (reader_busy, gw.c's ready hook). With a
+ * store that indexes between commits (SQLite) a search waits first for
+ * the writer to bring the search index up to date (writer_index): it
+ * finds everything stored before it was asked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -181,7 +182,7 @@ reader_read(unsigned sid, const struct reader_req *req,
 	j->sid = sid;
 	j->budget = req->kind == READER_ACCOUNTS ? SIZE_MAX :
 	    (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
-	if (req->kind == READER_SEARCH)
+	if (req->kind == READER_SEARCH && store_index_deferred(rst))
 		writer_index(reader_indexed, j);
 	else
 		reader_push(j);

@@ -105,6 +105,7 @@ static int	 writer_index_run(void);
 static int	 writer_index_step(void);
 static void	 writer_idle_wait(void);
 static void	 writer_index_owed(int);
+static void	 writer_index_due(long);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static void	 writer_run_outbox(struct writer_job *);
@@ -409,21 +410,25 @@ writer_idle_wait(void)
 static void
 writer_index_owed(int n)
 {
-	if (wunindexed == 0) {
-		clock_gettime(CLOCK_REALTIME, &windex_due);
-		windex_due.tv_nsec += WRITER_INDEX_MS * 1000000L;
-		if (windex_due.tv_nsec >= 1000000000L) {
-			windex_due.tv_sec++;
-			windex_due.tv_nsec -= 1000000000L;
-		}
-	}
+	if (wunindexed == 0)
+		writer_index_due(WRITER_INDEX_MS);
 	wunindexed += n;
 }
 
+/* The next index step, ms from now. */
+static void
+writer_index_due(long ms)
+{
+	clock_gettime(CLOCK_REALTIME, &windex_due);
+	windex_due.tv_nsec += ms * 1000000L;
+	windex_due.tv_sec += windex_due.tv_nsec / 1000000000L;
+	windex_due.tv_nsec %= 1000000000L;
+}
+
 /*
- * One step of the search index: on an error (the database locked by the
- * account tools) it stays owed and is tried again WRITER_INDEX_MS later;
- * with more to do, the next step is due at once.
+ * One step of the search index. Still owed after it: with more to do,
+ * the next step is due at once; after an error (the database locked by
+ * the account tools), WRITER_INDEX_MS later.
  */
 static int
 writer_index_step(void)
@@ -432,13 +437,13 @@ writer_index_step(void)
 
 	if ((rc = store_index(wst, WRITER_INDEX_STEP)) == -1)
 		log_warnx("store search index: %s", store_error(wst));
-	wunindexed = rc == 1 && wunindexed > WRITER_INDEX_STEP ?
-	    wunindexed - WRITER_INDEX_STEP : 0;
-	if (rc != 0) {
-		writer_index_owed(1);
-		if (rc == 1)
-			clock_gettime(CLOCK_REALTIME, &windex_due);
+	if (rc == 0) {
+		wunindexed = 0;
+		return 0;
 	}
+	wunindexed = wunindexed > WRITER_INDEX_STEP ?
+	    wunindexed - WRITER_INDEX_STEP : 1;
+	writer_index_due(rc == 1 ? 0 : WRITER_INDEX_MS);
 	return rc;
 }
 

@@ -145,6 +145,12 @@ store_index(struct store *st, int max_rows)
 }
 
 int
+store_index_deferred(const struct store *st)
+{
+	return store_ops(st)->index != NULL;
+}
+
+int
 store_history(struct store *st, const char *account,
     const struct chathistory_req *req, store_msg_cb *cb, void *ctx)
 {

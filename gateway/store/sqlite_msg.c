@@ -28,6 +28,7 @@ static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
 static int	store_fts_range(struct store *, long long, long long);
 static int	store_fts_upto(struct store *, long long);
+static int	store_fts_done(struct store *, long long *);
 static int	store_two_ints(struct store *, const char *, long long,
 		    long long *, long long *);
 static int	store_purge_step(struct store *, enum store_st, long long,
@@ -420,14 +421,28 @@ store_fts_range(struct store *st, long long lo, long long hi)
 	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
+/* The last row in the search index (fts_done.upto). */
+static int
+store_fts_done(struct store *st, long long *upto)
+{
+	switch (store_step_int(st, store_stmt(st, ST_FTS_DONE), upto,
+	    "search index")) {
+	case 1:
+		return 0;
+	case 0:
+		return store_fail(st, "search index: no fts_done row");
+	default:
+		return -1;
+	}
+}
+
 /* Index everything up to row hi, in the caller's transaction. */
 static int
 store_fts_upto(struct store *st, long long hi)
 {
 	long long	upto;
 
-	if (store_step_int(st, store_stmt(st, ST_FTS_DONE), &upto,
-	    "search index") != 1)
+	if (store_fts_done(st, &upto) == -1)
 		return -1;
 	return upto < hi ? store_fts_range(st, upto, hi) : 0;
 }
@@ -447,8 +462,7 @@ sqlite_index(struct store *st, int max_rows)
 		return store_fail(st, "search index inside a batch");
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;
-	if (store_step_int(st, store_stmt(st, ST_FTS_DONE), &upto,
-	    "search index") != 1 || store_max_id(st, &top) == -1)
+	if (store_fts_done(st, &upto) == -1 || store_max_id(st, &top) == -1)
 		return store_abort(st);
 	hi = top - upto > max_rows ? upto + max_rows : top;
 	if ((hi > upto && store_fts_range(st, upto, hi) == -1) ||

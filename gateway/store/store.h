@@ -147,6 +147,8 @@ int		 store_batch_end(struct store *);
  * waiting, 0: all indexed, -1: error.
  */
 int		 store_index(struct store *, int max_rows);
+/* 1 if store_index() has work: a search should wait for it first. */
+int		 store_index_deferred(const struct store *);
 
 /*
  * Run a parsed CHATHISTORY request (not TARGETS) for account on req's
