@@ -24,6 +24,7 @@
 
 #include "bouncer/account.h"
 #include "bouncer/holder.h"
+#include "bouncer/indexer.h"
 #include "bouncer/outbox.h"
 #include "bouncer/writer.h"
 #include "irc/numeric.h"
@@ -194,7 +195,8 @@ account_init(void)
 		fatalx("libsodium cannot start");
 	if ((st = store_open(conf.db, err, sizeof err)) == NULL)
 		fatalx("db %s: %s", db, err);
-	if (writer_start(conf.db, err, sizeof err) == -1 ||
+	if (indexer_start(conf.db, err, sizeof err) == -1 ||
+	    writer_start(conf.db, err, sizeof err) == -1 ||
 	    reader_start(conf.db, err, sizeof err) == -1)
 		fatalx("db %s: %s", db, err);
 	/* PostgreSQL: other gateways may share it; log in what we hold */
@@ -225,6 +227,7 @@ account_shutdown(void)
 	links_gone = 1;			/* the holder's last news: given back */
 	holder_stop();
 	account_auth_stop();
+	indexer_stop();			/* waiting searches: to the reader */
 	reader_stop();			/* positions saved, answers dropped */
 	HASH_ITER(hh, accounts, a, tmp)
 		a->link = NULL;

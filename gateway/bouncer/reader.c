@@ -7,9 +7,10 @@
  * pipe and calls each request's continuation. One thread, one FIFO: the
  * answers of one session come in the order it asked. The session's input
  * waits while it has a read out (reader_busy, gw.c's ready hook). With a
- * store that indexes between commits (SQLite) a search waits first for
- * the writer to bring the search index up to date (writer_index): it
- * finds everything stored before it was asked.
+ * store that indexes apart (SQLite) a search first takes its turn in the
+ * writer's queue (writer_index: the last row stored before it), then
+ * waits for the indexer thread to index up to that row (indexer_wait):
+ * it finds everything stored before it was asked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <uthash.h>
 
 #include "bouncer/account.h"
+#include "bouncer/indexer.h"
 #include "bouncer/writer.h"
 
 #define READER_SESSION_MAX	4	/* reads queued for one session */
@@ -75,7 +77,8 @@ static void	 reader_on_done(evutil_socket_t, short, void *);
 static void	 reader_finish(void);
 static void	 reader_free(struct reader_job *);
 static void	 reader_push(struct reader_job *);
-static void	 reader_indexed(void *, const struct writer_result *);
+static void	 reader_stored(void *, const struct writer_result *);
+static void	 reader_indexed(void *, int, const char *);
 static struct reader_sess *reader_sess(unsigned);
 
 /* Open the thread's own connection to db and start it. */
@@ -183,21 +186,28 @@ reader_read(unsigned sid, const struct reader_req *req,
 	j->budget = req->kind == READER_ACCOUNTS ? SIZE_MAX :
 	    (size_t)conf.sendq_max;	/* SIGHUP: the loop's */
 	if (req->kind == READER_SEARCH && store_index_deferred(rst))
-		writer_index(reader_indexed, j);
+		writer_index(reader_stored, j);
 	else
 		reader_push(j);
 	return 0;
 }
 
-/* The writer made the search index whole (or could not): now the search. */
+/* What was stored before the search: it waits for the index to have it. */
 static void
-reader_indexed(void *ctx, const struct writer_result *r)
+reader_stored(void *ctx, const struct writer_result *r)
+{
+	indexer_wait(r->id, reader_indexed, ctx);
+}
+
+/* The index has the search's rows (or could not): now the search. */
+static void
+reader_indexed(void *ctx, int ok, const char *why)
 {
 	struct reader_job	*j = ctx;
 
-	if (!r->ok)
+	if (!ok)
 		log_warnx("search: the index may miss the newest messages: "
-		    "%s", r->why);
+		    "%s", why);
 	if (rst == NULL) {		/* stopped: answers are dropped */
 		rjobs--;
 		reader_free(j);

@@ -8,10 +8,9 @@
  * A second thread copies the WAL into the database (a checkpoint syncs
  * the disk: tens of ms the writer must not wait). Bounds per account are
  * the caller's (account.c, store-queue-max). The search index (SQLite)
- * is brought up to date here too, in steps between group commits: when
- * nothing else waits and WRITER_INDEX_STEP rows do, WRITER_INDEX_MS
- * after the first, past WRITER_INDEX_MAX whatever waits, and all of it
- * before a search (writer_index()).
+ * is not written here: each commit tells the indexer thread how many
+ * rows it owes (indexer.c); a search's turn in the queue (writer_index)
+ * says which rows it must find.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "indexer.h"
 #include "writer.h"
 
 #define WRITER_BATCH	8192	/* messages per transaction at most */
@@ -30,16 +30,13 @@
 #define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
 #define WRITER_CKPT_GAP_MS 10	/* between two: each syncs the disk twice */
 #define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
-#define WRITER_INDEX_STEP 1024	/* rows a search index step (a few ms) */
-#define WRITER_INDEX_MAX 16384	/* rows not indexed that go first */
-#define WRITER_INDEX_MS	500	/* the longest a row waits to be searchable */
 
 enum writer_kind {
 	WRITER_MSG,
 	WRITER_PURGE,
 	WRITER_OUTBOX_ADD,	/* u.m: peer is the target */
 	WRITER_OUTBOX_ANSWER,	/* u.a */
-	WRITER_INDEX		/* the search index: all of it */
+	WRITER_INDEX		/* a search: the last row stored before it */
 };
 
 struct writer_job {
@@ -95,17 +92,11 @@ static int		 widle;		/* under wmu: waiting on wcv */
 static int		 wwoken;	/* under wmu: a byte is in the pipe */
 static int		 wpipe[2] = { -1, -1 };
 static struct event	*wev;
-static long long	 wunindexed;	/* the thread's: rows not indexed */
-static struct timespec	 windex_due;	/* the thread's: CLOCK_REALTIME */
+static long long	 wlast;		/* the thread's: the last row stored */
 
 static void	*writer_main(void *);
 static void	*writer_ckpt_main(void *);
 static void	 writer_wal_bound(void);
-static int	 writer_index_run(void);
-static int	 writer_index_step(void);
-static void	 writer_idle_wait(void);
-static void	 writer_index_owed(int);
-static void	 writer_index_due(long);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static void	 writer_run_outbox(struct writer_job *);
@@ -267,8 +258,8 @@ writer_outbox_answer(long long id, enum store_outbox_state state, int result,
 }
 
 /*
- * Queue a catch-up of the search index: done runs once everything stored
- * before it is searchable (ok 0: the index failed; why says so).
+ * Queue a search's turn: done hears (result id) the last row stored
+ * before it, which the search must find (indexer_wait).
  */
 void
 writer_index(writer_done_fn *done, void *ctx)
@@ -339,11 +330,13 @@ writer_main(void *arg)
 	int			 n;
 
 	(void)arg;
-	writer_index_owed(1);		/* what a crash left: soon */
 	pthread_mutex_lock(&wmu);
 	for (;;) {
-		while (wtodo.head == NULL && !wstop)
-			writer_idle_wait();
+		while (wtodo.head == NULL && !wstop) {
+			widle = 1;
+			pthread_cond_wait(&wcv, &wmu);
+			widle = 0;
+		}
 		if (wtodo.head == NULL)
 			break;			/* stopping, all written */
 		batch = last = wtodo.head;
@@ -356,6 +349,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&wmu);
 		writer_run(batch);
 		writer_wal_bound();
+		indexer_owed(n);
 		pthread_mutex_lock(&wmu);
 		if (wdone.tail != NULL)
 			wdone.tail->next = batch;
@@ -369,93 +363,9 @@ writer_main(void *arg)
 			cwant = 1;
 			pthread_cond_signal(&ccv);
 		}
-		/* after the hand back: nobody waits for the index */
-		writer_index_owed(n);
-		if ((wtodo.head == NULL && wunindexed >= WRITER_INDEX_STEP) ||
-		    wunindexed >= WRITER_INDEX_MAX) {
-			pthread_mutex_unlock(&wmu);
-			(void)writer_index_step();
-			pthread_mutex_lock(&wmu);
-		}
 	}
 	pthread_mutex_unlock(&wmu);
-	if (wunindexed > 0)
-		(void)writer_index_run();	/* the next start has none */
 	return NULL;
-}
-
-/*
- * Under wmu, nothing to write: sleep until woken, or until the search
- * index is due (then bring it up to date).
- */
-static void
-writer_idle_wait(void)
-{
-	int	rc;
-
-	widle = 1;
-	if (wunindexed == 0)
-		rc = pthread_cond_wait(&wcv, &wmu);
-	else
-		rc = pthread_cond_timedwait(&wcv, &wmu, &windex_due);
-	widle = 0;
-	if (rc != ETIMEDOUT)
-		return;
-	pthread_mutex_unlock(&wmu);
-	(void)writer_index_step();
-	pthread_mutex_lock(&wmu);
-}
-
-/* n more rows wait for the search index: the first sets when it is due. */
-static void
-writer_index_owed(int n)
-{
-	if (wunindexed == 0)
-		writer_index_due(WRITER_INDEX_MS);
-	wunindexed += n;
-}
-
-/* The next index step, ms from now. */
-static void
-writer_index_due(long ms)
-{
-	clock_gettime(CLOCK_REALTIME, &windex_due);
-	windex_due.tv_nsec += ms * 1000000L;
-	windex_due.tv_sec += windex_due.tv_nsec / 1000000000L;
-	windex_due.tv_nsec %= 1000000000L;
-}
-
-/*
- * One step of the search index. Still owed after it: with more to do,
- * the next step is due at once; after an error (the database locked by
- * the account tools), WRITER_INDEX_MS later.
- */
-static int
-writer_index_step(void)
-{
-	int	rc;
-
-	if ((rc = store_index(wst, WRITER_INDEX_STEP)) == -1)
-		log_warnx("store search index: %s", store_error(wst));
-	if (rc == 0) {
-		wunindexed = 0;
-		return 0;
-	}
-	wunindexed = wunindexed > WRITER_INDEX_STEP ?
-	    wunindexed - WRITER_INDEX_STEP : 1;
-	writer_index_due(rc == 1 ? 0 : WRITER_INDEX_MS);
-	return rc;
-}
-
-/* All of the search index (steps: the thread's rows only, so it ends). */
-static int
-writer_index_run(void)
-{
-	int	rc;
-
-	while ((rc = writer_index_step()) == 1)
-		;
-	return rc;
 }
 
 /*
@@ -511,8 +421,8 @@ writer_run(struct writer_job *batch)
 			continue;
 		}
 		if (j->kind == WRITER_INDEX) {
-			if (!(j->ok = writer_index_run() == 0))
-				j->why = strdup(store_error(wst));
+			j->ok = 1;
+			j->id = wlast;
 			j = j->next;
 			continue;
 		}
@@ -591,6 +501,8 @@ writer_run_msgs(struct writer_job *j, struct writer_job *end)
 			k->ok = 1;
 			k->id = stamp.id;
 			k->time_ms = stamp.time_ms;
+			if (stamp.id > wlast)
+				wlast = stamp.id;
 		} else
 			k->why = strdup(store_error(wst));
 	if (store_batch_end(wst) == -1)

@@ -4,6 +4,7 @@
  * backend through its struct store_ops. Only this file knows both
  * backends; they know store.c only.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,11 +138,13 @@ store_batch_end(struct store *st)
 }
 
 int
-store_index(struct store *st, int max_rows)
+store_index(struct store *st, int max_rows, long long *done)
 {
-	if (store_ops(st)->index == NULL)
+	if (store_ops(st)->index == NULL) {
+		*done = LLONG_MAX;
 		return 0;
-	return store_ops(st)->index(st, max_rows);
+	}
+	return store_ops(st)->index(st, max_rows, done);
 }
 
 int

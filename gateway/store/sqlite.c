@@ -152,6 +152,32 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  VALUES ('delete', old.id, old.text);"
 	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
 	" END;",
+	/*
+	 * 6 -> 7: the search index in a file of its own (FILE-search,
+	 * sqlite_search.c), written by a thread of its own: its steps and
+	 * their merges (up to tens of ms) no longer hold this file's write
+	 * lock, which every group commit takes. A deleted row leaves its
+	 * text in fts_gone, for that thread to take it out of the index
+	 * (FTS5 without content needs the words it indexed); a text never
+	 * changes. search_file.token tells a search file made for this
+	 * store from one left by another; the index is made again.
+	 */
+	"DROP TRIGGER msg_fts_del;"
+	"DROP TRIGGER msg_fts_upd;"
+	"DROP TABLE msg_fts;"
+	"DROP TABLE fts_done;"
+	"CREATE TABLE fts_gone ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id INTEGER NOT NULL,"
+	"  text TEXT NOT NULL);"
+	"CREATE TRIGGER msg_gone AFTER DELETE ON msg BEGIN"
+	"  INSERT INTO fts_gone (id, text) VALUES (old.id, old.text);"
+	" END;"
+	"CREATE TRIGGER msg_text_kept BEFORE UPDATE OF text ON msg BEGIN"
+	"  SELECT RAISE (ABORT, 'a stored message does not change');"
+	" END;"
+	"CREATE TABLE search_file (token INTEGER NOT NULL);"
+	"INSERT INTO search_file (token) VALUES (abs(random()));",
 };
 
 /*
@@ -232,10 +258,6 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ACCOUNT_GEN] = "SELECT n FROM account_gen",
 	[ST_USER_ADMIN] = "SELECT admin FROM account WHERE name = ?1",
 	[ST_USER_SET_ADMIN] = "UPDATE account SET admin = ?2 WHERE name = ?1",
-	[ST_FTS_ADD] = "INSERT INTO msg_fts (rowid, text) SELECT id, text"
-	    " FROM msg WHERE id > ?1 AND id <= ?2",
-	[ST_FTS_DONE] = "SELECT upto FROM fts_done",
-	[ST_FTS_DONE_SET] = "UPDATE fts_done SET upto = ?1",
 };
 
 static const struct store_ops sqlite_ops = {
@@ -270,7 +292,6 @@ static const struct store_ops sqlite_ops = {
 	.size = sqlite_size,
 };
 
-static int	store_create_file(const char *, char *, size_t);
 static int	store_pragmas(struct store *);
 static int	store_version_ok(struct store *);
 static int	store_migrate(struct store *);
@@ -288,7 +309,7 @@ static int	store_marker_read(struct store *, long long, const char *,
  * this process already has on it (the writer's, the password thread's),
  * and another process could then reset the WAL under them.
  */
-static int
+int
 store_create_file(const char *path, char *err, size_t errlen)
 {
 	struct stat	sb;

@@ -49,13 +49,23 @@ enum store_st {
 	ST_ACCOUNT_GEN,
 	ST_USER_ADMIN,
 	ST_USER_SET_ADMIN,
-	ST_FTS_ADD,
-	ST_FTS_DONE,
-	ST_FTS_DONE_SET,
 	ST_COUNT
 };
 
 #define STORE_SEARCH_ST	2	/* sqlite_search.c's: text, none */
+#define STORE_SEARCH_SUFFIX "-search"	/* the search index's file */
+
+/* The search file's statements (sqlite_search.c), made when attached. */
+enum index_st {
+	IX_STATE,
+	IX_STATE_SET,
+	IX_TOP,
+	IX_ADD,
+	IX_GONE,
+	IX_DROP,
+	IX_GONE_CLEAR,
+	STORE_INDEX_ST
+};
 #define SEARCH_QUERY_SIZE (SEARCH_TEXT_MAX * 3 + 8)	/* an FTS5 query */
 
 struct store {
@@ -69,6 +79,8 @@ struct store {
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */
 	sqlite3_stmt	*search_st[STORE_SEARCH_ST];	/* made when used */
+	int		 search_on;	/* FILE-search attached as "search" */
+	sqlite3_stmt	*index_st[STORE_INDEX_ST];
 };
 
 /* What store.c dispatches to (store_ops). */
@@ -96,7 +108,7 @@ int	sqlite_msg_add(struct store *st, const char *account,
 		    struct store_stamp *out);
 int	sqlite_batch_begin(struct store *st);
 int	sqlite_batch_end(struct store *st);
-int	sqlite_index(struct store *st, int max_rows);
+int	sqlite_index(struct store *st, int max_rows, long long *done);
 int	sqlite_history(struct store *st, const char *account,
 		    const struct chathistory_req *req, store_msg_cb *cb,
 		    void *ctx);
@@ -153,6 +165,10 @@ int		 store_position(struct store *, long long account,
 /* Rows (id, time_ms, dir, text[, peer]) to cb; the count, or -1. */
 int		 store_rows(struct store *, sqlite3_stmt *, const char *peer,
 		    store_msg_cb *, void *);
+
+/* Create path with mode 0600, or check it is a regular file: 0 or -1. */
+int		 store_create_file(const char *path, char *err,
+		    size_t errlen);
 
 /* sqlite_search.c: its statements' end. */
 void		 store_search_close(struct store *);

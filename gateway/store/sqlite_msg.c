@@ -6,6 +6,8 @@
  * back, so msgid order and time order agree and a timestamp selector
  * becomes a row id bound through the msg_time index.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +28,6 @@ static int	store_conv_find(struct store *, const char *, const char *,
 static int	store_purge_counts(struct store *, long long, int *);
 static int	store_purge_cut(struct store *, long long, long long,
 		    long long *);
-static int	store_fts_range(struct store *, long long, long long);
-static int	store_fts_upto(struct store *, long long);
-static int	store_fts_done(struct store *, long long *);
 static int	store_two_ints(struct store *, const char *, long long,
 		    long long *, long long *);
 static int	store_purge_step(struct store *, enum store_st, long long,
@@ -110,9 +109,8 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 		store_sqlfail(st, "add message");
 		return st->batch ? -1 : store_abort(st);
 	}
-	/* alone: searchable at once; a batch's rows: sqlite_index() */
-	if (!st->batch && (store_fts_upto(st, id) == -1 ||
-	    store_exec(st, ST_COMMIT) == -1))
+	/* searchable once sqlite_index() took it (the indexer thread) */
+	if (!st->batch && store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -397,80 +395,6 @@ sqlite_batch_begin(struct store *st)
 	return 0;
 }
 
-/*
- * The search index gets the rows (lo, hi] in one statement (FTS5 writes
- * its pending terms out at the end of each: one segment for them all)
- * and fts_done moves to hi, in the caller's transaction.
- */
-static int
-store_fts_range(struct store *st, long long lo, long long hi)
-{
-	sqlite3_stmt	*s = store_stmt(st, ST_FTS_ADD);
-	int		 rc;
-
-	sqlite3_bind_int64(s, 1, lo);
-	sqlite3_bind_int64(s, 2, hi);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "search index");
-	s = store_stmt(st, ST_FTS_DONE_SET);
-	sqlite3_bind_int64(s, 1, hi);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
-}
-
-/* The last row in the search index (fts_done.upto). */
-static int
-store_fts_done(struct store *st, long long *upto)
-{
-	switch (store_step_int(st, store_stmt(st, ST_FTS_DONE), upto,
-	    "search index")) {
-	case 1:
-		return 0;
-	case 0:
-		return store_fail(st, "search index: no fts_done row");
-	default:
-		return -1;
-	}
-}
-
-/* Index everything up to row hi, in the caller's transaction. */
-static int
-store_fts_upto(struct store *st, long long hi)
-{
-	long long	upto;
-
-	if (store_fts_done(st, &upto) == -1)
-		return -1;
-	return upto < hi ? store_fts_range(st, upto, hi) : 0;
-}
-
-/*
- * One step of the search index, in a transaction of its own: at most
- * max_rows ids past fts_done. Group commits leave it to this (a batch
- * of FTS5 terms costs less per row the larger it is, and its merges are
- * no longer inside a commit that clients wait for).
- */
-int
-sqlite_index(struct store *st, int max_rows)
-{
-	long long	upto, top, hi;
-
-	if (st->batch)
-		return store_fail(st, "search index inside a batch");
-	if (store_exec(st, ST_BEGIN) == -1)
-		return -1;
-	if (store_fts_done(st, &upto) == -1 || store_max_id(st, &top) == -1)
-		return store_abort(st);
-	hi = top - upto > max_rows ? upto + max_rows : top;
-	if ((hi > upto && store_fts_range(st, upto, hi) == -1) ||
-	    store_exec(st, ST_COMMIT) == -1)
-		return store_abort(st);
-	return hi < top;
-}
-
 /* A conversation of the batch gets its newest time. */
 static int
 store_conv_touch(void *ctx, long long conv, long long last_ms)
@@ -540,18 +464,24 @@ sqlite_stats(struct store *st, const char *account, long long *count,
 	    count, oldest_ms);
 }
 
-/* The file's bytes, and the search index's (-1 without dbstat). */
+/* The store's bytes (its search file's too), and the search index's. */
 int
 sqlite_size(struct store *st, long long *total, long long *index)
 {
-	long long	pages = 0, size = 0;
+	const char	*file = sqlite3_db_filename(st->db, "main");
+	char		 path[4096];
+	long long	 pages = 0, size = 0;
+	struct stat	 sb;
 
 	if (store_two_ints(st, "SELECT page_count, page_size FROM"
 	    " pragma_page_count, pragma_page_size", 0, &pages, &size) == -1)
 		return -1;
 	*total = pages * size;
-	if (store_two_ints(st, "SELECT coalesce(sum(pgsize), 0), 0 FROM dbstat"
-	    " WHERE name LIKE 'msg\\_fts%' ESCAPE '\\'", 0, index, &size) == -1)
-		*index = -1;
+	*index = -1;
+	if (file != NULL && (size_t)snprintf(path, sizeof path, "%s%s", file,
+	    STORE_SEARCH_SUFFIX) < sizeof path && stat(path, &sb) == 0) {
+		*index = (long long)sb.st_size;
+		*total += *index;
+	}
 	return 0;
 }

@@ -1,11 +1,20 @@
 /*
- * sqlite_search: soju.im/search in the SQLite backend. The words of a
- * user made into an FTS5 query of strings only, so no text can be an
- * operator or a syntax error, and the query over msg_fts, the FTS5
- * index that sqlite.c's schema step 4 made and its triggers keep in
- * step with msg (the writer thread's inserts, retention, deletions).
+ * sqlite_search: soju.im/search in the SQLite backend. The search index
+ * is an FTS5 table without content in a file of its own, FILE-search
+ * (attached as "search" by the connections that search or index, never
+ * by the writer's, so that its steps never hold the lock of the group
+ * commits): the words of each row, by rowid = msg.id. search.fts_state
+ * says how far it goes (upto: rows (0, upto] are in it; gone: the last
+ * fts_gone row taken out of it). sqlite_index() brings it up to date in
+ * steps (the indexer thread's); a deleted row's text waits in fts_gone
+ * (the trigger of schema step 7) until a step takes its words out. The
+ * file is a cache: missing, or made for another store (its token is not
+ * search_file's, or it indexed ids the store never gave out), it is made
+ * again from msg. A user's words become an FTS5 query of strings only,
+ * so no text can be an operator or a syntax error.
  */
 #include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +27,12 @@
  */
 static const char *const search_sql[STORE_SEARCH_ST] = {
 	"SELECT id, time_ms, dir, text, peer FROM"
-	" (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg_fts"
-	" JOIN msg AS m ON m.id = msg_fts.rowid JOIN conv AS c ON c.id = m.conv"
-	" WHERE msg_fts MATCH ?1 AND c.account = ?2"
+	" (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM search.msg_fts"
+	" AS f JOIN msg AS m ON m.id = f.rowid JOIN conv AS c ON c.id = m.conv"
+	" WHERE f.msg_fts MATCH ?1 AND c.account = ?2"
 	" AND (?3 = '' OR c.peer = ?3) AND (?4 < 0 OR m.dir = ?4)"
 	" AND m.time_ms > ?5 AND m.time_ms < ?6"
-	" ORDER BY msg_fts.rowid DESC LIMIT ?7) ORDER BY id",
+	" ORDER BY f.rowid DESC LIMIT ?7) ORDER BY id",
 	"SELECT id, time_ms, dir, text, peer FROM"
 	" (SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg AS m"
 	" JOIN conv AS c ON c.id = m.conv WHERE ?1 = '' AND c.account = ?2"
@@ -31,6 +40,250 @@ static const char *const search_sql[STORE_SEARCH_ST] = {
 	" AND m.time_ms > ?5 AND m.time_ms < ?6"
 	" ORDER BY m.id DESC LIMIT ?7) ORDER BY id",
 };
+
+/* The search file's own statements (search_attach() makes them). */
+static const char *const index_sql[STORE_INDEX_ST] = {
+	[IX_STATE] = "SELECT upto, gone FROM search.fts_state",
+	[IX_STATE_SET] = "UPDATE search.fts_state SET upto = ?1, gone = ?2",
+	[IX_TOP] = "SELECT coalesce(max(id), 0) FROM main.msg",
+	[IX_ADD] = "INSERT INTO search.msg_fts (rowid, text)"
+	    " SELECT id, text FROM main.msg WHERE id > ?1 AND id <= ?2",
+	[IX_GONE] = "SELECT seq, id, text FROM main.fts_gone WHERE seq > ?1"
+	    " ORDER BY seq LIMIT ?2",
+	[IX_DROP] = "INSERT INTO search.msg_fts (msg_fts, rowid, text)"
+	    " VALUES ('delete', ?1, ?2)",
+	[IX_GONE_CLEAR] = "DELETE FROM main.fts_gone WHERE seq <= ?1",
+};
+
+/* The search file's tables, if it is new. */
+#define SEARCH_SCHEMA \
+	"PRAGMA search.journal_mode = WAL;" \
+	"PRAGMA search.synchronous = NORMAL;" \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS search.msg_fts USING fts5 (text," \
+	"  content = '', columnsize = 0," \
+	"  tokenize = 'unicode61 remove_diacritics 2');" \
+	"CREATE TABLE IF NOT EXISTS search.fts_state (upto INTEGER NOT NULL," \
+	"  gone INTEGER NOT NULL, token INTEGER NOT NULL);"
+
+/* 1 if the search file is this store's, as far as it goes. */
+#define SEARCH_OURS \
+	"SELECT (SELECT count(*) FROM search.fts_state) = 1" \
+	" AND (SELECT token FROM search.fts_state) =" \
+	"  (SELECT token FROM main.search_file)" \
+	" AND (SELECT upto FROM search.fts_state) <= coalesce((SELECT seq" \
+	"  FROM main.sqlite_sequence WHERE name = 'msg'), 0)"
+
+/* Made again: empty, nothing gone that it holds, this store's token. */
+#define SEARCH_RESET \
+	"INSERT INTO search.msg_fts (msg_fts) VALUES ('delete-all');" \
+	"INSERT INTO search.msg_fts (msg_fts, rank) VALUES ('automerge', 8);" \
+	"DELETE FROM search.fts_state;" \
+	"INSERT INTO search.fts_state (upto, gone, token) VALUES (0," \
+	"  (SELECT coalesce(max(seq), 0) FROM main.fts_gone)," \
+	"  (SELECT token FROM main.search_file));"
+
+static int	search_attach(struct store *);
+static int	search_check(struct store *);
+static int	index_state(struct store *, long long *, long long *);
+static int	index_gone(struct store *, long long, long long *, int, int *);
+static int	index_add(struct store *, long long, long long);
+static int	index_run(struct store *, enum index_st, long long,
+		    long long);
+
+/*
+ * Attach FILE-search (created with mode 0600) once per connection and
+ * check that it is this store's; outside a transaction (SQLite cannot
+ * attach inside one).
+ */
+static int
+search_attach(struct store *st)
+{
+	const char	*file = sqlite3_db_filename(st->db, "main");
+	char		 path[4096], err[4200];
+	sqlite3_stmt	*s = NULL;
+	int		 i, rc;
+
+	if (st->search_on)
+		return 0;
+	if (file == NULL || *file == '\0')
+		return store_fail(st, "search index: the store has no file");
+	if ((size_t)snprintf(path, sizeof path, "%s%s", file,
+	    STORE_SEARCH_SUFFIX) >= sizeof path)
+		return store_fail(st, "search index: the path is too long");
+	if (store_create_file(path, err, sizeof err) == -1)
+		return store_fail(st, "%s", err);
+	if (sqlite3_prepare_v2(st->db, "ATTACH DATABASE ?1 AS search", -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "search index: attach");
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "search index: attach");
+	st->search_on = 1;
+	if (sqlite3_exec(st->db, SEARCH_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "search index: tables");
+	for (i = 0; i < STORE_INDEX_ST; i++)
+		if (sqlite3_prepare_v3(st->db, index_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->index_st[i], NULL) !=
+		    SQLITE_OK)
+			return store_sqlfail(st, index_sql[i]);
+	return search_check(st);
+}
+
+/* The file is this store's, or it is made again (in one transaction). */
+static int
+search_check(struct store *st)
+{
+	long long	ours = 0;
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "search index: begin");
+	if (sqlite3_prepare_v2(st->db, SEARCH_OURS, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		store_sqlfail(st, "search index: check");
+		return store_abort(st);
+	}
+	rc = store_step_int(st, s, &ours, "search index: check");
+	sqlite3_finalize(s);
+	if (rc == -1)
+		return store_abort(st);
+	if (!ours && sqlite3_exec(st->db, SEARCH_RESET, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_sqlfail(st, "search index: made again");
+		return store_abort(st);
+	}
+	return store_exec(st, ST_COMMIT) == -1 ? store_abort(st) : 0;
+}
+
+/* search.fts_state: rows (0, *upto] are indexed, fts_gone to *gone out. */
+static int
+index_state(struct store *st, long long *upto, long long *gone)
+{
+	sqlite3_stmt	*s = st->index_st[IX_STATE];
+	int		 rc;
+
+	sqlite3_reset(s);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*upto = sqlite3_column_int64(s, 0);
+		*gone = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, "search index: no fts_state row");
+	return 0;
+}
+
+/*
+ * Take out of the index at most max rows deleted since *gone (those it
+ * holds: id <= upto; a row deleted before it was indexed is not in msg
+ * for the step to index). *more: 1 if more wait.
+ */
+static int
+index_gone(struct store *st, long long upto, long long *gone, int max,
+    int *more)
+{
+	sqlite3_stmt	*s = st->index_st[IX_GONE];
+	sqlite3_stmt	*d = st->index_st[IX_DROP];
+	int		 rc, n = 0;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, *gone);
+	sqlite3_bind_int(s, 2, max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		*gone = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_int64(s, 1) > upto)
+			continue;
+		sqlite3_reset(d);
+		sqlite3_bind_int64(d, 1, sqlite3_column_int64(s, 1));
+		sqlite3_bind_text(d, 2, (const char *)sqlite3_column_text(s, 2),
+		    sqlite3_column_bytes(s, 2), SQLITE_STATIC);
+		if (sqlite3_step(d) != SQLITE_DONE) {
+			store_sqlfail(st, "search index: delete");
+			sqlite3_reset(d);
+			sqlite3_reset(s);
+			return -1;
+		}
+		sqlite3_reset(d);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "search index: deleted rows");
+	*more = n == max;
+	return 0;
+}
+
+/* One statement of index_sql with two integers; 0 or -1. */
+static int
+index_run(struct store *st, enum index_st which, long long a, long long b)
+{
+	sqlite3_stmt	*s = st->index_st[which];
+	int		 rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
+}
+
+/*
+ * The rows (lo, hi] into the index in one statement (FTS5 writes its
+ * pending terms out at the end of each: one segment for them all).
+ */
+static int
+index_add(struct store *st, long long lo, long long hi)
+{
+	return index_run(st, IX_ADD, lo, hi);
+}
+
+/*
+ * One step of the search index, in a transaction of the search file:
+ * at most max_rows deleted rows out, then at most max_rows new ones in
+ * (ids past upto). Reading main takes no lock the writer waits for. The
+ * fts_gone rows it took are then deleted from main (a short write of
+ * its own; if it fails they are only looked at again). 1: more waits,
+ * 0: up to date, -1: error. *done: the last row indexed.
+ */
+int
+sqlite_index(struct store *st, int max_rows, long long *done)
+{
+	long long	upto = 0, gone = 0, gone0, top = 0, hi;
+	int		more = 0;
+
+	if (st->batch)
+		return store_fail(st, "search index inside a batch");
+	if (search_attach(st) == -1)
+		return -1;
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "search index: begin");
+	if (index_state(st, &upto, &gone) == -1 ||
+	    store_step_int(st, st->index_st[IX_TOP], &top,
+	    "search index") != 1)
+		return store_abort(st);
+	gone0 = gone;
+	if (index_gone(st, upto, &gone, max_rows, &more) == -1)
+		return store_abort(st);
+	hi = top - upto > max_rows ? upto + max_rows : top;
+	if ((hi > upto && index_add(st, upto, hi) == -1) ||
+	    index_run(st, IX_STATE_SET, hi, gone) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	if (gone > gone0) {
+		sqlite3_stmt	*c = st->index_st[IX_GONE_CLEAR];
+
+		sqlite3_reset(c);
+		sqlite3_bind_int64(c, 1, gone);
+		(void)sqlite3_step(c);
+		sqlite3_reset(c);
+	}
+	*done = hi;
+	return hi < top || more;
+}
 
 struct fts_query {
 	char	*out;
@@ -80,6 +333,8 @@ store_search_close(struct store *st)
 
 	for (i = 0; i < STORE_SEARCH_ST; i++)
 		sqlite3_finalize(st->search_st[i]);
+	for (i = 0; i < STORE_INDEX_ST; i++)
+		sqlite3_finalize(st->index_st[i]);
 }
 
 /* Search an account's messages (SQLite: FTS5). */
@@ -98,7 +353,8 @@ sqlite_search(struct store *st, const char *account,
 		return store_fail(st, "no word to search for");
 	if (!search_scope(q, &peer, &dir))
 		return 0;
-	if (store_account_id(st, account, &acc) == -1)
+	if (store_account_id(st, account, &acc) == -1 ||
+	    (i == 0 && search_attach(st) == -1))
 		return -1;
 	if (st->search_st[i] == NULL && sqlite3_prepare_v3(st->db,
 	    search_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->search_st[i],

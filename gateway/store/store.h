@@ -20,7 +20,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		6	/* user_version, chatircd_schema */
+#define STORE_VERSION		7	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -141,12 +141,13 @@ int		 store_batch_begin(struct store *);
 int		 store_batch_end(struct store *);
 
 /*
- * The search index: a batch's messages are searchable once indexed, in
- * steps of at most max_rows, outside any batch (SQLite; a backend that
- * indexes each row as it is added has nothing to do). 1: more is
- * waiting, 0: all indexed, -1: error.
+ * The search index: stored messages are searchable once indexed, in
+ * steps of at most max_rows, outside any batch (SQLite, on a connection
+ * of its own: the index is a file of its own; a backend that indexes
+ * each row as it is added has nothing to do, *done LLONG_MAX). 1: more
+ * is waiting, 0: all indexed, -1: error; *done: the last row indexed.
  */
-int		 store_index(struct store *, int max_rows);
+int		 store_index(struct store *, int max_rows, long long *done);
 /* 1 if store_index() has work: a search should wait for it first. */
 int		 store_index_deferred(const struct store *);
 

@@ -35,7 +35,7 @@ struct store_ops {
 		    struct store_stamp *);
 	int	(*batch_begin)(struct store *);
 	int	(*batch_end)(struct store *);
-	int	(*index)(struct store *, int);	/* NULL: inline */
+	int	(*index)(struct store *, int, long long *); /* NULL: inline */
 	int	(*history)(struct store *, const char *,
 		    const struct chathistory_req *, store_msg_cb *, void *);
 	int	(*targets)(struct store *, const char *,

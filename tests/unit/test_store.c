@@ -84,12 +84,16 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	char		 p[128];
 
+	static const char *const ext[] = { "-wal", "-shm", "-search",
+	    "-search-wal", "-search-shm" };
+	size_t		 i;
+
 	store_close(f->st);
 	unlink(f->path);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", f->path, ext[i]);
+		unlink(p);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -1244,15 +1248,50 @@ cli(const char *db, const char *op, const char *name, const char *input,
 	return rc;
 }
 
-/* Parse SEARCH attributes (max 50) and run them for acc. */
+/* Parse SEARCH attributes (max 50) and run them for acc, as indexed. */
 static int
-search(struct store *st, const char *acc, const char *attrs, struct rows *r)
+search_now(struct store *st, const char *acc, const char *attrs,
+    struct rows *r)
 {
 	struct search_req	req;
 
 	assert_int_equal(search_parse(attrs, 50, &req), SEARCH_OK);
 	memset(r, 0, sizeof *r);
 	return store_search(st, acc, &req, collect, r);
+}
+
+/* The same once the search index has every row (the indexer's steps). */
+static int
+search(struct store *st, const char *acc, const char *attrs, struct rows *r)
+{
+	long long	done;
+	int		rc;
+
+	while ((rc = store_index(st, 1000, &done)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	return search_now(st, acc, attrs, r);
+}
+
+/* An SQL integer from the search index's own file (path-search). */
+static long long
+search_int(const char *path, const char *sql)
+{
+	char	p[160];
+
+	snprintf(p, sizeof p, "%s-search", path);
+	return sql_int(p, sql);
+}
+
+/* FTS5's check of the search index's own structure. */
+static void
+search_check(const char *path)
+{
+	char	p[160];
+
+	snprintf(p, sizeof p, "%s-search", path);
+	sql_exec(p, "INSERT INTO msg_fts (msg_fts, rank)"
+	    " VALUES ('integrity-check', 0)");
 }
 
 static void
@@ -1326,17 +1365,21 @@ test_search(void **state)
 	assert_int_equal(store_purge(st, 10 * SEC, 0, 2, 100), 0);
 	assert_int_equal(search(st, "alice", "text=brown", &r), 1);
 	assert_int_equal(store_user_del(st, "bob"), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_fts"
+	assert_int_equal(search_int(f->path, "SELECT count(*) FROM msg_fts"
+	    " WHERE msg_fts MATCH 'too'"), 1);	/* until the next step */
+	assert_int_equal(search(st, "alice", "text=brown", &r), 1);
+	assert_int_equal(search_int(f->path, "SELECT count(*) FROM msg_fts"
 	    " WHERE msg_fts MATCH 'too'"), 0);
-	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
-	    " VALUES ('integrity-check', 1)");
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM fts_gone"), 0);
+	search_check(f->path);
 }
 
 /*
  * The writer's path: a group commit's rows are searchable once
  * store_index() took them, in steps of at most max_rows, a failed add
  * among them; rows that retention took before they were indexed, and
- * retention after, leave the index equal to the table (integrity-check).
+ * retention after, leave the index whole (integrity-check) and only
+ * what the table holds found.
  */
 static void
 test_search_batch(void **state)
@@ -1345,6 +1388,8 @@ test_search_batch(void **state)
 	struct store	*st = f->st;
 	struct rows	 r;
 	long long	 id;
+	long long	 done = -1;
+	char		 err[256];
 	int		 i, steps = 0;
 
 	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
@@ -1356,16 +1401,18 @@ test_search_batch(void **state)
 	assert_int_equal(store_msg_add(st, "alice", STORE_IN, "bad name",
 	    "needle", 4, 40 * SEC, NULL), -1);
 	add(st, "alice", STORE_IN, "carol", "needle last", 41 * SEC, &id);
-	assert_int_equal(store_index(st, 8), -1);	/* not in a batch */
+	assert_int_equal(store_index(st, 8, &done), -1);	/* in a batch */
 	assert_int_equal(store_batch_end(st), 0);
-	assert_int_equal(search(st, "alice", "text=needle", &r), 0);
-	while (store_index(st, 8) == 1)
+	assert_int_equal(search_now(st, "alice", "text=needle", &r), 0);
+	while (store_index(st, 8, &done) == 1)
 		steps++;
 	assert_int_equal(steps, 3);			/* 31 rows, 8 a step */
-	assert_int_equal(store_index(st, 8), 0);
-	assert_int_equal(search(st, "alice", "text=needle", &r), 11);
+	assert_int_equal(done, id);
+	assert_int_equal(store_index(st, 8, &done), 0);
+	assert_int_equal(search_now(st, "alice", "text=needle", &r), 11);
 	assert_string_equal(r.text[10], "needle last");
 	add(st, "alice", STORE_IN, "carol", "needle alone", 42 * SEC, &id);
+	assert_int_equal(search_now(st, "alice", "text=needle", &r), 11);
 	assert_int_equal(search(st, "alice", "text=needle;limit=1", &r), 1);
 	assert_string_equal(r.text[0], "needle alone");
 	/* a batch purged before it is indexed: the index never had it */
@@ -1375,14 +1422,24 @@ test_search_batch(void **state)
 		    (43 + i) * SEC, &id);
 	assert_int_equal(store_batch_end(st), 0);
 	assert_int_equal(store_purge(st, 50 * SEC, 0, 5, 100), 0);
-	assert_int_equal(store_index(st, 100), 0);
-	assert_int_equal(search(st, "alice", "text=needle", &r), 5);
-	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
-	    " VALUES ('integrity-check', 1)");
+	assert_int_equal(store_index(st, 100, &done), 0);
+	assert_int_equal(search_now(st, "alice", "text=needle", &r), 5);
+	search_check(f->path);
 	assert_int_equal(store_purge(st, 60 * SEC, 0, 2, 100), 0);
 	assert_int_equal(search(st, "alice", "text=needle", &r), 2);
-	sql_exec(f->path, "INSERT INTO msg_fts (msg_fts, rank)"
-	    " VALUES ('integrity-check', 1)");
+	search_check(f->path);
+	/* every word of the purged rows left the index, not only their ids */
+	assert_int_equal(search_int(f->path, "SELECT count(*) FROM msg_fts"
+	    " WHERE msg_fts MATCH 'needle'"), 2);
+	/* a search file of another store is made again, not trusted */
+	sql_exec(f->path, "UPDATE search_file SET token = token + 1");
+	store_close(st);
+	f->st = st = store_open(f->path, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(search(st, "alice", "text=needle", &r), 2);
+	assert_int_equal(search_int(f->path, "SELECT upto FROM fts_state"),
+	    id);
+	search_check(f->path);
 }
 
 static void
