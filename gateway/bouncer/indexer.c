@@ -28,6 +28,7 @@
 #define INDEXER_STEP	1024	/* rows a step (a few ms) */
 #define INDEXER_MS	500	/* the longest a row waits to be searchable */
 #define INDEXER_NICE	10	/* below the loop and the writer */
+#define INDEXER_RETRY_MS 5000	/* after an error (a full disk...) */
 
 struct indexer_waiter {
 	struct indexer_waiter	*next;
@@ -49,6 +50,8 @@ static int			 istop;		/* under imu */
 static int			 iidle;		/* under imu: waiting on icv */
 static long long		 iowed;		/* under imu: rows committed */
 static int			 imore;		/* under imu: the last step's */
+static int			 ifailing;	/* the thread's: said so */
+static int			 iheld;		/* under imu: failed, until idue */
 static unsigned long		 igen;		/* under imu: steps begun */
 static struct timespec		 idue;		/* under imu: CLOCK_REALTIME */
 static struct indexer_waiter	*iwait;		/* under imu */
@@ -136,7 +139,8 @@ indexer_owed(int n)
 		/* the first: the thread sleeps again, until it is due */
 		if (iowed == 0)
 			indexer_due_in(INDEXER_MS);
-		if (iidle && (iowed == 0 || iowed + n >= INDEXER_STEP))
+		if (iidle && !iheld &&
+		    (iowed == 0 || iowed + n >= INDEXER_STEP))
 			pthread_cond_signal(&icv);
 		iowed += n;
 	}
@@ -153,11 +157,16 @@ indexer_wait(long long upto, indexer_done_fn *done, void *ctx)
 		done(ctx, 1, NULL);
 		return;
 	}
+	pthread_mutex_lock(&imu);
+	if (iheld) {			/* failing: the index as it is */
+		pthread_mutex_unlock(&imu);
+		done(ctx, 0, "the search index is failing (see the log)");
+		return;
+	}
 	w = xcalloc(1, sizeof *w);
 	w->upto = upto;
 	w->done = done;
 	w->ctx = ctx;
-	pthread_mutex_lock(&imu);
 	w->gen = igen;
 	w->next = iwait;
 	iwait = w;
@@ -185,8 +194,14 @@ indexer_main(void *arg)
 		iowed = 0;
 		gen = ++igen;
 		pthread_mutex_unlock(&imu);
-		if ((rc = store_index(ist, INDEXER_STEP, &done)) == -1)
-			log_warnx("store search index: %s", store_error(ist));
+		rc = store_index(ist, INDEXER_STEP, &done);
+		if (rc == -1 && !ifailing)	/* once, not every retry */
+			log_warnx("store search index: %s (searches go on "
+			    "without the newest messages; retrying every %d s)",
+			    store_error(ist), INDEXER_RETRY_MS / 1000);
+		else if (rc != -1 && ifailing)
+			log_info("store search index: working again");
+		ifailing = rc == -1;
 		pthread_mutex_lock(&imu);
 		indexer_after(rc, done, gen);
 	}
@@ -199,14 +214,18 @@ static int
 indexer_due(void)
 {
 	struct timespec	now;
+	int		past;
 
-	if (iwait != NULL || imore || iowed >= INDEXER_STEP)
+	if (!iheld && (iwait != NULL || imore || iowed >= INDEXER_STEP))
 		return 1;
 	if (iowed == 0)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
-	return now.tv_sec > idue.tv_sec ||
+	past = now.tv_sec > idue.tv_sec ||
 	    (now.tv_sec == idue.tv_sec && now.tv_nsec >= idue.tv_nsec);
+	if (past)
+		iheld = 0;
+	return past;
 }
 
 /* Under imu: sleep until woken, or until the owed rows are due. */
@@ -237,7 +256,7 @@ indexer_due_in(long ms)
  * reaches its upto, or once a step begun after it found nothing more
  * (its rows were deleted, or it came before any commit of this run).
  * After an error the searches go on with the index as it is, and the
- * next try is INDEXER_MS later.
+ * next try is INDEXER_RETRY_MS later.
  */
 static void
 indexer_after(int rc, long long done, unsigned long gen)
@@ -250,7 +269,8 @@ indexer_after(int rc, long long done, unsigned long gen)
 		imore = 0;
 		if (iowed == 0)
 			iowed = 1;
-		indexer_due_in(INDEXER_MS);
+		iheld = 1;
+		indexer_due_in(INDEXER_RETRY_MS);
 		return;
 	}
 	imore = rc == 1;

@@ -65,6 +65,15 @@ static const char *const index_sql[STORE_INDEX_ST] = {
 	"CREATE TABLE IF NOT EXISTS search.fts_state (upto INTEGER NOT NULL," \
 	"  gone INTEGER NOT NULL, token INTEGER NOT NULL);"
 
+/*
+ * A transaction that holds the search file's write lock from its start
+ * (a write first: its snapshot is then the newest, and no other
+ * connection's step can come between) and only that file's: BEGIN
+ * IMMEDIATE would take the store's too, which the writer waits for.
+ */
+#define SEARCH_BEGIN \
+	"BEGIN; UPDATE search.fts_state SET upto = upto"
+
 /* 1 if the search file is this store's, as far as it goes. */
 #define SEARCH_OURS \
 	"SELECT (SELECT count(*) FROM search.fts_state) = 1" \
@@ -83,6 +92,7 @@ static const char *const index_sql[STORE_INDEX_ST] = {
 	"  (SELECT token FROM main.search_file));"
 
 static int	search_attach(struct store *);
+static int	search_begin(struct store *);
 static int	search_check(struct store *);
 static int	index_state(struct store *, long long *, long long *);
 static int	index_gone(struct store *, long long, long long *, int, int *);
@@ -131,6 +141,16 @@ search_attach(struct store *st)
 	return search_check(st);
 }
 
+/* SEARCH_BEGIN: 0, or -1 with nothing left open. */
+static int
+search_begin(struct store *st)
+{
+	if (sqlite3_exec(st->db, SEARCH_BEGIN, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	store_sqlfail(st, "search index: begin");
+	return store_abort(st);
+}
+
 /* The file is this store's, or it is made again (in one transaction). */
 static int
 search_check(struct store *st)
@@ -139,8 +159,8 @@ search_check(struct store *st)
 	sqlite3_stmt	*s;
 	int		 rc;
 
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_sqlfail(st, "search index: begin");
+	if (search_begin(st) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(st->db, SEARCH_OURS, -1, &s, NULL) !=
 	    SQLITE_OK) {
 		store_sqlfail(st, "search index: check");
@@ -259,8 +279,8 @@ sqlite_index(struct store *st, int max_rows, long long *done)
 		return store_fail(st, "search index inside a batch");
 	if (search_attach(st) == -1)
 		return -1;
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_sqlfail(st, "search index: begin");
+	if (search_begin(st) == -1)
+		return -1;
 	if (index_state(st, &upto, &gone) == -1 ||
 	    store_step_int(st, st->index_st[IX_TOP], &top,
 	    "search index") != 1)

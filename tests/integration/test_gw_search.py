@@ -247,3 +247,30 @@ def test_search_finds_what_was_just_stored(procs, store_db):
         assert time.monotonic() < deadline, "the index never caught up"
         time.sleep(0.1)
     assert len(search(a, "text=late")) == 5
+
+
+def test_search_file_that_cannot_be_made(procs, tmp_path):
+    """SQLite: when FILE-search cannot be made (a directory in its place)
+    messages are stored and shown as ever, a SEARCH answers FAIL and the
+    log says why once; once it can, the index is made and finds them."""
+    import os
+    db = str(tmp_path / "b.db")
+    os.mkdir(db + "-search")
+    _, d, g, a = start(procs, db)
+    bob = chat(procs, d, "bob")
+    deliver(a, bob, ["needle %d" % i for i in range(3)])
+    a.send("SEARCH text=needle")
+    a.expect(r"FAIL SEARCH INTERNAL_ERROR \* :The history could not be "
+             r"searched$")
+    deliver(a, bob, ["needle after"])
+    time.sleep(1)
+    err = g.stderr()
+    assert err.count("store search index:") == 1, err
+    assert "not a regular file" in err
+    os.rmdir(db + "-search")
+    deadline = time.monotonic() + 10
+    while "store search index: working again" not in g.stderr():
+        assert time.monotonic() < deadline, g.stderr()
+        time.sleep(0.2)
+    assert texts(search(a, "text=needle")) == \
+        ["needle 0", "needle 1", "needle 2", "needle after"]
