@@ -41,29 +41,48 @@ static const char *const search_sql[STORE_SEARCH_ST] = {
 	" ORDER BY m.id DESC LIMIT ?7) ORDER BY id",
 };
 
-/* The search file's own statements (search_attach() makes them). */
+/*
+ * The search file's own statements (search_attach() makes them). A step
+ * copies what it indexes into temp tables first (ix_rows, ix_gone: in
+ * memory), in a short read of the store: a reader that keeps a snapshot
+ * of the store open stops its WAL from starting over (it grew to 140 MB
+ * in a relay while the steps read from it), and then indexes from them.
+ */
 static const char *const index_sql[STORE_INDEX_ST] = {
 	[IX_STATE] = "SELECT upto, gone FROM search.fts_state",
 	[IX_STATE_SET] = "UPDATE search.fts_state SET upto = ?1, gone = ?2",
 	[IX_TOP] = "SELECT coalesce(max(id), 0) FROM main.msg",
-	[IX_ADD] = "INSERT INTO search.msg_fts (rowid, text)"
-	    " SELECT id, text FROM main.msg WHERE id > ?1 AND id <= ?2",
-	[IX_GONE] = "SELECT seq, id, text FROM main.fts_gone WHERE seq > ?1"
+	[IX_TMP_CLEAR] = "DELETE FROM temp.ix_rows",
+	[IX_TMP_GONE_CLEAR] = "DELETE FROM temp.ix_gone",
+	[IX_COPY] = "INSERT INTO temp.ix_rows (id, text) SELECT id, text"
+	    " FROM main.msg WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[IX_COPY_GONE] = "INSERT INTO temp.ix_gone (seq, id, text)"
+	    " SELECT seq, id, text FROM main.fts_gone WHERE seq > ?1"
 	    " ORDER BY seq LIMIT ?2",
+	[IX_COPIED] = "SELECT count(*), coalesce(max(id), 0) FROM temp.ix_rows",
+	[IX_COPIED_GONE] = "SELECT count(*), coalesce(max(seq), 0)"
+	    " FROM temp.ix_gone",
+	[IX_ADD] = "INSERT INTO search.msg_fts (rowid, text)"
+	    " SELECT id, text FROM temp.ix_rows",
 	[IX_DROP] = "INSERT INTO search.msg_fts (msg_fts, rowid, text)"
-	    " VALUES ('delete', ?1, ?2)",
+	    " SELECT 'delete', id, text FROM temp.ix_gone WHERE id <= ?1",
 	[IX_GONE_CLEAR] = "DELETE FROM main.fts_gone WHERE seq <= ?1",
 };
 
-/* The search file's tables, if it is new. */
+/* The search file's tables, if it is new; the step's temp tables. */
 #define SEARCH_SCHEMA \
+	"PRAGMA temp_store = MEMORY;" \
 	"PRAGMA search.journal_mode = WAL;" \
 	"PRAGMA search.synchronous = NORMAL;" \
 	"CREATE VIRTUAL TABLE IF NOT EXISTS search.msg_fts USING fts5 (text," \
 	"  content = '', columnsize = 0," \
 	"  tokenize = 'unicode61 remove_diacritics 2');" \
 	"CREATE TABLE IF NOT EXISTS search.fts_state (upto INTEGER NOT NULL," \
-	"  gone INTEGER NOT NULL, token INTEGER NOT NULL);"
+	"  gone INTEGER NOT NULL, token INTEGER NOT NULL);" \
+	"CREATE TEMP TABLE IF NOT EXISTS ix_rows (id INTEGER PRIMARY KEY," \
+	"  text TEXT NOT NULL);" \
+	"CREATE TEMP TABLE IF NOT EXISTS ix_gone (seq INTEGER PRIMARY KEY," \
+	"  id INTEGER NOT NULL, text TEXT NOT NULL);"
 
 /*
  * A transaction that holds the search file's write lock from its start
@@ -91,14 +110,24 @@ static const char *const index_sql[STORE_INDEX_ST] = {
 	"  (SELECT coalesce(max(seq), 0) FROM main.fts_gone)," \
 	"  (SELECT token FROM main.search_file));"
 
+/* What a step took from the store (index_copy()). */
+struct index_step {
+	long long	upto, gone;	/* fts_state when copied */
+	long long	top;		/* the store's newest row then */
+	long long	rows, hi;	/* rows copied, the last one */
+	long long	gones, gone_hi;	/* deleted rows copied, the last */
+};
+
 static int	search_attach(struct store *);
 static int	search_begin(struct store *);
 static int	search_check(struct store *);
 static int	index_state(struct store *, long long *, long long *);
-static int	index_gone(struct store *, long long, long long *, int, int *);
-static int	index_add(struct store *, long long, long long);
+static int	index_copy(struct store *, int, struct index_step *);
+static int	index_apply(struct store *, const struct index_step *);
 static int	index_run(struct store *, enum index_st, long long,
 		    long long);
+static int	index_two(struct store *, enum index_st, long long *,
+		    long long *);
 
 /*
  * Attach FILE-search (created with mode 0600) once per connection and
@@ -182,61 +211,29 @@ search_check(struct store *st)
 static int
 index_state(struct store *st, long long *upto, long long *gone)
 {
-	sqlite3_stmt	*s = st->index_st[IX_STATE];
+	return index_two(st, IX_STATE, upto, gone) == 1 ? 0 :
+	    store_fail(st, "search index: no fts_state row");
+}
+
+/* A statement of index_sql that yields two integers: 1, 0 (no row), -1. */
+static int
+index_two(struct store *st, enum index_st which, long long *a, long long *b)
+{
+	sqlite3_stmt	*s = st->index_st[which];
 	int		 rc;
 
 	sqlite3_reset(s);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*upto = sqlite3_column_int64(s, 0);
-		*gone = sqlite3_column_int64(s, 1);
+		*a = sqlite3_column_int64(s, 0);
+		*b = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_fail(st, "search index: no fts_state row");
-	return 0;
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
-/*
- * Take out of the index at most max rows deleted since *gone (those it
- * holds: id <= upto; a row deleted before it was indexed is not in msg
- * for the step to index). *more: 1 if more wait.
- */
-static int
-index_gone(struct store *st, long long upto, long long *gone, int max,
-    int *more)
-{
-	sqlite3_stmt	*s = st->index_st[IX_GONE];
-	sqlite3_stmt	*d = st->index_st[IX_DROP];
-	int		 rc, n = 0;
-
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, *gone);
-	sqlite3_bind_int(s, 2, max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		n++;
-		*gone = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_int64(s, 1) > upto)
-			continue;
-		sqlite3_reset(d);
-		sqlite3_bind_int64(d, 1, sqlite3_column_int64(s, 1));
-		sqlite3_bind_text(d, 2, (const char *)sqlite3_column_text(s, 2),
-		    sqlite3_column_bytes(s, 2), SQLITE_STATIC);
-		if (sqlite3_step(d) != SQLITE_DONE) {
-			store_sqlfail(st, "search index: delete");
-			sqlite3_reset(d);
-			sqlite3_reset(s);
-			return -1;
-		}
-		sqlite3_reset(d);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "search index: deleted rows");
-	*more = n == max;
-	return 0;
-}
-
-/* One statement of index_sql with two integers; 0 or -1. */
+/* One statement of index_sql with two integers bound; 0 or -1. */
 static int
 index_run(struct store *st, enum index_st which, long long a, long long b)
 {
@@ -244,65 +241,96 @@ index_run(struct store *st, enum index_st which, long long a, long long b)
 	int		 rc;
 
 	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
+	if (sqlite3_bind_parameter_count(s) >= 1)
+		sqlite3_bind_int64(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, b);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "search index");
 }
 
 /*
- * The rows (lo, hi] into the index in one statement (FTS5 writes its
- * pending terms out at the end of each: one segment for them all).
+ * Copy at most max rows past upto and max deleted rows past gone into
+ * the temp tables, in one short read of the store.
  */
 static int
-index_add(struct store *st, long long lo, long long hi)
+index_copy(struct store *st, int max, struct index_step *k)
 {
-	return index_run(st, IX_ADD, lo, hi);
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "search index: begin");
+	if (index_state(st, &k->upto, &k->gone) == -1 ||
+	    index_run(st, IX_TMP_CLEAR, 0, 0) == -1 ||
+	    index_run(st, IX_TMP_GONE_CLEAR, 0, 0) == -1 ||
+	    index_run(st, IX_COPY, k->upto, max) == -1 ||
+	    index_run(st, IX_COPY_GONE, k->gone, max) == -1 ||
+	    store_step_int(st, st->index_st[IX_TOP], &k->top,
+	    "search index") != 1 ||
+	    index_two(st, IX_COPIED, &k->rows, &k->hi) != 1 ||
+	    index_two(st, IX_COPIED_GONE, &k->gones, &k->gone_hi) != 1 ||
+	    store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	if (k->rows < max)
+		k->hi = k->top > k->upto ? k->top : k->upto;
+	if (k->gones == 0)
+		k->gone_hi = k->gone;
+	return 0;
 }
 
 /*
- * One step of the search index, in a transaction of the search file:
- * at most max_rows deleted rows out, then at most max_rows new ones in
- * (ids past upto). Reading main takes no lock the writer waits for. The
- * fts_gone rows it took are then deleted from main (a short write of
- * its own; if it fails they are only looked at again). 1: more waits,
- * 0: up to date, -1: error. *done: the last row indexed.
+ * The copied rows into the index, the deleted ones it holds (id <=
+ * upto; one deleted before it was indexed was not copied) out of it,
+ * fts_state moved on: one transaction of the search file. 1 if another
+ * connection moved fts_state meanwhile (the copy is not used).
+ */
+static int
+index_apply(struct store *st, const struct index_step *k)
+{
+	long long	upto = 0, gone = 0;
+
+	if (search_begin(st) == -1)
+		return -1;
+	if (index_state(st, &upto, &gone) == -1)
+		return store_abort(st);
+	if (upto != k->upto || gone != k->gone) {
+		(void)store_exec(st, ST_ROLLBACK);
+		return 1;
+	}
+	if ((k->gones > 0 && index_run(st, IX_DROP, k->upto, 0) == -1) ||
+	    (k->rows > 0 && index_run(st, IX_ADD, 0, 0) == -1) ||
+	    index_run(st, IX_STATE_SET, k->hi, k->gone_hi) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1)
+		return store_abort(st);
+	return 0;
+}
+
+/*
+ * One step of the search index: at most max_rows deleted rows out and
+ * max_rows new ones in (index_copy(), then index_apply()). The fts_gone
+ * rows it took are then deleted from the store (a short write of its
+ * own; if it fails they are only looked at again). 1: more waits, 0: up
+ * to date, -1: error. *done: the last row indexed.
  */
 int
 sqlite_index(struct store *st, int max_rows, long long *done)
 {
-	long long	upto = 0, gone = 0, gone0, top = 0, hi;
-	int		more = 0;
+	struct index_step	k;
+	int			rc;
 
+	memset(&k, 0, sizeof k);
 	if (st->batch)
 		return store_fail(st, "search index inside a batch");
-	if (search_attach(st) == -1)
+	if (search_attach(st) == -1 || index_copy(st, max_rows, &k) == -1 ||
+	    (rc = index_apply(st, &k)) == -1)
 		return -1;
-	if (search_begin(st) == -1)
-		return -1;
-	if (index_state(st, &upto, &gone) == -1 ||
-	    store_step_int(st, st->index_st[IX_TOP], &top,
-	    "search index") != 1)
-		return store_abort(st);
-	gone0 = gone;
-	if (index_gone(st, upto, &gone, max_rows, &more) == -1)
-		return store_abort(st);
-	hi = top - upto > max_rows ? upto + max_rows : top;
-	if ((hi > upto && index_add(st, upto, hi) == -1) ||
-	    index_run(st, IX_STATE_SET, hi, gone) == -1 ||
-	    store_exec(st, ST_COMMIT) == -1)
-		return store_abort(st);
-	if (gone > gone0) {
-		sqlite3_stmt	*c = st->index_st[IX_GONE_CLEAR];
-
-		sqlite3_reset(c);
-		sqlite3_bind_int64(c, 1, gone);
-		(void)sqlite3_step(c);
-		sqlite3_reset(c);
+	if (rc == 1) {			/* raced: the next step */
+		*done = k.upto;
+		return 1;
 	}
-	*done = hi;
-	return hi < top || more;
+	if (k.gones > 0)
+		(void)index_run(st, IX_GONE_CLEAR, k.gone_hi, 0);
+	*done = k.hi;
+	return k.hi < k.top || k.gones == max_rows;
 }
 
 struct fts_query {
