@@ -69,11 +69,22 @@ static const char *const index_sql[STORE_INDEX_ST] = {
 	[IX_GONE_CLEAR] = "DELETE FROM main.fts_gone WHERE seq <= ?1",
 };
 
+/*
+ * The search file's WAL: checkpointed by the indexer's commits past
+ * SQLite's default 1000 pages (the store's 8192 left 34 MB of it in a
+ * relay), cut back to 4 MiB when it starts over. The connection's
+ * setting: the store's own checkpoints are the checkpoint thread's.
+ */
+#define SEARCH_CHECKPOINT "1000"
+#define SEARCH_WAL_KEEP	"4194304"
+
 /* The search file's tables, if it is new; the step's temp tables. */
 #define SEARCH_SCHEMA \
 	"PRAGMA temp_store = MEMORY;" \
+	"PRAGMA wal_autocheckpoint = " SEARCH_CHECKPOINT ";" \
 	"PRAGMA search.journal_mode = WAL;" \
 	"PRAGMA search.synchronous = NORMAL;" \
+	"PRAGMA search.journal_size_limit = " SEARCH_WAL_KEEP ";" \
 	"CREATE VIRTUAL TABLE IF NOT EXISTS search.msg_fts USING fts5 (text," \
 	"  content = '', columnsize = 0," \
 	"  tokenize = 'unicode61 remove_diacritics 2');" \

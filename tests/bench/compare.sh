@@ -264,16 +264,38 @@ setup_bouncer_pg() {
 	PASS_ARGS=(--pass bench)
 }
 
-# Bytes on disk (database, WAL) per stored message, in DISK.
+# Bytes on disk (database, WAL; the search file and its WAL, once its
+# index has caught up: at most 60 s) per stored message, in DISK.
 disk_per_msg() {
 	DISK=$(/usr/bin/python3 - "$BOUNCER_DB" <<-'EOF'
-	import os, sqlite3, sys
+	import os, sqlite3, sys, time
 	db = sys.argv[1]
-	n = sqlite3.connect(db).execute("SELECT count(*) FROM msg").fetchone()[0]
-	size = sum(os.path.getsize(db + x) for x in ("", "-wal")
+	con = sqlite3.connect(db, timeout=10)
+	n, top = con.execute("SELECT count(*), coalesce(max(id), 0) FROM msg"
+	                     ).fetchone()
+	search = db + "-search"
+	waited = 0.0
+	if os.path.exists(search):
+	    con.execute("ATTACH DATABASE ? AS search", (search,))
+	    t0 = time.monotonic()
+	    while time.monotonic() - t0 < 60 and con.execute(
+	            "SELECT upto FROM search.fts_state").fetchone()[0] < top:
+	        time.sleep(0.2)
+	    waited = time.monotonic() - t0
+	con.close()
+	size = sum(os.path.getsize(db + x) for x in
+	           ("", "-wal", "-search", "-search-wal")
 	           if os.path.exists(db + x))
+	index = sum(os.path.getsize(search + x) for x in ("", "-wal")
+	            if os.path.exists(search + x))
+	files = ", ".join("%s %.1f MB" % (x or "file", os.path.getsize(db + x)
+	                                  / 1e6) for x in
+	                  ("", "-wal", "-search", "-search-wal")
+	                  if os.path.exists(db + x))
 	print("%d messages stored, %d bytes on disk, %.0f bytes per message"
-	      % (n, size, size / n if n else 0))
+	      " (the search file %.0f of them, indexed %.1f s after the run;"
+	      " %s)" % (n, size, size / n if n else 0, index / n if n else 0,
+	                waited, files))
 	EOF
 	)
 }
