@@ -70,6 +70,9 @@ HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 ZNC=$(command -v znc)
 
 ulimit -n "$(ulimit -Hn)"
+# Dirty pages (a build just before) throttle the bouncer's writes:
+# written out first, so that the rows measure chatircd, not the build.
+sync
 TMP=$(mktemp -d /tmp/compare.XXXXXX)
 PIDS=()
 
