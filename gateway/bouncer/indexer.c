@@ -75,7 +75,7 @@ indexer_start(const char *db, char *err, size_t errlen)
 {
 	if ((ist = store_open(db, err, errlen)) == NULL)
 		return -1;
-	if (!store_index_deferred(ist)) {	/* the server indexes */
+	if (!store_index_apart(ist)) {		/* indexed as added */
 		store_close(ist);
 		ist = NULL;
 		return 0;

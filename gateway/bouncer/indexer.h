@@ -9,7 +9,7 @@
 
 typedef void	indexer_done_fn(void *ctx, int ok, const char *why);
 
-/* Start the thread if the store indexes apart (store_index_deferred). */
+/* Start the thread if the store indexes apart (store_index_apart). */
 int		 indexer_start(const char *db, char *err, size_t errlen);
 void		 indexer_stop(void);
 /* The writer's thread: n more rows committed. */

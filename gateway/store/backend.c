@@ -148,9 +148,15 @@ store_index(struct store *st, int max_rows, long long *done)
 }
 
 int
-store_index_deferred(const struct store *st)
+store_index_apart(const struct store *st)
 {
 	return store_ops(st)->index != NULL;
+}
+
+int
+store_index_deferred(const struct store *st)
+{
+	return store_ops(st)->index != NULL && store_ops(st)->search_waits;
 }
 
 int

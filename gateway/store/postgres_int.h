@@ -63,6 +63,11 @@ enum pg_st {
 	PG_STATS,
 	PG_STATS_ACCOUNT,
 	PG_SIZE,
+	PG_TODO_ADD,
+	PG_TODO_TAKE,
+	PG_WORDS_ADD,
+	PG_TODO_DONE,
+	PG_TODO_CUT,
 	PG_RESERVE,
 	PG_NOTIFY,
 	PG_SINCE,
@@ -103,6 +108,7 @@ struct store {
 	long long	 ids[PG_RESERVE_IDS];	/* reserved, not used yet */
 	int		 nids, iid;
 	int		 added;		/* the batch stored messages */
+	long long	 todo_lo, todo_hi;	/* the batch's ids (msg_todo) */
 	int		 news;		/* notifications since store_news() */
 	struct store_memo memo;		/* the batch's lookups */
 	long long	 account_gen;	/* account_gen.n seen last */
@@ -127,6 +133,8 @@ int		 pg_since(struct store *, const char *, long long, int,
 int		 pg_newest(struct store *, const char *, long long *);
 int		 pg_search(struct store *, const char *,
 		    const struct search_req *, store_msg_cb *, void *);
+int		 pg_index(struct store *, int, long long *);
+int		 pg_todo_add(struct store *, long long, long long);
 int		 pg_stats(struct store *, const char *, long long *,
 		    long long *);
 int		 pg_size(struct store *, long long *, long long *);

@@ -89,13 +89,18 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 		    dir, time_ms, text, text_len) == -1 ||
 		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
 			return -1;
+		if (st->todo_lo == 0 || id < st->todo_lo)
+			st->todo_lo = id;
+		if (id > st->todo_hi)
+			st->todo_hi = id;
 	} else {
 		pg_args_init(&a);
 		pg_arg_int(&a, conv);
 		pg_arg_int(&a, (long long)dir);
 		pg_arg_int(&a, time_ms);
 		pg_arg_bin(&a, text, text_len);
-		if (pg_int(st, PG_MSG_ADD, &a, &id, "add message") != 1)
+		if (pg_int(st, PG_MSG_ADD, &a, &id, "add message") != 1 ||
+		    pg_todo_add(st, id, id) == -1)
 			return pg_abort(st);
 	}
 	if (!st->batch && pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
@@ -470,6 +475,7 @@ pg_batch_begin(struct store *st)
 	if (pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
 		return -1;
 	st->batch = 1;
+	st->todo_lo = st->todo_hi = 0;
 	return 0;
 }
 
@@ -494,6 +500,9 @@ pg_batch_end(struct store *st)
 		return 0;
 	st->batch = 0;
 	rc = pg_copy_send(st);
+	if (rc == 0 && st->todo_lo > 0)	/* for the indexer (pg_index) */
+		rc = pg_todo_add(st, st->todo_lo, st->todo_hi);
+	st->todo_lo = st->todo_hi = 0;
 	if (rc == 0)
 		rc = store_memo_dirty(&st->memo, pg_conv_touch, st);
 	/* the other gateways hear of it at the commit (NOTIFY) */

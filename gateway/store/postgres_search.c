@@ -3,8 +3,10 @@
  * PostgreSQL backend. The user's words and "phrases", split as
  * sqlite_search.c splits them, go to the server one a line; msg_query()
  * (postgres.c's schema step 4) makes each a phraseto_tsquery() and ANDs
- * them, so no text is tsquery syntax or an error. The GIN index msg_fts
- * over msg_words(text) answers it.
+ * them, so no text is tsquery syntax or an error. The GIN index
+ * msg_word_fts answers it for the rows indexed, msg_words() for those
+ * still waiting in msg_todo. pg_index() is the indexer thread's step
+ * (schema step 8): the words of one waiting id range.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 
 static int	pg_two_ints(struct store *, enum pg_st, const struct pg_args *,
 		    long long *, long long *);
+static int	pg_index_range(struct store *, const char *, long long,
+		    long long, long long);
 
 struct pg_words {
 	char	*out;
@@ -121,4 +125,75 @@ int
 pg_size(struct store *st, long long *total, long long *index)
 {
 	return pg_two_ints(st, PG_SIZE, NULL, total, index);
+}
+
+/* A commit's messages, ids lo..hi: their words are owed (msg_todo). */
+int
+pg_todo_add(struct store *st, long long lo, long long hi)
+{
+	struct pg_args	a;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, lo);
+	pg_arg_int(&a, hi);
+	return pg_do(st, PG_TODO_ADD, &a, "search index range", NULL);
+}
+
+/*
+ * One step: a waiting range no other gateway is working on, its first
+ * max_rows ids indexed and taken off it, in one transaction. 1: done,
+ * more may wait; 0: nothing waits (*done LLONG_MAX); -1.
+ */
+int
+pg_index(struct store *st, int max_rows, long long *done)
+{
+	PGresult	*r;
+	char		 tid[32];
+	long long	 lo = 0, hi = 0;
+	int		 n;
+
+	if (st->batch || max_rows < 1)
+		return store_fail(st, "search index: not inside a batch");
+	if (pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
+		return -1;
+	if ((r = pg_run(st, PG_TODO_TAKE, NULL, "search index")) == NULL)
+		return pg_abort(st);
+	if ((n = PQntuples(r)) == 1) {
+		snprintf(tid, sizeof tid, "%.*s", PQgetlength(r, 0, 0),
+		    PQgetvalue(r, 0, 0));
+		lo = pg_col_int(r, 0, 1);
+		hi = pg_col_int(r, 0, 2);
+	}
+	PQclear(r);
+	if (n == 0) {
+		*done = LLONG_MAX;
+		return pg_do(st, PG_COMMIT, NULL, "commit", NULL);
+	}
+	if (pg_index_range(st, tid, lo, hi, max_rows) == -1)
+		return pg_abort(st);
+	if (pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
+		return pg_abort(st);
+	*done = hi - lo < max_rows ? hi : lo + max_rows - 1;
+	return 1;
+}
+
+/* The words of ids lo..(at most max ids), the range tid cut or gone. */
+static int
+pg_index_range(struct store *st, const char *tid, long long lo,
+    long long hi, long long max)
+{
+	struct pg_args	a;
+	long long	end = hi - lo < max ? hi : lo + max - 1;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, lo);
+	pg_arg_int(&a, end);
+	if (pg_do(st, PG_WORDS_ADD, &a, "search index", NULL) == -1)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_str(&a, tid);
+	if (end == hi)
+		return pg_do(st, PG_TODO_DONE, &a, "search index", NULL);
+	pg_arg_int(&a, end + 1);
+	return pg_do(st, PG_TODO_CUT, &a, "search index", NULL);
 }

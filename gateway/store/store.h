@@ -20,7 +20,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		7	/* user_version, chatircd_schema */
+#define STORE_VERSION		8	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */
@@ -141,14 +141,17 @@ int		 store_batch_begin(struct store *);
 int		 store_batch_end(struct store *);
 
 /*
- * The search index: stored messages are searchable once indexed, in
- * steps of at most max_rows, outside any batch (SQLite, on a connection
- * of its own: the index is a file of its own; a backend that indexes
- * each row as it is added has nothing to do, *done LLONG_MAX). 1: more
- * is waiting, 0: all indexed, -1: error; *done: the last row indexed.
+ * The search index, written apart from the commits: in steps of at most
+ * max_rows, outside any batch, on a connection of its own (SQLite: a
+ * file of its own; PostgreSQL: msg_word, from msg_todo's id ranges; a
+ * backend that indexes each row as it is added has nothing to do, *done
+ * LLONG_MAX). 1: more may wait, 0: all indexed, -1: error; *done: the
+ * last row indexed.
  */
 int		 store_index(struct store *, int max_rows, long long *done);
-/* 1 if store_index() has work: a search should wait for it first. */
+/* 1 if store_index() has work to do: an indexer thread runs it. */
+int		 store_index_apart(const struct store *);
+/* 1 if a search finds indexed rows only: it waits for the index first. */
 int		 store_index_deferred(const struct store *);
 
 /*

@@ -197,7 +197,7 @@ bench_index(struct store *st)
 		fprintf(stderr, "index: %s\n", store_error(st));
 		return -1;
 	}
-	if (store_index_deferred(st))
+	if (store_index_apart(st))
 		printf("indexed in %.1f s, in steps of 1024 rows\n",
 		    (bench_now() - t0) / 1e3);
 	return 0;

@@ -180,7 +180,7 @@ def test_service_search_plain_lines(procs, store_db):
     a.expect(svc + "Nothing to search for")
 
 
-def test_index_follows_retention(procs, store_db):
+def test_index_follows_retention(procs, store_db, request):
     """Messages retention deleted are no longer found."""
     db, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
@@ -195,6 +195,11 @@ def test_index_follows_retention(procs, store_db):
         assert time.monotonic() < deadline, "retention never ran"
         time.sleep(0.2)
     assert texts(search(a, "text=brown")) == ["brown 3", "brown 4"]
+    if db.startswith("postgres"):     # deleted rows take their words
+        name = db.split("///", 1)[1].split("?")[0]
+        assert request.getfixturevalue("pg").psql(
+            name, "SELECT count(*) FROM msg_word AS w WHERE NOT EXISTS"
+            " (SELECT 1 FROM msg AS m WHERE m.id = w.id)").strip() == "0"
 
 
 def test_search_text_not_utf8(procs, store_db):
@@ -217,11 +222,22 @@ def test_search_text_not_utf8(procs, store_db):
     a.expect_none(r"INTERNAL_ERROR")
 
 
-def test_search_finds_what_was_just_stored(procs, store_db):
+def pg_index_caught_up(pg, db):
+    """PostgreSQL (schema 8): no id range waits in msg_todo, and every
+    stored row has its words in msg_word."""
+    name = db.split("///", 1)[1].split("?")[0]
+    return pg.psql(name, "SELECT (SELECT count(*) FROM msg_todo) = 0 AND"
+                   " (SELECT count(*) FROM msg) = (SELECT count(*) FROM"
+                   " msg_word AS w JOIN msg AS m ON m.id = w.id)"
+                   ).strip() == "t"
+
+
+def test_search_finds_what_was_just_stored(procs, store_db, request):
     """The search index is written apart from the group commits (SQLite,
-    schema 7: a file and a thread of its own): a SEARCH sent the moment
-    the last of a burst is shown finds every one of them, and with no
-    search the index catches up by itself."""
+    schema 7: a file and a thread of its own; PostgreSQL, schema 8: an
+    indexer thread filling msg_word from msg_todo's id ranges): a
+    SEARCH sent the moment the last of a burst is shown finds every one
+    of them, and with no search the index catches up by itself."""
     db, d, g, a = start(procs, store_db)
     bob = chat(procs, d, "bob")
     burst = ["needle %d" % i for i in range(300)]
@@ -230,11 +246,17 @@ def test_search_finds_what_was_just_stored(procs, store_db):
     for t in burst:
         a.expect(r"PRIVMSG alice :" + re.escape(t) + "$")
     assert texts(search(a, "text=needle;limit=1000")) == burst
-    if db.startswith("postgres"):
-        return                      # the server indexes each row itself
-    import sqlite3
     deliver(a, bob, ["late %d" % i for i in range(5)])
     deadline = time.monotonic() + 5
+    if db.startswith("postgres"):
+        pg = request.getfixturevalue("pg")
+        while not pg_index_caught_up(pg, db):
+            assert time.monotonic() < deadline, "the index never caught up"
+            time.sleep(0.1)
+        assert len(search(a, "text=late")) == 5
+        assert len(search(a, "text=needle;limit=1000")) == 300
+        return
+    import sqlite3
     while True:
         con = sqlite3.connect(db, timeout=5)
         con.execute("ATTACH DATABASE ? AS search", (db + "-search",))

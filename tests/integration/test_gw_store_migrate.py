@@ -53,9 +53,14 @@ def test_schema_1_with_messages_migrates(procs, pg):
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert pg.psql(name, "SELECT version FROM chatircd_schema").strip() \
-        == "7"
+        == "8"
+    # schema 8: the search index apart, the old rows one range waiting
     assert "gin_pending_list_limit=16384" in pg.psql(
-        name, "SELECT reloptions FROM pg_class WHERE relname = 'msg_fts'")
+        name, "SELECT reloptions FROM pg_class WHERE relname ="
+        " 'msg_word_fts'")
+    assert pg.psql(name, "SELECT count(*) FROM pg_class WHERE relname ="
+                   " 'msg_fts'").strip() == "0"
+    assert pg.psql(name, "SELECT lo, hi FROM msg_todo").strip() == "1|3"
     assert pg.psql(name, "SELECT count(*) FROM information_schema.columns"
                    " WHERE table_name = 'msg' AND column_name = 'account'"
                    ).strip() == "0"
@@ -83,3 +88,10 @@ def test_schema_1_with_messages_migrates(procs, pg):
     bob.expect(r"^SEND-OK$")
     m = a.expect(r"^@msgid=(\d+);\S* :bob!\S+ PRIVMSG alice :new one$")
     assert int(m.group(1)) > 7
+    # the gateway's indexer takes the old range in the background
+    deadline = time.monotonic() + 10
+    while pg.psql(name, "SELECT count(*) FROM msg_todo").strip() != "0":
+        assert time.monotonic() < deadline, "the old rows were not indexed"
+        time.sleep(0.1)
+    assert pg.psql(name, "SELECT string_agg(id::text, ',' ORDER BY id)"
+                   " FROM msg_word WHERE id <= 7").strip() == "1,3"
