@@ -12,7 +12,7 @@
 #include "store_int.h"
 
 #define PG_PARAMS_MAX	8
-#define PG_RESERVE_IDS	256	/* msg ids taken at once by a batch */
+#define PG_RESERVE_IDS	1024	/* msg ids taken at once by a batch */
 #define PG_COPY_FLUSH	(4 << 20)	/* a batch's COPY buffer, bytes */
 
 /* Prepared statements: made once per connection (again after a reset). */

@@ -12,8 +12,7 @@
 #include "postgres_int.h"
 
 
-static int	pg_msg_account(struct store *, const char *, long long *);
-static int	pg_msg_conv(struct store *, long long, const char *,
+static int	pg_msg_conv(struct store *, const char *, const char *,
 		    long long, long long *);
 static int	pg_conv_touch(void *, long long, long long);
 static int	pg_next_id(struct store *, long long *);
@@ -31,34 +30,37 @@ static int	pg_purge_counts(struct store *, long long, int *);
 static int	pg_purge_step(struct store *, enum pg_st, long long,
 		    long long, int *);
 
-/* The account's id, from the batch's memo when there is one. */
+/*
+ * The conversation (account, peer): from the batch's memo, or the
+ * account and the conversation in one upsert (then in the memo).
+ */
 static int
-pg_msg_account(struct store *st, const char *account, long long *id)
-{
-	if (st->batch && store_memo_account(&st->memo, account, id))
-		return 0;
-	if (pg_account_id(st, account, id) == -1)
-		return -1;
-	if (st->batch)
-		store_memo_account_put(&st->memo, account, *id);
-	return 0;
-}
-
-/* The conversation (acc, peer): once per batch an upsert, then the memo. */
-static int
-pg_msg_conv(struct store *st, long long acc, const char *peer,
+pg_msg_conv(struct store *st, const char *account, const char *peer,
     long long time_ms, long long *conv)
 {
 	struct pg_args	 a;
+	PGresult	*r;
+	long long	 acc;
+	int		 n, known;
 
-	if (st->batch && store_memo_conv(&st->memo, acc, peer, time_ms, conv))
+	known = st->batch && store_memo_account(&st->memo, account, &acc);
+	if (known && store_memo_conv(&st->memo, acc, peer, time_ms, conv))
 		return 0;
 	pg_args_init(&a);
-	pg_arg_int(&a, acc);
+	pg_arg_str(&a, account);
 	pg_arg_str(&a, peer);
 	pg_arg_int(&a, time_ms);
-	if (pg_int(st, PG_CONV_UPSERT, &a, conv, "add conversation") != 1)
+	if ((r = pg_run(st, PG_CONV_UPSERT, &a, "add conversation")) == NULL)
 		return -1;
+	if ((n = PQntuples(r)) == 1) {
+		*conv = pg_col_int(r, 0, 0);
+		acc = pg_col_int(r, 0, 1);
+	}
+	PQclear(r);
+	if (n != 1)
+		return store_fail(st, "no such user");
+	if (st->batch && !known)
+		store_memo_account_put(&st->memo, account, acc);
 	if (st->batch)
 		store_memo_conv_put(&st->memo, acc, peer, time_ms, *conv);
 	return 0;
@@ -70,7 +72,7 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
     struct store_stamp *out)
 {
 	struct pg_args	a;
-	long long	acc, conv = 0, id = 0;
+	long long	conv = 0, id = 0;
 
 	if (!store_name_ok(peer) || text_len == 0 ||
 	    text_len > STORE_TEXT_MAX || time_ms < 0 ||
@@ -78,10 +80,9 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_fail(st, "bad message");
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
-	if (pg_msg_account(st, account, &acc) == -1 ||
-	    (!st->batch && pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1))
+	if (!st->batch && pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
 		return -1;
-	if (pg_msg_conv(st, acc, peer, time_ms, &conv) == -1)
+	if (pg_msg_conv(st, account, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : pg_abort(st);
 	if (st->batch) {		/* one COPY at the batch's end */
 		st->added = 1;
