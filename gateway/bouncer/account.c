@@ -26,6 +26,7 @@
 #include "bouncer/holder.h"
 #include "bouncer/indexer.h"
 #include "bouncer/outbox.h"
+#include "bouncer/spool.h"
 #include "bouncer/writer.h"
 #include "irc/numeric.h"
 #include "store/store.h"
@@ -41,6 +42,7 @@
 #define LIVE_MARK	0x1	/* read the newest row: news starts there */
 #define LIVE_NEWS	0x2	/* read the rows past live_id, show them */
 #define LIVE_UNPARK	0x4	/* then log in (held here now) */
+#define UNSPOOL_MAX	1024	/* spooled messages queued at once */
 
 struct auth_job;
 
@@ -50,6 +52,9 @@ struct account {
 	unsigned	 refs;		/* the table, sessions, queued writes */
 	unsigned	 mark;		/* account_refresh(): still stored */
 	size_t		 queued;	/* bytes waiting for the writer */
+	struct spool	*spool;		/* received, waiting on disk */
+	account_stored_fn *spool_fn;	/* what goes on with each of them */
+	long long	 spooled;	/* since the spool was last empty */
 	long long	 lost;		/* not kept (store-queue-max) */
 	long long	 untold;	/* of those, not told yet */
 	long long	 told_ms;
@@ -105,6 +110,7 @@ static struct account	*accounts;
 static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
 static int		 links_gone;	/* shutting down: account_stop() */
+static int		 unspool_off;	/* the writer stops: no more refills */
 static struct event	*purge_ev;
 static struct event	*poll_ev;
 static int		 poll_busy;	/* a poll's read is out */
@@ -118,6 +124,14 @@ static void	account_add(void *, const char *, const char *);
 static void	account_delete(struct account *);
 static void	account_unref(struct account *);
 static void	account_not_kept(struct account *);
+static int	account_spool(struct account *, const char *, const char *,
+		    size_t, account_stored_fn *);
+static void	account_unspool(struct account *, size_t, long long);
+static void	account_spool_drop(struct account *, const char *);
+static const char *account_spool_dir(char *, size_t);
+static void	account_wait_msg(struct account *, enum store_dir,
+		    const char *, const char *, size_t, long long, long long,
+		    account_stored_fn *, void *);
 static void	account_tell_lost(struct account *);
 static void	account_tell_one(struct session *, void *);
 static void	account_on_stored(void *, const struct writer_result *);
@@ -229,8 +243,11 @@ account_shutdown(void)
 	account_auth_stop();
 	indexer_stop();			/* waiting searches: to the reader */
 	reader_stop();			/* positions saved, answers dropped */
-	HASH_ITER(hh, accounts, a, tmp)
+	HASH_ITER(hh, accounts, a, tmp) {
 		a->link = NULL;
+		account_unspool(a, SIZE_MAX, LLONG_MAX);	/* stored first */
+	}
+	unspool_off = 1;
 	writer_stop();
 	outbox_shutdown();
 	HASH_ITER(hh, accounts, a, tmp) {
@@ -309,14 +326,17 @@ account_delete(struct account *a)
 	    a->name);
 	link_close_fixed(l, why);
 	a->link = NULL;
+	account_spool_drop(a, "the account was deleted");
 	account_unref(a);
 }
 
 static void
 account_unref(struct account *a)
 {
-	if (--a->refs == 0)
-		free(a);
+	if (--a->refs != 0)
+		return;
+	spool_free(a->spool);
+	free(a);
 }
 
 /*
@@ -1285,27 +1305,142 @@ account_queue(struct link *l, enum store_dir dir, const char *peer,
     const char *text, size_t len, long long outbox, account_stored_fn *fn,
     void *ctx)
 {
-	struct account		*a;
-	struct account_wait	*w;
-	size_t			 cost;
+	struct account	*a;
+	size_t		 cost;
+	int		 spoolable;
 
 	if (st == NULL || l == NULL || (a = link_data(l)) == NULL)
 		return -1;
 	cost = writer_cost(strlen(peer), len);
-	if (a->queued + cost > (size_t)conf.store_queue_max) {
+	/* received messages only: their order, and nothing to carry along */
+	spoolable = dir == STORE_IN && outbox == 0 && ctx == NULL;
+	if ((spoolable && spool_count(a->spool) > 0) ||
+	    a->queued + cost > (size_t)conf.store_queue_max) {
+		if (spoolable && account_spool(a, peer, text, len, fn) == 0)
+			return 0;
 		account_not_kept(a);
 		return ACCOUNT_FULL;
 	}
-	w = xmalloc(sizeof *w);
+	account_wait_msg(a, dir, peer, text, len, core_wall_ms(), outbox, fn,
+	    ctx);
+	return 0;
+}
+
+/* Queued for the writer: fn(ctx, ...) once it is stored. */
+static void
+account_wait_msg(struct account *a, enum store_dir dir, const char *peer,
+    const char *text, size_t len, long long time_ms, long long outbox,
+    account_stored_fn *fn, void *ctx)
+{
+	struct account_wait	*w = xmalloc(sizeof *w);
+
 	w->acct = a;
-	w->cost = cost;
+	w->cost = writer_cost(strlen(peer), len);
 	w->fn = fn;
 	w->ctx = ctx;
-	a->queued += cost;
+	a->queued += w->cost;
 	a->refs++;
-	writer_msg(a->name, dir, peer, text, len, core_wall_ms(), outbox,
+	writer_msg(a->name, dir, peer, text, len, time_ms, outbox,
 	    account_on_stored, w);
+}
+
+/*
+ * Past store-queue-max: a received message waits on disk, in order, up
+ * to store-spool-max (0: never). -1: not there (full, off, the disk).
+ */
+static int
+account_spool(struct account *a, const char *peer, const char *text,
+    size_t len, account_stored_fn *fn)
+{
+	char		 err[256], dir[PATH_MAX];
+
+	if ((a->spool_fn != NULL && a->spool_fn != fn) ||
+	    spool_bytes(a->spool) + (long long)spool_cost(strlen(peer), len) >
+	    conf.store_spool_max)
+		return -1;
+	if (a->spool == NULL) {
+		if ((a->spool = spool_new(account_spool_dir(dir, sizeof dir),
+		    err, sizeof err)) == NULL) {
+			log_warnx("account %s: no spool: %s", a->name, err);
+			conf.store_spool_max = 0;	/* not again */
+			return -1;
+		}
+	}
+	if (spool_put(a->spool, core_wall_ms(), peer, text, len) == -1) {
+		log_warnx("account %s: spool: %s", a->name, strerror(errno));
+		return -1;
+	}
+	if (a->spooled++ == 0)
+		log_info("account %s: store-queue-max (%lld bytes) reached: "
+		    "received messages wait on disk (store-spool-max %lld "
+		    "bytes) until the store catches up", a->name,
+		    conf.store_queue_max, conf.store_spool_max);
+	a->spool_fn = fn;
 	return 0;
+}
+
+/* Where spools go: by the SQLite file, else $TMPDIR or /var/tmp. */
+static const char *
+account_spool_dir(char *buf, size_t size)
+{
+	const char	*tmp = getenv("TMPDIR"), *slash;
+
+	if (!shared) {			/* a SQLite file */
+		if ((slash = strrchr(conf.db, '/')) == NULL)
+			return ".";
+		snprintf(buf, size, "%.*s", (int)(slash - conf.db), conf.db);
+		return buf[0] != '\0' ? buf : "/";
+	}
+	return tmp != NULL && tmp[0] != '\0' ? tmp : "/var/tmp";
+}
+
+/*
+ * The queue has room again: spooled messages join it, oldest first, at
+ * most max of them, while it holds less than upto bytes (shutting down:
+ * all of them).
+ */
+static void
+account_unspool(struct account *a, size_t upto, long long max)
+{
+	static char	 peer[STORE_NAME_MAX + 1], text[SPOOL_MAX + 1];
+	long long	 time_ms;
+	size_t		 len;
+	int		 rc = 0;
+
+	while (max-- > 0 && spool_count(a->spool) > 0 && a->queued < upto &&
+	    (rc = spool_get(a->spool, &time_ms, peer, sizeof peer, text,
+	    sizeof text, &len)) == 1)
+		account_wait_msg(a, STORE_IN, peer, text, len, time_ms, 0,
+		    a->spool_fn, NULL);
+	if (rc == -1)
+		account_spool_drop(a, strerror(errno));
+	if (a->spooled > 0 && spool_count(a->spool) == 0) {
+		log_info("account %s: the store caught up: %lld messages that "
+		    "waited on disk are queued", a->name, a->spooled);
+		a->spooled = 0;
+		a->spool_fn = NULL;
+	}
+}
+
+/* The spool cannot go on (why): what waits in it is not kept, and told. */
+static void
+account_spool_drop(struct account *a, const char *why)
+{
+	long long	n = spool_count(a->spool);
+
+	if (n > 0) {
+		log_warnx("account %s: %lld received messages waiting on disk "
+		    "are not kept: %s", a->name, n, why);
+		a->lost += n;
+		a->untold += n;
+		lost_total += n;
+		if (a->link != NULL)
+			account_tell_lost(a);
+	}
+	spool_free(a->spool);
+	a->spool = NULL;
+	a->spooled = 0;
+	a->spool_fn = NULL;
 }
 
 /* Back from the writer: the caller goes on with it. */
@@ -1316,6 +1451,9 @@ account_on_stored(void *ctx, const struct writer_result *r)
 	struct account		*a = w->acct;
 
 	a->queued -= w->cost;
+	if (spool_count(a->spool) > 0 && !unspool_off &&
+	    a->queued <= (size_t)conf.store_queue_max / 2)
+		account_unspool(a, (size_t)conf.store_queue_max, UNSPOOL_MAX);
 	if (r->ok)
 		counters.store_writes++;
 	if (!r->ok && a->link != NULL)

@@ -149,6 +149,11 @@ static const struct opt opts[] = {
 	    8388608, NULL,
 	    "bytes of messages per account waiting to be stored; past it "
 	    "a message is not kept (logged, told, counted)" },
+	{ "store-spool-max",	NUM(store_spool_max), 0, 1099511627776LL,
+	    268435456, NULL,
+	    "bytes of received messages per account waiting on disk once "
+	    "store-queue-max is reached (0: none); past it a message is not "
+	    "kept" },
 	{ "read-queue-max",	NUM(read_queue_max), 1, 65536, 256, NULL,
 	    "reads waiting for the store (history, search, playback), "
 	    "all clients; past it a request gets FAIL" },
@@ -171,7 +176,7 @@ static const char *const conf_live[] = {
 	"motd-file", "max-clients", "per-address", "reg-timeout",
 	"ping-interval", "ping-timeout", "sendq-soft", "sendq-max",
 	"hold-max", "max-attach", "playback-max", "history-max-age",
-	"history-max", "store-queue-max", "read-queue-max", "channel-large", "upstream-timeout",
+	"history-max", "store-queue-max", "store-spool-max", "read-queue-max", "channel-large", "upstream-timeout",
 	"keepalive", "reconnect-min", "reconnect-max", "debug",
 };
 static void	 conf_usage(FILE *);

@@ -75,6 +75,7 @@ struct conf {
 	long long	 history_max_age;
 	long long	 history_max;
 	long long	 store_queue_max;
+	long long	 store_spool_max;
 	long long	 read_queue_max;
 	int		 debug;
 	int		 check_only;

@@ -3,8 +3,9 @@ added, given a new password or deleted by `chatircd --db FILE --add-user`
 (--passwd, --del-user) in another process while the gateway runs takes
 effect at the next login, and its chat login starts (or ends, its
 clients told and closed) within a few seconds, nobody else dropped. And
-the store's queue at its bound (store-queue-max): what is not kept is
-logged, told to the account's clients and counted.
+the store's queue at its bound (store-queue-max): received messages wait
+on disk (store-spool-max), what is not kept is logged, told to the
+account's clients and counted.
 """
 import re
 import subprocess
@@ -112,13 +113,15 @@ def test_account_deleted_while_running(procs, store_db):
 
 def test_store_queue_at_its_limit(procs, store_db):
     """The writer cannot write (another process holds the database's
-    write lock): the queue fills to store-queue-max, what does not fit is
-    not kept, and the log and the client say how many; once the lock is
-    free the queued ones are stored and shown, in order."""
+    write lock): the queue fills to store-queue-max, then the spool on
+    disk to store-spool-max, what does not fit is not kept, and the log
+    and the client say how many; once the lock is free the queued and
+    spooled ones are stored and shown, in order."""
     db = store_db
     add_user(db, "alice")
     d = procs.chatd()
-    g = bouncer(procs, d, db, "--store-queue-max", "4096")
+    g = bouncer(procs, d, db, "--store-queue-max", "4096",
+                "--store-spool-max", "2048")
     a = attach(procs, g)
     wait_online(procs, d, "alice")
     lock = pglib.WriteLock(db)
@@ -154,3 +157,45 @@ def test_store_queue_at_its_limit(procs, store_db):
         r"account alice: store-queue-max \(4096 bytes\) reached: (\d+) "
         r"messages not kept", log)]
     assert sum(counts) == not_kept, log
+
+
+def test_store_spool_keeps_a_flood(procs, store_db):
+    """The queue full (store-queue-max 4096, the write lock held by
+    another process), received messages wait on disk: none is lost, none
+    is shown before it is stored, all are shown in order once the store
+    catches up, and the log says when they started and stopped waiting."""
+    db = store_db
+    add_user(db, "alice")
+    d = procs.chatd()
+    g = bouncer(procs, d, db, "--store-queue-max", "4096")
+    a = attach(procs, g)
+    wait_online(procs, d, "alice")
+    lock = pglib.WriteLock(db)
+    bob = chat(procs, d, "bob")
+    n = 300
+    for i in range(n):
+        bob.send("SEND alice spooled %03d %s" % (i, "y" * 60))
+    for i in range(n):
+        bob.expect(r"^SEND-OK$")
+    deadline = time.monotonic() + 10
+    while "received messages wait on disk" not in g.stderr():
+        assert time.monotonic() < deadline, g.stderr()
+        time.sleep(0.1)
+    a.expect_none(r"PRIVMSG alice :spooled ", wait=0.5)
+    lock.release()
+    shown = []
+    deadline = time.monotonic() + 20
+    while len(shown) < n and time.monotonic() < deadline:
+        for line in a.drain(0.3):
+            m = re.search(r"PRIVMSG alice :spooled (\d+) ", line)
+            if m:
+                shown.append(int(m.group(1)))
+    assert shown == list(range(n)), shown
+    a.expect_none(r"could not be kept", wait=0.2)
+    assert int(pglib.query(db, "SELECT count(*) FROM msg")[0][0]) == n
+    log = g.stderr()
+    assert re.search(r"account alice: store-queue-max \(4096 bytes\) "
+                     r"reached: received messages wait on disk", log), log
+    assert re.search(r"account alice: the store caught up: \d+ messages "
+                     r"that waited on disk are queued", log), log
+    assert "not kept" not in log, log
