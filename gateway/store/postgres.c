@@ -272,7 +272,6 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_UNHOLD] = "SELECT pg_advisory_unlock(" PG_NS_ACCOUNT ","
 	    " $1::int)::int",
 	[PG_PING] = "SELECT 1",
-	[PG_NOTIFY] = "SELECT pg_notify('chatircd_msg', '')",
 	[PG_SINCE] = "SELECT m.id, m.time_ms, m.dir, m.text, c.peer FROM msg"
 	    " AS m JOIN conv AS c ON c.id = m.conv WHERE c.account = $1"
 	    " AND m.id > $2 ORDER BY m.id LIMIT $3",
@@ -313,7 +312,11 @@ static const char *const pg_sql[PG_COUNT] = {
 	[PG_SIZE] = "SELECT pg_database_size(current_database()),"
 	    " coalesce(pg_total_relation_size(to_regclass('msg_word')), -1)",
 	/* pg_index()'s, postgres_search.c */
-	[PG_TODO_ADD] = "INSERT INTO msg_todo (lo, hi) VALUES ($1, $2)",
+	[PG_TODO_ADD] = "WITH t AS (INSERT INTO msg_todo (lo, hi)"
+	    " VALUES ($1, $2)) SELECT pg_notify('chatircd_msg', '')",
+	/* a step lost in a crash is in msg_todo still: no need to wait */
+	[PG_INDEX_ASYNC] = "SELECT set_config('synchronous_commit', 'off',"
+	    " true)",
 	[PG_TODO_TAKE] = "SELECT ctid::text, lo, hi FROM msg_todo LIMIT 1"
 	    " FOR UPDATE SKIP LOCKED",
 	[PG_WORDS_ADD] = "INSERT INTO msg_word (id, words) SELECT id,"

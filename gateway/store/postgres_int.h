@@ -67,9 +67,9 @@ enum pg_st {
 	PG_TODO_TAKE,
 	PG_WORDS_ADD,
 	PG_TODO_DONE,
+	PG_INDEX_ASYNC,
 	PG_TODO_CUT,
 	PG_RESERVE,
-	PG_NOTIFY,
 	PG_SINCE,
 	PG_NEWEST,
 	PG_OUTBOX_ADD,
@@ -107,7 +107,6 @@ struct store {
 	size_t		 copy_len, copy_cap;
 	long long	 ids[PG_RESERVE_IDS];	/* reserved, not used yet */
 	int		 nids, iid;
-	int		 added;		/* the batch stored messages */
 	long long	 todo_lo, todo_hi;	/* the batch's ids (msg_todo) */
 	int		 news;		/* notifications since store_news() */
 	struct store_memo memo;		/* the batch's lookups */

@@ -85,7 +85,6 @@ pg_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if (pg_msg_conv(st, account, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : pg_abort(st);
 	if (st->batch) {		/* one COPY at the batch's end */
-		st->added = 1;
 		if (pg_next_id(st, &id) == -1 || pg_copy_row(st, id, conv,
 		    dir, time_ms, text, text_len) == -1 ||
 		    (st->copy_len >= PG_COPY_FLUSH && pg_copy_send(st) == -1))
@@ -501,15 +500,12 @@ pg_batch_end(struct store *st)
 		return 0;
 	st->batch = 0;
 	rc = pg_copy_send(st);
-	if (rc == 0 && st->todo_lo > 0)	/* for the indexer (pg_index) */
-		rc = pg_todo_add(st, st->todo_lo, st->todo_hi);
-	st->todo_lo = st->todo_hi = 0;
 	if (rc == 0)
 		rc = store_memo_dirty(&st->memo, pg_conv_touch, st);
-	/* the other gateways hear of it at the commit (NOTIFY) */
-	if (rc == 0 && st->added)
-		rc = pg_do(st, PG_NOTIFY, NULL, "notify", NULL);
-	st->added = 0;
+	/* the indexer's range; the other gateways hear of it (NOTIFY) */
+	if (rc == 0 && st->todo_lo > 0)
+		rc = pg_todo_add(st, st->todo_lo, st->todo_hi);
+	st->todo_lo = st->todo_hi = 0;
 	store_memo_clear(&st->memo);
 	if (rc == -1 || pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);

@@ -127,7 +127,10 @@ pg_size(struct store *st, long long *total, long long *index)
 	return pg_two_ints(st, PG_SIZE, NULL, total, index);
 }
 
-/* A commit's messages, ids lo..hi: their words are owed (msg_todo). */
+/*
+ * A commit's messages, ids lo..hi: their words are owed (msg_todo), and
+ * the other gateways are told (NOTIFY chatircd_msg, at the commit).
+ */
 int
 pg_todo_add(struct store *st, long long lo, long long hi)
 {
@@ -156,7 +159,8 @@ pg_index(struct store *st, int max_rows, long long *done)
 		return store_fail(st, "search index: not inside a batch");
 	if (pg_do(st, PG_BEGIN, NULL, "begin", NULL) == -1)
 		return -1;
-	if ((r = pg_run(st, PG_TODO_TAKE, NULL, "search index")) == NULL)
+	if (pg_do(st, PG_INDEX_ASYNC, NULL, "search index", NULL) == -1 ||
+	    (r = pg_run(st, PG_TODO_TAKE, NULL, "search index")) == NULL)
 		return pg_abort(st);
 	if ((n = PQntuples(r)) == 1) {
 		snprintf(tid, sizeof tid, "%.*s", PQgetlength(r, 0, 0),
