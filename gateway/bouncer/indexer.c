@@ -1,15 +1,18 @@
 /*
- * indexer: the search index of a store that indexes apart (SQLite: a
- * file of its own, FILE-search) is brought up to date here, on a thread
- * with its own connection. A step reads the new rows from the store (a
- * snapshot: no lock the writer waits for) and indexes them in the search
- * file's own transaction, so its few ms, and the tens of ms of an FTS5
- * merge, never hold back a group commit (in the writer's thread they
- * did: the p99 of the bouncer at 5,000 msg/s). Steps of INDEXER_STEP
- * rows: once that many are owed, INDEXER_MS after the first, one after
- * the other while more wait. The thread is niced (INDEXER_NICE): with
- * the machine busy the message path goes first and the index lags. A
- * search waits here (indexer_wait) until its rows are in.
+ * indexer: the search index of a store that indexes apart is brought up
+ * to date here, on a thread with its own connection, so that no group
+ * commit waits for it. SQLite: a file of its own (FILE-search); a step
+ * reads the new rows from the store (a snapshot: no lock the writer
+ * waits for) and indexes them in the search file's own transaction, so
+ * its few ms, and the tens of ms of an FTS5 merge, never hold back a
+ * commit (in the writer's thread they did: the p99 of the bouncer at
+ * 5,000 msg/s). PostgreSQL: one of msg_todo's id ranges into msg_word.
+ * Steps of istep rows (store_index_step(): SQLite 1,024, PostgreSQL 128,
+ * short enough not to hold up the writer's backend on a shared core):
+ * once that many are owed, INDEXER_MS after the first, one after the
+ * other while more wait. The thread is niced (INDEXER_NICE): with the
+ * machine busy the message path goes first and the index lags. A
+ * SQLite search waits here (indexer_wait) until its rows are in.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +28,6 @@
 #include "store/store.h"
 #include "indexer.h"
 
-#define INDEXER_STEP	1024	/* rows a step (a few ms) */
 #define INDEXER_MS	500	/* the longest a row waits to be searchable */
 #define INDEXER_NICE	10	/* below the loop and the writer */
 #define INDEXER_RETRY_MS 5000	/* after an error (a full disk...) */
@@ -41,6 +43,7 @@ struct indexer_waiter {
 };
 
 static struct store		*ist;		/* the thread's connection */
+static int			 istep;		/* rows a step (store's choice) */
 static pthread_t		 ithread;
 static int			 istarted;	/* the loop's */
 static pthread_mutex_t		 imu = PTHREAD_MUTEX_INITIALIZER;
@@ -80,6 +83,7 @@ indexer_start(const char *db, char *err, size_t errlen)
 		ist = NULL;
 		return 0;
 	}
+	istep = store_index_step(ist);	/* SQLite 1,024; PostgreSQL 128 */
 	if (pipe2(ipipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
@@ -140,7 +144,7 @@ indexer_owed(int n)
 		if (iowed == 0)
 			indexer_due_in(INDEXER_MS);
 		if (iidle && !iheld &&
-		    (iowed == 0 || iowed + n >= INDEXER_STEP))
+		    (iowed == 0 || iowed + n >= istep))
 			pthread_cond_signal(&icv);
 		iowed += n;
 	}
@@ -194,7 +198,7 @@ indexer_main(void *arg)
 		iowed = 0;
 		gen = ++igen;
 		pthread_mutex_unlock(&imu);
-		rc = store_index(ist, INDEXER_STEP, &done);
+		rc = store_index(ist, istep, &done);
 		if (rc == -1 && !ifailing)	/* once, not every retry */
 			log_warnx("store search index: %s (searches go on "
 			    "without the newest messages; retrying every %d s)",
@@ -216,7 +220,7 @@ indexer_due(void)
 	struct timespec	now;
 	int		past;
 
-	if (!iheld && (iwait != NULL || imore || iowed >= INDEXER_STEP))
+	if (!iheld && (iwait != NULL || imore || iowed >= istep))
 		return 1;
 	if (iowed == 0)
 		return 0;

@@ -154,6 +154,13 @@ store_index_apart(const struct store *st)
 }
 
 int
+store_index_step(const struct store *st)
+{
+	return store_ops(st)->index_step > 0 ? store_ops(st)->index_step :
+	    1024;
+}
+
+int
 store_index_deferred(const struct store *st)
 {
 	return store_ops(st)->index != NULL && store_ops(st)->search_waits;

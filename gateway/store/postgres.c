@@ -429,6 +429,7 @@ static const struct store_ops pg_ops = {
 	.batch_begin = pg_batch_begin,
 	.batch_end = pg_batch_end,
 	.index = pg_index,
+	.index_step = PG_INDEX_ROWS,
 	.history = pg_history,
 	.targets = pg_targets,
 	.unseen = pg_unseen,

@@ -151,6 +151,8 @@ int		 store_batch_end(struct store *);
 int		 store_index(struct store *, int max_rows, long long *done);
 /* 1 if store_index() has work to do: an indexer thread runs it. */
 int		 store_index_apart(const struct store *);
+/* The rows a step best takes: max_rows, and how many owed start one. */
+int		 store_index_step(const struct store *);
 /* 1 if a search finds indexed rows only: it waits for the index first. */
 int		 store_index_deferred(const struct store *);
 
