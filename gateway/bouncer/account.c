@@ -245,7 +245,11 @@ account_shutdown(void)
 	reader_stop();			/* positions saved, answers dropped */
 	HASH_ITER(hh, accounts, a, tmp) {
 		a->link = NULL;
-		account_unspool(a, SIZE_MAX, LLONG_MAX);	/* stored first */
+		if (spool_count(a->spool) > 0)
+			log_info("account %s: %lld received messages waiting "
+			    "on disk are stored before the end", a->name,
+			    spool_count(a->spool));
+		account_unspool(a, SIZE_MAX, LLONG_MAX);
 	}
 	unspool_off = 1;
 	writer_stop();
