@@ -111,6 +111,7 @@ static unsigned		 refresh_mark;
 static long long	 lost_total;	/* not kept, all accounts */
 static int		 links_gone;	/* shutting down: account_stop() */
 static int		 unspool_off;	/* the writer stops: no more refills */
+static int		 spool_broken;	/* a spool file could not be made */
 static struct event	*purge_ev;
 static struct event	*poll_ev;
 static int		 poll_busy;	/* a poll's read is out */
@@ -1358,15 +1359,16 @@ account_spool(struct account *a, const char *peer, const char *text,
 {
 	char		 err[256], dir[PATH_MAX];
 
-	if ((a->spool_fn != NULL && a->spool_fn != fn) ||
+	if (spool_broken || (a->spool_fn != NULL && a->spool_fn != fn) ||
 	    spool_bytes(a->spool) + (long long)spool_cost(strlen(peer), len) >
 	    conf.store_spool_max)
 		return -1;
 	if (a->spool == NULL) {
 		if ((a->spool = spool_new(account_spool_dir(dir, sizeof dir),
 		    err, sizeof err)) == NULL) {
-			log_warnx("account %s: no spool: %s", a->name, err);
-			conf.store_spool_max = 0;	/* not again */
+			log_warnx("account %s: no spool (not tried again "
+			    "until a restart): %s", a->name, err);
+			spool_broken = 1;
 			return -1;
 		}
 	}
