@@ -1408,7 +1408,7 @@ account_spool_dir(char *buf, size_t size)
 static void
 account_unspool(struct account *a, size_t upto, long long max)
 {
-	static char	 peer[STORE_NAME_MAX + 1], text[SPOOL_MAX + 1];
+	static char	 peer[UINT8_MAX + 1], text[SPOOL_MAX + 1]; /* any */
 	long long	 time_ms;
 	size_t		 len;
 	int		 rc = 0;
@@ -1420,9 +1420,11 @@ account_unspool(struct account *a, size_t upto, long long max)
 		    a->spool_fn, NULL);
 	if (rc == -1)
 		account_spool_drop(a, strerror(errno));
-	if (a->spooled > 0 && spool_count(a->spool) == 0) {
+	if (a->spool != NULL && spool_count(a->spool) == 0) {
 		log_info("account %s: the store caught up: %lld messages that "
 		    "waited on disk are queued", a->name, a->spooled);
+		spool_free(a->spool);		/* its buffers and its file */
+		a->spool = NULL;
 		a->spooled = 0;
 		a->spool_fn = NULL;
 	}

@@ -2,10 +2,10 @@
  * spool: received messages that wait on disk, in order, once an
  * account's queue for the writer is full (store-queue-max): a file of
  * its own per account, unnamed (O_TMPFILE: gone with the process), read
- * back as the queue drains. Appends go through a buffer; a record is
- * its time, its lengths, peer and text. Emptied, the file is cut back
- * to nothing. Plain file I/O: the loop calls it, each call bounded by
- * SPOOL_BUF.
+ * back as the queue drains (its owner frees it once empty: its 128 KiB
+ * of buffers and the file go). Appends go through a buffer; a record is
+ * its time, its lengths, peer and text. Plain file I/O: the loop calls
+ * it, each call bounded by SPOOL_BUF.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -209,10 +209,5 @@ spool_get(struct spool *sp, long long *time_ms, char *peer, size_t peer_size,
 	sp->rpos += spool_cost(pl, l);
 	sp->count--;
 	sp->bytes -= (long long)spool_cost(pl, l);
-	if (sp->count == 0) {		/* all taken: the file back to 0 */
-		sp->woff = sp->roff = 0;
-		sp->wlen = sp->rpos = sp->rlen = 0;
-		(void)ftruncate(sp->fd, 0);
-	}
 	return 1;
 }

@@ -156,8 +156,7 @@ store_index_apart(const struct store *st)
 int
 store_index_step(const struct store *st)
 {
-	return store_ops(st)->index_step > 0 ? store_ops(st)->index_step :
-	    1024;
+	return store_ops(st)->index_step;
 }
 
 int

@@ -173,21 +173,20 @@ pg_index(struct store *st, int max_rows, long long *done)
 		*done = LLONG_MAX;
 		return pg_do(st, PG_COMMIT, NULL, "commit", NULL);
 	}
-	if (pg_index_range(st, tid, lo, hi, max_rows) == -1)
+	*done = hi - lo < max_rows ? hi : lo + max_rows - 1;
+	if (pg_index_range(st, tid, lo, *done, hi) == -1)
 		return pg_abort(st);
 	if (pg_do(st, PG_COMMIT, NULL, "commit", NULL) == -1)
 		return pg_abort(st);
-	*done = hi - lo < max_rows ? hi : lo + max_rows - 1;
 	return 1;
 }
 
-/* The words of ids lo..(at most max ids), the range tid cut or gone. */
+/* The words of ids lo..end; the range tid (lo..hi) cut there or gone. */
 static int
 pg_index_range(struct store *st, const char *tid, long long lo,
-    long long hi, long long max)
+    long long end, long long hi)
 {
 	struct pg_args	a;
-	long long	end = hi - lo < max ? hi : lo + max - 1;
 
 	pg_args_init(&a);
 	pg_arg_int(&a, lo);

@@ -37,7 +37,7 @@ struct store_ops {
 	int	(*batch_end)(struct store *);
 	int	(*index)(struct store *, int, long long *); /* NULL: inline */
 	int	search_waits;	/* a search sees indexed rows only */
-	int	index_step;	/* rows a step of index() best takes */
+	int	index_step;	/* rows a step of index() best takes (> 0) */
 	int	(*history)(struct store *, const char *,
 		    const struct chathistory_req *, store_msg_cb *, void *);
 	int	(*targets)(struct store *, const char *,

@@ -112,6 +112,31 @@ def test_account_deleted_while_running(procs, store_db):
     assert "account alice deleted from the store" in g.stderr()
 
 
+def flood_held(procs, db, n, word, *args, attached=True):
+    """alice's store behind another process's write lock, a gateway with
+    store-queue-max 4096 (and args), bob's n confirmed SENDs "WORD i
+    ...": (gateway, alice's client or None, the lock)."""
+    add_user(db, "alice")
+    d = procs.chatd()
+    g = bouncer(procs, d, db, "--store-queue-max", "4096", *args)
+    a = attach(procs, g) if attached else None
+    wait_online(procs, d, "alice")
+    lock = pglib.WriteLock(db)
+    bob = chat(procs, d, "bob")
+    for i in range(n):
+        bob.send("SEND alice %s %04d %s" % (word, i, "x" * 60))
+    for i in range(n):
+        bob.expect(r"^SEND-OK$")
+    return d, g, a, lock
+
+
+def wait_log(g, text):
+    deadline = time.monotonic() + 10
+    while text not in g.stderr():
+        assert time.monotonic() < deadline, g.stderr()
+        time.sleep(0.1)
+
+
 def test_store_queue_at_its_limit(procs, store_db):
     """The writer cannot write (another process holds the database's
     write lock): the queue fills to store-queue-max, then the spool on
@@ -119,19 +144,9 @@ def test_store_queue_at_its_limit(procs, store_db):
     and the client say how many; once the lock is free the queued and
     spooled ones are stored and shown, in order."""
     db = store_db
-    add_user(db, "alice")
-    d = procs.chatd()
-    g = bouncer(procs, d, db, "--store-queue-max", "4096",
-                "--store-spool-max", "2048")
-    a = attach(procs, g)
-    wait_online(procs, d, "alice")
-    lock = pglib.WriteLock(db)
-    bob = chat(procs, d, "bob")
     n = 100
-    for i in range(n):
-        bob.send("SEND alice flood %03d %s" % (i, "x" * 60))
-    for i in range(n):
-        bob.expect(r"^SEND-OK$")
+    _, g, a, lock = flood_held(procs, db, n, "flood", "--store-spool-max",
+                               "2048")
     told = a.expect(r"NOTICE alice :(\d+) messages could not be kept: the "
                     r"store is behind \(store-queue-max 4096 bytes\)")
     assert int(told.group(1)) >= 1
@@ -166,22 +181,9 @@ def test_store_spool_keeps_a_flood(procs, store_db):
     is shown before it is stored, all are shown in order once the store
     catches up, and the log says when they started and stopped waiting."""
     db = store_db
-    add_user(db, "alice")
-    d = procs.chatd()
-    g = bouncer(procs, d, db, "--store-queue-max", "4096")
-    a = attach(procs, g)
-    wait_online(procs, d, "alice")
-    lock = pglib.WriteLock(db)
-    bob = chat(procs, d, "bob")
     n = 300
-    for i in range(n):
-        bob.send("SEND alice spooled %03d %s" % (i, "y" * 60))
-    for i in range(n):
-        bob.expect(r"^SEND-OK$")
-    deadline = time.monotonic() + 10
-    while "received messages wait on disk" not in g.stderr():
-        assert time.monotonic() < deadline, g.stderr()
-        time.sleep(0.1)
+    _, g, a, lock = flood_held(procs, db, n, "spooled")
+    wait_log(g, "received messages wait on disk")
     a.expect_none(r"PRIVMSG alice :spooled ", wait=0.5)
     lock.release()
     shown = []
@@ -209,21 +211,9 @@ def test_store_spool_kept_across_shutdown(procs, store_db):
     still had some in every run, logged `... are stored before the
     end`): none is lost, and the next daemon replays them in order."""
     db = store_db
-    add_user(db, "alice")
-    d = procs.chatd()
-    g = bouncer(procs, d, db, "--store-queue-max", "4096")
-    wait_online(procs, d, "alice")
-    lock = pglib.WriteLock(db)
-    bob = chat(procs, d, "bob")
     n = 2000
-    for i in range(n):
-        bob.send("SEND alice late %04d %s" % (i, "z" * 60))
-    for i in range(n):
-        bob.expect(r"^SEND-OK$")
-    deadline = time.monotonic() + 10
-    while "received messages wait on disk" not in g.stderr():
-        assert time.monotonic() < deadline, g.stderr()
-        time.sleep(0.1)
+    d, g, _, lock = flood_held(procs, db, n, "late", attached=False)
+    wait_log(g, "received messages wait on disk")
     time.sleep(0.5)                 # every DELIVERY read by the gateway
     lock.release()
     g.signal(signal.SIGTERM)

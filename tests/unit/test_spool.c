@@ -1,6 +1,6 @@
 /*
  * spool.c alone: records come back whole and in order across many
- * buffers of writes and reads, interleaved, and the spool is used again
+ * buffers of writes and reads, interleaved, and the spool still works
  * once emptied; a record too big, or a buffer too small, is refused.
  */
 #include <sys/stat.h>
@@ -93,7 +93,7 @@ test_order_across_buffers(void **state)
 	assert_int_equal(spool_bytes(sp), 0);
 	assert_int_equal(spool_get(sp, &t, peer, sizeof peer, text,
 	    sizeof text, &len), 0);
-	put(sp, 7);				/* used again once empty */
+	put(sp, 7);				/* still usable once empty */
 	check_next(sp, 7);
 	spool_free(sp);
 }
