@@ -30,6 +30,7 @@
 #define WRITER_CKPT	4096	/* WAL pages that call for a checkpoint */
 #define WRITER_CKPT_GAP_MS 10	/* between two: each syncs the disk twice */
 #define WRITER_WAL_MAX	16384	/* past it the writer checkpoints itself */
+#define WRITER_SLOTS	(2 * WRITER_BATCH)	/* a power of two */
 
 enum writer_kind {
 	WRITER_MSG,
@@ -93,6 +94,11 @@ static int		 wwoken;	/* under wmu: a byte is in the pipe */
 static int		 wpipe[2] = { -1, -1 };
 static struct event	*wev;
 static long long	 wlast;		/* the thread's: the last row stored */
+/* the thread's: a commit's messages in the order stored (writer_order) */
+static struct writer_job *win[WRITER_BATCH], *wout[WRITER_BATCH];
+static int		 wgroup[WRITER_BATCH], wstart[WRITER_BATCH];
+static unsigned		 wgslot[WRITER_BATCH];	/* a group's slot */
+static int		 wslot[WRITER_SLOTS];	/* 1 + index into win, or 0 */
 
 static void	*writer_main(void *);
 static void	*writer_ckpt_main(void *);
@@ -100,6 +106,8 @@ static void	 writer_wal_bound(void);
 static void	 writer_run(struct writer_job *);
 static void	 writer_run_msgs(struct writer_job *, struct writer_job *);
 static void	 writer_run_outbox(struct writer_job *);
+static int	 writer_order(struct writer_job *, struct writer_job *);
+static unsigned	 writer_conv_hash(const struct writer_job *);
 static struct writer_job *writer_msg_job(enum writer_kind, const char *,
 		    enum store_dir, const char *, const char *, size_t,
 		    long long, writer_done_fn *, void *);
@@ -482,18 +490,78 @@ writer_begin(void)
 	return 0;
 }
 
+/* A conversation's hash: its account and peer. */
+static unsigned
+writer_conv_hash(const struct writer_job *k)
+{
+	const unsigned char	*p;
+	unsigned		 h = 2166136261u;	/* FNV-1a */
+
+	for (p = (const unsigned char *)k->u.m.account; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (p = (const unsigned char *)k->u.m.peer; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/*
+ * Messages [j, end) (at most WRITER_BATCH) into wout in the order they
+ * are stored: conversation by conversation, in the order each came
+ * first, each in the order queued. A conversation's rows of a commit
+ * then have consecutive ids, one run of msg_run (SQLite); the loop
+ * still shows them in the order queued. Returns how many.
+ */
+static int
+writer_order(struct writer_job *j, struct writer_job *end)
+{
+	struct writer_job	*k;
+	unsigned		 h;
+	int			 n = 0, groups = 0, g, i, s, at;
+
+	for (k = j; k != end; k = k->next, n++) {
+		h = writer_conv_hash(k) & (WRITER_SLOTS - 1);
+		while ((s = wslot[h]) != 0 && (strcmp(win[s - 1]->u.m.peer,
+		    k->u.m.peer) != 0 || strcmp(win[s - 1]->u.m.account,
+		    k->u.m.account) != 0))
+			h = (h + 1) & (WRITER_SLOTS - 1);
+		if (s == 0) {
+			wslot[h] = n + 1;
+			wgslot[groups] = h;
+			wstart[groups] = 0;
+			g = groups++;
+		} else
+			g = wgroup[s - 1];
+		win[n] = k;
+		wgroup[n] = g;
+		wstart[g]++;
+	}
+	for (g = 0, at = 0; g < groups; g++) {	/* counts to starts */
+		i = wstart[g];
+		wstart[g] = at;
+		at += i;
+	}
+	for (i = 0; i < n; i++)
+		wout[wstart[wgroup[i]]++] = win[i];
+	for (g = 0; g < groups; g++)
+		wslot[wgslot[g]] = 0;
+	return n;
+}
+
 /* Messages [j, end): one group commit. */
 static void
 writer_run_msgs(struct writer_job *j, struct writer_job *end)
 {
 	struct writer_job	*k;
 	struct store_stamp	 stamp;
+	int			 i, n;
 
 	if (writer_begin() == -1) {
 		writer_fail(j, end, store_error(wst));
 		return;
 	}
-	for (k = j; k != end; k = k->next)
+	n = writer_order(j, end);
+	for (i = 0; i < n && (k = wout[i]) != NULL; i++)
 		if (store_msg_add(wst, k->u.m.account, (enum store_dir)k->dir,
 		    k->u.m.peer, k->u.m.text, k->u.m.text_len, k->time_ms,
 		    &stamp) == 0 && (k->outbox == 0 ||

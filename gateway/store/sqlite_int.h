@@ -28,6 +28,12 @@ enum store_st {
 	ST_CONV_FIND,
 	ST_CONV_TOUCH,
 	ST_MSG_ADD,
+	ST_HW_GET,
+	ST_HW_SET,
+	ST_RUN_GROW,
+	ST_RUN_ADD,
+	ST_RUN_EMPTY,
+	ST_RUN_EMPTY_ACC,
 	ST_MAX_TIME,
 	ST_MAX_ID,
 	ST_PROBE,
@@ -80,6 +86,11 @@ struct store {
 	long long	 last_ms;	/* newest stored: never goes back */
 	int		 batch;		/* store_batch_begin(): one commit */
 	struct store_memo memo;		/* the batch's lookups */
+	long long	 next_id;	/* in a write: the next message's id */
+	long long	 hw;		/* msg_hw.id when the write began */
+	struct {			/* the run being added to (0: none) */
+		long long conv, lo, hi;
+	} run;
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */

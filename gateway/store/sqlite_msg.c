@@ -4,7 +4,9 @@
  * purge. A msgid is the row id in decimal (see docs/bouncer.md: the
  * order is total and stable, the key is 8 bytes); stored times never go
  * back, so msgid order and time order agree and a timestamp selector
- * becomes a row id bound through the msg_time index.
+ * becomes a row id bound. A conversation's rows are found through its
+ * runs of consecutive ids (msg_run, schema step 9): the store gives the
+ * ids (msg_hw) and notes each write's runs.
  */
 #include <sys/stat.h>
 
@@ -18,6 +20,10 @@ static int	store_msg_account(struct store *, const char *, long long *);
 static int	store_msg_conv(struct store *, long long, const char *,
 		    long long, long long *);
 static int	store_conv_touch(void *, long long, long long);
+static int	store_ids_begin(struct store *);
+static int	store_ids_end(struct store *);
+static int	store_run_note(struct store *, long long, long long);
+static int	store_run_flush(struct store *);
 static int	store_probe(struct store *, long long, long long *,
 		    long long *);
 static int	store_max_id(struct store *, long long *);
@@ -92,25 +98,32 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_fail(st, "bad message");
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
-	if (store_msg_account(st, account, &acc) == -1 ||
-	    (!st->batch && store_exec(st, ST_BEGIN) == -1))
+	if (store_msg_account(st, account, &acc) == -1)
 		return -1;
+	if (!st->batch && (store_exec(st, ST_BEGIN) == -1 ||
+	    store_ids_begin(st) == -1))
+		return store_abort(st);
 	if (store_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : store_abort(st);
+	id = st->next_id;
 	s = store_stmt(st, ST_MSG_ADD);
 	sqlite3_bind_int64(s, 1, conv);
 	sqlite3_bind_int(s, 2, (int)dir);
 	sqlite3_bind_int64(s, 3, time_ms);
 	sqlite3_bind_text(s, 4, text, (int)text_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	id = sqlite3_last_insert_rowid(st->db);
 	if (rc != SQLITE_DONE) {
 		store_sqlfail(st, "add message");
 		return st->batch ? -1 : store_abort(st);
 	}
+	st->next_id++;
+	if (store_run_note(st, conv, id) == -1)
+		return st->batch ? -1 : store_abort(st);
 	/* searchable once sqlite_index() took it (the indexer thread) */
-	if (!st->batch && store_exec(st, ST_COMMIT) == -1)
+	if (!st->batch && (store_ids_end(st) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1))
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -318,7 +331,18 @@ store_purge_step(struct store *st, enum store_st which, long long a,
 	if (rc != SQLITE_DONE)
 		return store_sqlfail(st, "purge");
 	*left -= sqlite3_changes(st->db);
-	return 0;
+	if (which == ST_PURGE_CONV)
+		return 0;
+	/* the runs left empty: below the oldest row, or the account's */
+	s = store_stmt(st, which == ST_PURGE_AGE ? ST_RUN_EMPTY :
+	    ST_RUN_EMPTY_ACC);
+	if (which == ST_PURGE_COUNT) {
+		sqlite3_bind_int64(s, 1, a);
+		sqlite3_bind_int64(s, 2, b);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "purge");
 }
 
 /* The newest row id of an account past its newest max: 1 and *id, 0, -1. */
@@ -391,7 +415,83 @@ sqlite_batch_begin(struct store *st)
 		return 0;
 	if (store_exec(st, ST_BEGIN) == -1)
 		return -1;
+	if (store_ids_begin(st) == -1)
+		return store_abort(st);
 	st->batch = 1;
+	return 0;
+}
+
+/* A write that adds messages begins: the next id after msg_hw's. */
+static int
+store_ids_begin(struct store *st)
+{
+	if (store_step_int(st, store_stmt(st, ST_HW_GET), &st->hw,
+	    "message id") != 1)
+		return -1;
+	st->next_id = st->hw + 1;
+	st->run.conv = 0;
+	return 0;
+}
+
+/* It ends: its last run written, msg_hw raised to its last id. */
+static int
+store_ids_end(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (store_run_flush(st) == -1)
+		return -1;
+	if (st->next_id - 1 == st->hw)
+		return 0;
+	s = store_stmt(st, ST_HW_SET);
+	sqlite3_bind_int64(s, 1, st->next_id - 1);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "message id");
+}
+
+/* Row id of conv stored: the run grows, or the one before is written. */
+static int
+store_run_note(struct store *st, long long conv, long long id)
+{
+	if (st->run.conv == conv && st->run.hi == id - 1) {
+		st->run.hi = id;
+		return 0;
+	}
+	if (store_run_flush(st) == -1)
+		return -1;
+	st->run.conv = conv;
+	st->run.lo = st->run.hi = id;
+	return 0;
+}
+
+/*
+ * The run into msg_run: the conversation's last run grows if it ends
+ * just before (the previous write ended with this conversation), or a
+ * new one. Ids are consecutive: no other row lies between the two.
+ */
+static int
+store_run_flush(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 rc, i;
+
+	if (st->run.conv == 0)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		s = store_stmt(st, i == 0 ? ST_RUN_GROW : ST_RUN_ADD);
+		sqlite3_bind_int64(s, 1, st->run.conv);
+		sqlite3_bind_int64(s, 2, st->run.lo);
+		sqlite3_bind_int64(s, 3, st->run.hi);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_sqlfail(st, "message run");
+		if (i == 0 && sqlite3_changes(st->db) > 0)
+			break;
+	}
+	st->run.conv = 0;
 	return 0;
 }
 
@@ -421,7 +521,8 @@ sqlite_batch_end(struct store *st)
 	st->batch = 0;
 	rc = store_memo_dirty(&st->memo, store_conv_touch, st);
 	store_memo_clear(&st->memo);
-	if (rc == -1 || store_exec(st, ST_COMMIT) == -1)
+	if (rc == -1 || store_ids_end(st) == -1 ||
+	    store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;
 }

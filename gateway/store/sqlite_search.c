@@ -109,8 +109,8 @@ static const char *const index_sql[STORE_INDEX_ST] = {
 	"SELECT (SELECT count(*) FROM search.fts_state) = 1" \
 	" AND (SELECT token FROM search.fts_state) =" \
 	"  (SELECT token FROM main.search_file)" \
-	" AND (SELECT upto FROM search.fts_state) <= coalesce((SELECT seq" \
-	"  FROM main.sqlite_sequence WHERE name = 'msg'), 0)"
+	" AND (SELECT upto FROM search.fts_state) <=" \
+	"  (SELECT id FROM main.msg_hw)"
 
 /* Made again: empty, nothing gone that it holds, this store's token. */
 #define SEARCH_RESET \

@@ -20,7 +20,7 @@
 #include "account_cli.h"
 #include "search.h"
 
-#define STORE_VERSION		8	/* user_version, chatircd_schema */
+#define STORE_VERSION		9	/* user_version, chatircd_schema */
 #define STORE_NAME_MAX		64	/* account, chat, peer names */
 #define STORE_CLIENT_MAX	32	/* a client's name: [A-Za-z0-9._-] */
 #define STORE_PASS_MAX		512	/* password bytes */

@@ -53,7 +53,7 @@ def test_schema_1_with_messages_migrates(procs, pg):
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert pg.psql(name, "SELECT version FROM chatircd_schema").strip() \
-        == "8"
+        == "9"
     # schema 8: the search index apart, the old rows one range waiting
     assert "gin_pending_list_limit=16384" in pg.psql(
         name, "SELECT reloptions FROM pg_class WHERE relname ="

@@ -314,9 +314,64 @@ test_migrate_v1(void **state)
 	add(f->st, "alice", STORE_OUT, "bob", "new", 6000, &t);
 	assert_int_equal(t, 8);
 	assert_int_equal(search(f->st, "alice", "text=new", &r), 1);
+	/* v9: the old rows one run, the new one a run of its own */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_run"
+	    " WHERE conv = 1 AND lo = 1 AND hi = 3"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_run"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'msg_conv'"), 0);
 	/* a deleted old message leaves the search index (its trigger) */
 	sql_exec(f->path, "DELETE FROM msg WHERE id = 1");
 	assert_int_equal(search(f->st, "alice", "text=hi", &r), 0);
+}
+
+/*
+ * Schema 9: a write's rows of one conversation are one run of msg_run,
+ * grown by the next write that goes on with it; history crosses runs;
+ * a deleted account takes its rows and runs along.
+ */
+static void
+test_runs(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = f->st;
+	struct rows	 r;
+	char		 cmd[64];
+	long long	 id[9];
+	int		 i;
+
+	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
+	assert_int_equal(store_batch_begin(st), 0);
+	for (i = 1; i <= 7; i++)
+		add(st, "alice", STORE_IN, i == 4 || i == 5 ? "carol" : "bob",
+		    "x", i * SEC, &id[i]);
+	assert_int_equal(store_batch_end(st), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_run"), 3);
+	add(st, "alice", STORE_OUT, "bob", "y", 8 * SEC, &id[8]);
+	assert_int_equal(id[8], id[7] + 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_run"), 3);
+	snprintf(cmd, sizeof cmd, "SELECT lo FROM msg_run WHERE hi = %lld",
+	    id[8]);
+	assert_int_equal(sql_int(f->path, cmd), id[6]);
+	assert_int_equal(history(st, "alice", "LATEST bob * 10", &r), 6);
+	assert_int_equal(r.id[2], id[3]);
+	assert_int_equal(r.id[3], id[6]);
+	assert_string_equal(r.text[5], "y");
+	snprintf(cmd, sizeof cmd, "AFTER bob msgid=%lld 2", id[2]);
+	assert_int_equal(history(st, "alice", cmd, &r), 2);
+	assert_int_equal(r.id[0], id[3]);
+	assert_int_equal(r.id[1], id[6]);
+	snprintf(cmd, sizeof cmd, "BEFORE bob msgid=%lld 2", id[6]);
+	assert_int_equal(history(st, "alice", cmd, &r), 2);
+	assert_int_equal(r.id[1], id[3]);
+	assert_int_equal(history(st, "alice", "LATEST carol * 10", &r), 2);
+	assert_int_equal(store_user_del(st, "alice"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM msg_run"), 0);
+	/* ids are never given twice, also past deleted rows */
+	assert_int_equal(store_user_add(st, "alice", "pw"), 0);
+	add(st, "alice", STORE_IN, "bob", "z", 9 * SEC, &id[0]);
+	assert_int_equal(id[0], id[8] + 1);
 }
 
 static void
@@ -1559,6 +1614,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_newer, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test(test_refuse_foreign),
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg_add, setup, teardown),
