@@ -66,6 +66,7 @@ static void	irc_msg_lines(struct session *, const struct msg_lines *);
 static size_t	irc_msg_no_ctcp(char *, size_t);
 static void	irc_msg_tags(struct session *, const struct store_msg *,
 		    const char *, char *, size_t);
+static void	irc_msg_from(char *, size_t, const char *, const char *);
 
 /* PRIVMSG target[,target] :text */
 void
@@ -86,7 +87,8 @@ irc_cmd_privmsg(struct session *s, struct irc_msg *m)
 		return;
 	}
 	s->last_msg = time(NULL);	/* WHOIS 317: idle since */
-	snprintf(targets, sizeof targets, "%s", m->params[0]);
+	targets[0] = '\0';
+	xstrlcat(targets, m->params[0], sizeof targets);
 	for (p = targets; (t = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (++n > TARGETS_MAX) {
 			if (!notice)
@@ -317,8 +319,7 @@ irc_msg_mirror(struct session *s, void *arg)
 
 	if (s->id == m->sid || account_hold(s, m->stored))
 		return;		/* the sender; a client in playback: later */
-	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
-	    upstream_host_irc());
+	irc_msg_from(from, sizeof from, s->nick, SNAME(s));
 	irc_msg_tags(s, m->stored, NULL, tags, sizeof tags);
 	account_shown(s, m->stored->msgid);
 	memset(&ml, 0, sizeof ml);
@@ -346,8 +347,7 @@ irc_msg_echo(struct session *s, struct msg_sent *m,
 	if (!(s->caps & CAP_ECHO_MESSAGE))
 		return;
 	irc_msg_tags(s, stored, NULL, tags, sizeof tags);
-	snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
-	    upstream_host_irc());
+	irc_msg_from(from, sizeof from, s->nick, SNAME(s));
 	memset(&ml, 0, sizeof ml);
 	ml.tags = tags;
 	ml.from = from;
@@ -401,27 +401,43 @@ static void
 irc_msg_tags(struct session *s, const struct store_msg *m,
     const char *batch, char *buf, size_t size)
 {
-	char	tm[40];
-	size_t	n = 0;
+	char		tm[40];
+	struct sbuf	b;
 
-	buf[0] = '\0';
-	if (batch != NULL)
-		n += (size_t)snprintf(buf + n, size - n, "%cbatch=%s",
-		    n ? ';' : '@', batch);
+	sbuf_init(&b, buf, size);
+	if (batch != NULL) {
+		sbuf_str(&b, "@batch=");
+		sbuf_str(&b, batch);
+	}
 	if (m != NULL && m->msgid[0] != '\0' &&
-	    (s->caps & CAP_MESSAGE_TAGS) && n < size)
-		n += (size_t)snprintf(buf + n, size - n, "%cmsgid=%s",
-		    n ? ';' : '@', m->msgid);
-	if ((s->caps & CAP_SERVER_TIME) && n < size) {
+	    (s->caps & CAP_MESSAGE_TAGS)) {
+		sbuf_str(&b, b.len ? ";msgid=" : "@msgid=");
+		sbuf_str(&b, m->msgid);
+	}
+	if (s->caps & CAP_SERVER_TIME) {
 		if (m != NULL && m->time_ms > 0)
 			chathistory_time_format(m->time_ms, tm, sizeof tm);
 		else
 			irc_send_time_tag(tm, sizeof tm);
-		n += (size_t)snprintf(buf + n, size - n, "%ctime=%s",
-		    n ? ';' : '@', tm);
+		sbuf_str(&b, b.len ? ";time=" : "@time=");
+		sbuf_str(&b, tm);
 	}
-	if (n > 0 && n + 1 < size)
-		snprintf(buf + n, size - n, " ");
+	if (b.len > 0 && b.len + 1 < size)
+		sbuf_chr(&b, ' ');
+}
+
+/* A line's source, nick!user@host. */
+static void
+irc_msg_from(char *buf, size_t size, const char *nick, const char *user)
+{
+	struct sbuf	b;
+
+	sbuf_init(&b, buf, size);
+	sbuf_str(&b, nick);
+	sbuf_chr(&b, '!');
+	sbuf_str(&b, user);
+	sbuf_chr(&b, '@');
+	sbuf_str(&b, upstream_host_irc());
 }
 
 /*
@@ -486,11 +502,9 @@ irc_msg_show(struct session *s, const struct store_msg *m, int replay,
 		goto done;
 	}
 	if (m->dir == STORE_IN)
-		snprintf(from, sizeof from, "%s!%s@%s", peer, m->peer,
-		    upstream_host_irc());
+		irc_msg_from(from, sizeof from, peer, m->peer);
 	else
-		snprintf(from, sizeof from, "%s!%s@%s", s->nick, SNAME(s),
-		    upstream_host_irc());
+		irc_msg_from(from, sizeof from, s->nick, SNAME(s));
 	if (replay && !(s->caps & CAP_SERVER_TIME) && m->time_ms > 0) {
 		t = (time_t)(m->time_ms / 1000);
 		localtime_r(&t, &tm);
@@ -530,11 +544,19 @@ irc_msg_lines(struct session *s, const struct msg_lines *ml)
 	size_t		 len = ml->len, head, max, piece, next, n;
 	size_t		 lead = strlen(ml->lead);
 	int		 first = 1;
+	struct sbuf	 b;
 
 	/* "tags:from PRIVMSG to :" is the same for every piece */
-	head = (size_t)snprintf(buf, sizeof buf, "%s:%s %s %s :%s",
-	    ml->tags, ml->from, ml->cmd != NULL ? ml->cmd : "PRIVMSG", ml->to,
-	    ml->action ? "\001ACTION " : "");
+	sbuf_init(&b, buf, sizeof buf);
+	sbuf_str(&b, ml->tags);
+	sbuf_chr(&b, ':');
+	sbuf_str(&b, ml->from);
+	sbuf_chr(&b, ' ');
+	sbuf_str(&b, ml->cmd != NULL ? ml->cmd : "PRIVMSG");
+	sbuf_chr(&b, ' ');
+	sbuf_str(&b, ml->to);
+	sbuf_str(&b, ml->action ? " :\001ACTION " : " :");
+	head = b.len;
 	if (head >= sizeof buf - IRC_LINE_MAX)
 		return;			/* cannot be: tags and names are bounded */
 	/* the bound counts from ':' after the tags: + lead, "\1", CR LF */

@@ -113,6 +113,17 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 size_t	 xstrlcat(char *, const char *, size_t);
 
+/* sbuf.c: a bounded line built without printf (always terminated). */
+struct sbuf {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;		/* as snprintf's: what it wanted to hold */
+};
+void	 sbuf_init(struct sbuf *, char *, size_t);
+void	 sbuf_add(struct sbuf *, const char *, size_t);
+void	 sbuf_str(struct sbuf *, const char *);
+void	 sbuf_chr(struct sbuf *, char);
+
 /* core.c: the loop every layer schedules on, and one clock. */
 extern struct event_base	*ev_base;
 extern struct evdns_base	*dns_base;

@@ -55,6 +55,7 @@ static int	chathistory_digits(const char *, size_t, int *);
 static int	chathistory_leap(int);
 static long long chathistory_days(int, int, int);
 static int	chathistory_target_ok(const char *);
+static void	chathistory_put(char *, long long, int);
 
 static const struct chathistory_sub *
 chathistory_sub_find(const char *name)
@@ -304,7 +305,7 @@ int
 chathistory_time_format(long long ms, char *buf, size_t size)
 {
 	long long	days, rem;
-	int		y, m = 1, len;
+	int		y, m = 1;
 
 	if (ms < 0 || ms >= chathistory_days(YEAR_MAX + 1, 1, 1) * MS_PER_DAY ||
 	    size < CHATHISTORY_TIME_SIZE)
@@ -321,8 +322,31 @@ chathistory_time_format(long long ms, char *buf, size_t size)
 		    chathistory_leap(y));
 		m++;
 	}
-	len = snprintf(buf, size, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03lldZ",
-	    y, m, (int)days + 1, rem / 3600000, rem / 60000 % 60,
-	    rem / 1000 % 60, rem % 1000);
-	return len == CHATHISTORY_TIME_LEN ? 0 : -1;
+	/* YYYY-MM-DDThh:mm:ss.sssZ, without printf (every line shown) */
+	chathistory_put(buf, y, 4);
+	buf[4] = '-';
+	chathistory_put(buf + 5, m, 2);
+	buf[7] = '-';
+	chathistory_put(buf + 8, days + 1, 2);
+	buf[10] = 'T';
+	chathistory_put(buf + 11, rem / 3600000, 2);
+	buf[13] = ':';
+	chathistory_put(buf + 14, rem / 60000 % 60, 2);
+	buf[16] = ':';
+	chathistory_put(buf + 17, rem / 1000 % 60, 2);
+	buf[19] = '.';
+	chathistory_put(buf + 20, rem % 1000, 3);
+	buf[23] = 'Z';
+	buf[CHATHISTORY_TIME_LEN] = '\0';
+	return 0;
+}
+
+/* v (0 <= v < 10^n) as n decimal digits, leading zeros. */
+static void
+chathistory_put(char *p, long long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
 }
