@@ -607,6 +607,8 @@ sqlite_close(struct store *st)
 	store_memo_clear(&st->memo);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	sqlite3_finalize(st->pend_st);
+	free(st->pend_text);
 	store_search_close(st);
 	sqlite3_close(st->db);
 	free(st);

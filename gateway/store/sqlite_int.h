@@ -79,6 +79,20 @@ enum index_st {
 };
 #define SEARCH_QUERY_SIZE (SEARCH_TEXT_MAX * 3 + 8)	/* an FTS5 query */
 
+/*
+ * A batch's messages wait in the store and go in STORE_PEND_ROWS to an
+ * INSERT: one statement's setup for many rows (0.67 us a row alone, 0.47
+ * in 32). Their texts are copied, so the caller's may go.
+ */
+#define STORE_PEND_ROWS		32
+#define STORE_PEND_BYTES	(2 * STORE_TEXT_MAX)
+
+struct store_pend {
+	long long	conv, id, time_ms;
+	size_t		off, len;	/* the text in pend_text */
+	int		dir;
+};
+
 struct store {
 	struct store_common c;		/* first: what store.c sees */
 	sqlite3		*db;
@@ -91,6 +105,12 @@ struct store {
 	struct {			/* the run being added to (0: none) */
 		long long conv, lo, hi;
 	} run;
+	struct store_pend pend[STORE_PEND_ROWS];	/* rows not inserted yet */
+	int		 npend;
+	int		 pend_failed;	/* an INSERT of them failed: no commit */
+	char		*pend_text;	/* their texts (STORE_PEND_BYTES) */
+	size_t		 pend_used;
+	sqlite3_stmt	*pend_st;	/* STORE_PEND_ROWS rows at once */
 	long long	 data_version;	/* PRAGMA data_version seen last */
 	long long	 account_gen;	/* account_gen.n seen last */
 	int		 wal_pages;	/* store_bulk(): after the last one */

@@ -24,6 +24,11 @@ static int	store_ids_begin(struct store *);
 static int	store_ids_end(struct store *);
 static int	store_run_note(struct store *, long long, long long);
 static int	store_run_flush(struct store *);
+static int	store_pend_add(struct store *, long long, enum store_dir,
+		    long long, const char *, size_t, long long);
+static int	store_pend_flush(struct store *);
+static int	store_pend_insert(struct store *, sqlite3_stmt *, int, int);
+static sqlite3_stmt *store_pend_stmt(struct store *);
 static int	store_probe(struct store *, long long, long long *,
 		    long long *);
 static int	store_max_id(struct store *, long long *);
@@ -88,9 +93,7 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
     const char *peer, const char *text, size_t text_len, long long time_ms,
     struct store_stamp *out)
 {
-	sqlite3_stmt	*s;
 	long long	 acc, conv = 0, id;
-	int		 rc;
 
 	if (!store_name_ok(peer) || text_len == 0 ||
 	    text_len > STORE_TEXT_MAX || time_ms < 0 ||
@@ -106,24 +109,14 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 	if (store_msg_conv(st, acc, peer, time_ms, &conv) == -1)
 		return st->batch ? -1 : store_abort(st);
 	id = st->next_id;
-	s = store_stmt(st, ST_MSG_ADD);
-	sqlite3_bind_int64(s, 1, conv);
-	sqlite3_bind_int(s, 2, (int)dir);
-	sqlite3_bind_int64(s, 3, time_ms);
-	sqlite3_bind_text(s, 4, text, (int)text_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store_sqlfail(st, "add message");
+	if (store_pend_add(st, conv, dir, time_ms, text, text_len, id) == -1)
 		return st->batch ? -1 : store_abort(st);
-	}
 	st->next_id++;
 	if (store_run_note(st, conv, id) == -1)
 		return st->batch ? -1 : store_abort(st);
 	/* searchable once sqlite_index() took it (the indexer thread) */
-	if (!st->batch && (store_ids_end(st) == -1 ||
-	    store_exec(st, ST_COMMIT) == -1))
+	if (!st->batch && (store_pend_flush(st) == -1 ||
+	    store_ids_end(st) == -1 || store_exec(st, ST_COMMIT) == -1))
 		return store_abort(st);
 	st->last_ms = time_ms;
 	if (out != NULL) {
@@ -421,6 +414,112 @@ sqlite_batch_begin(struct store *st)
 	return 0;
 }
 
+/*
+ * A row to insert: kept, with a copy of its text, until STORE_PEND_ROWS
+ * wait (or their texts fill the buffer), then inserted together.
+ */
+static int
+store_pend_add(struct store *st, long long conv, enum store_dir dir,
+    long long time_ms, const char *text, size_t len, long long id)
+{
+	struct store_pend	*p;
+
+	if (st->pend_text == NULL &&
+	    (st->pend_text = malloc(STORE_PEND_BYTES)) == NULL)
+		return store_fail(st, "out of memory");
+	if (st->pend_used + len > STORE_PEND_BYTES &&
+	    store_pend_flush(st) == -1)
+		return -1;
+	p = &st->pend[st->npend++];
+	p->conv = conv;
+	p->dir = (int)dir;
+	p->time_ms = time_ms;
+	p->id = id;
+	p->off = st->pend_used;
+	p->len = len;
+	memcpy(st->pend_text + st->pend_used, text, len);
+	st->pend_used += len;
+	if (st->npend == STORE_PEND_ROWS)
+		return store_pend_flush(st);
+	return 0;
+}
+
+/*
+ * The waiting rows into msg: STORE_PEND_ROWS in one statement, fewer
+ * one by one. A failure fails the whole write (pend_failed): rows the
+ * caller was told are stored would be missing.
+ */
+static int
+store_pend_flush(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 i = 0, ret = 0;
+
+	if (st->npend == STORE_PEND_ROWS) {
+		if ((s = store_pend_stmt(st)) == NULL)
+			ret = -1;
+		else
+			ret = store_pend_insert(st, s, 0, STORE_PEND_ROWS);
+		i = STORE_PEND_ROWS;
+	}
+	for (; ret == 0 && i < st->npend; i++)
+		ret = store_pend_insert(st, store_stmt(st, ST_MSG_ADD), i, 1);
+	st->npend = 0;
+	st->pend_used = 0;
+	if (ret == -1)
+		st->pend_failed = 1;
+	return ret;
+}
+
+/* Rows [from, from + n) through s, whose VALUES are n rows of five. */
+static int
+store_pend_insert(struct store *st, sqlite3_stmt *s, int from, int n)
+{
+	struct store_pend	*p;
+	int			 i, rc;
+
+	for (i = 0; i < n; i++) {
+		p = &st->pend[from + i];
+		sqlite3_bind_int64(s, i * 5 + 1, p->conv);
+		sqlite3_bind_int(s, i * 5 + 2, p->dir);
+		sqlite3_bind_int64(s, i * 5 + 3, p->time_ms);
+		sqlite3_bind_text(s, i * 5 + 4, st->pend_text + p->off,
+		    (int)p->len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, i * 5 + 5, p->id);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "add message");
+}
+
+/* The INSERT of STORE_PEND_ROWS rows, made at its first use. */
+static sqlite3_stmt *
+store_pend_stmt(struct store *st)
+{
+	static const char	head[] = "INSERT INTO msg (conv, dir,"
+				    " time_ms, text, id) VALUES ";
+	static const char	row[] = ",(?,?,?,?,?)";
+	char			sql[sizeof head + STORE_PEND_ROWS *
+				    sizeof row];
+	size_t			n = sizeof head - 1;
+	int			i;
+
+	if (st->pend_st != NULL)
+		return st->pend_st;
+	memcpy(sql, head, n);
+	for (i = 0; i < STORE_PEND_ROWS; i++) {
+		memcpy(sql + n, row + (i == 0), sizeof row - 1 - (i == 0));
+		n += sizeof row - 1 - (i == 0);
+	}
+	sql[n] = '\0';
+	if (sqlite3_prepare_v3(st->db, sql, (int)n, SQLITE_PREPARE_PERSISTENT,
+	    &st->pend_st, NULL) != SQLITE_OK) {
+		store_sqlfail(st, "add message");
+		return NULL;
+	}
+	return st->pend_st;
+}
+
 /* A write that adds messages begins: the next id after msg_hw's. */
 static int
 store_ids_begin(struct store *st)
@@ -430,6 +529,9 @@ store_ids_begin(struct store *st)
 		return -1;
 	st->next_id = st->hw + 1;
 	st->run.conv = 0;
+	st->npend = 0;
+	st->pend_used = 0;
+	st->pend_failed = 0;
 	return 0;
 }
 
@@ -521,8 +623,8 @@ sqlite_batch_end(struct store *st)
 	st->batch = 0;
 	rc = store_memo_dirty(&st->memo, store_conv_touch, st);
 	store_memo_clear(&st->memo);
-	if (rc == -1 || store_ids_end(st) == -1 ||
-	    store_exec(st, ST_COMMIT) == -1)
+	if (rc == -1 || store_pend_flush(st) == -1 || st->pend_failed ||
+	    store_ids_end(st) == -1 || store_exec(st, ST_COMMIT) == -1)
 		return store_abort(st);
 	return 0;
 }
