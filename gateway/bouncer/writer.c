@@ -93,6 +93,9 @@ static int		 widle;		/* under wmu: waiting on wcv */
 static int		 wwoken;	/* under wmu: a byte is in the pipe */
 static int		 wpipe[2] = { -1, -1 };
 static struct event	*wev;
+static struct event	*wkick;		/* the loop's: hand wlocal over */
+static int		 wkicked;	/* the loop's: wkick is active */
+static struct writer_fifo wlocal;	/* the loop's: queued this turn */
 static long long	 wlast;		/* the thread's: the last row stored */
 /* the thread's: a commit's messages in the order stored (writer_order) */
 static struct writer_job *win[WRITER_BATCH], *wout[WRITER_BATCH];
@@ -116,6 +119,8 @@ static int	 writer_stopping(void);
 static void	 writer_fail(struct writer_job *, struct writer_job *,
 		    const char *);
 static void	 writer_queue(struct writer_job *);
+static void	 writer_on_kick(evutil_socket_t, short, void *);
+static void	 writer_hand_over(void);
 static void	 writer_on_done(evutil_socket_t, short, void *);
 static void	 writer_finish(void);
 static void	 writer_fifo_add(struct writer_fifo *, struct writer_job *);
@@ -139,6 +144,7 @@ writer_start(const char *db, char *err, size_t errlen)
 	wev = event_new(ev_base, wpipe[0], EV_READ | EV_PERSIST,
 	    writer_on_done, NULL);
 	event_add(wev, NULL);
+	wkick = event_new(ev_base, -1, 0, writer_on_kick, NULL);
 	if (pthread_create(&wthread, NULL, writer_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the store thread");
 		return -1;
@@ -159,6 +165,7 @@ writer_start(const char *db, char *err, size_t errlen)
 void
 writer_stop(void)
 {
+	writer_hand_over();
 	pthread_mutex_lock(&wmu);
 	wstop = 1;
 	pthread_cond_signal(&wcv);
@@ -175,6 +182,10 @@ writer_stop(void)
 	if (wev != NULL)
 		event_free(wev);
 	wev = NULL;
+	if (wkick != NULL)
+		event_free(wkick);
+	wkick = NULL;
+	wkicked = 0;
 	if (wpipe[0] != -1) {
 		close(wpipe[0]);
 		close(wpipe[1]);
@@ -308,15 +319,53 @@ writer_fifo_add(struct writer_fifo *f, struct writer_job *j)
 	f->tail = j;
 }
 
-/* Wake the thread only when it sleeps: no system call per message. */
+/* A job for the thread, in order after every job queued before. */
 static void
 writer_queue(struct writer_job *j)
 {
+	/*
+	 * The jobs of a turn of the loop go to the thread together, once
+	 * the turn has queued what it read (wkick runs after the callbacks
+	 * active now): one lock and at most one wake-up for all of them.
+	 * Woken at the first job, the thread took one job a commit, and
+	 * each job cost the loop a futex call.
+	 */
+	writer_fifo_add(&wlocal, j);
+	if (wkick == NULL)
+		writer_hand_over();
+	else if (!wkicked) {
+		wkicked = 1;
+		event_active(wkick, 0, 0);
+	}
+}
+
+/* The loop's turn is over: its jobs to the thread. */
+static void
+writer_on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	wkicked = 0;
+	writer_hand_over();
+}
+
+/* wlocal onto the thread's FIFO, the thread woken if it waits. */
+static void
+writer_hand_over(void)
+{
+	if (wlocal.head == NULL)
+		return;
 	pthread_mutex_lock(&wmu);
-	writer_fifo_add(&wtodo, j);
+	if (wtodo.tail != NULL)
+		wtodo.tail->next = wlocal.head;
+	else
+		wtodo.head = wlocal.head;
+	wtodo.tail = wlocal.tail;
 	if (widle)
 		pthread_cond_signal(&wcv);
 	pthread_mutex_unlock(&wmu);
+	wlocal.head = wlocal.tail = NULL;
 }
 
 static int
