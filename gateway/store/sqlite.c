@@ -287,8 +287,8 @@ static const char *const store_sql[ST_COUNT] = {
 	    " WHERE id = ?1",
 	[ST_MSG_ADD] = "INSERT INTO msg (conv, dir, time_ms, text, id)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_HW_GET] = "SELECT max((SELECT id FROM msg_hw),"
-	    " coalesce((SELECT max(id) FROM msg), 0))",
+	[ST_HW_GET] = "SELECT (SELECT id FROM msg_hw),"
+	    " coalesce((SELECT max(id) FROM msg), 0)",
 	[ST_HW_SET] = "UPDATE msg_hw SET id = ?1 WHERE id < ?1",
 	[ST_RUN_GROW] = "UPDATE msg_run SET hi = ?3 WHERE conv = ?1"
 	    " AND hi = ?2 - 1",

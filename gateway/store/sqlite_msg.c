@@ -485,11 +485,18 @@ store_pend_insert(struct store *st, sqlite3_stmt *s, int from, int n)
 		sqlite3_bind_int64(s, i * 5 + 3, p->time_ms);
 		sqlite3_bind_text(s, i * 5 + 4, st->pend_text + p->off,
 		    (int)p->len, SQLITE_STATIC);
-		sqlite3_bind_int64(s, i * 5 + 5, p->id);
+		if (st->ids_auto)
+			sqlite3_bind_null(s, i * 5 + 5);
+		else
+			sqlite3_bind_int64(s, i * 5 + 5, p->id);
 	}
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "add message");
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "add message");
+	if (sqlite3_last_insert_rowid(st->db) != st->pend[from + n - 1].id)
+		return store_fail(st, "message ids out of step");
+	return 0;
 }
 
 /* The INSERT of STORE_PEND_ROWS rows, made at its first use. */
@@ -520,13 +527,28 @@ store_pend_stmt(struct store *st)
 	return st->pend_st;
 }
 
-/* A write that adds messages begins: the next id after msg_hw's. */
+/*
+ * A write that adds messages begins: the next id after msg_hw's. If no
+ * row past the newest is gone, SQLite's next rowid (the largest + 1) is
+ * that one, and the INSERTs let it choose (store_pend_insert() checks).
+ */
 static int
 store_ids_begin(struct store *st)
 {
-	if (store_step_int(st, store_stmt(st, ST_HW_GET), &st->hw,
-	    "message id") != 1)
-		return -1;
+	sqlite3_stmt	*s = store_stmt(st, ST_HW_GET);
+	long long	 top = 0;
+	int		 rc;
+
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->hw = sqlite3_column_int64(s, 0);
+		top = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sqlfail(st, "message id");
+	st->ids_auto = top == st->hw;
+	if (top > st->hw)
+		st->hw = top;
 	st->next_id = st->hw + 1;
 	st->run.conv = 0;
 	st->npend = 0;
