@@ -11,7 +11,11 @@
  * short enough not to hold up the writer's backend on a shared core):
  * once that many are owed, INDEXER_MS after the first, one after the
  * other while more wait. The thread is niced (INDEXER_NICE): with the
- * machine busy the message path goes first and the index lags. A
+ * machine busy the message path goes first and the index lags. While
+ * the writer commits, a step is followed by a pause of INDEXER_YIELD
+ * times its length (unless a search waits): PostgreSQL's backend does a
+ * step's work, and a nice value of ours does not reach it (its steps
+ * took 45 % of a core shared with the writer's backend in a relay). A
  * SQLite search waits here (indexer_wait) until its rows are in.
  */
 #include <errno.h>
@@ -31,6 +35,9 @@
 #define INDEXER_MS	500	/* the longest a row waits to be searchable */
 #define INDEXER_NICE	10	/* below the loop and the writer */
 #define INDEXER_RETRY_MS 5000	/* after an error (a full disk...) */
+#define INDEXER_BUSY_MS	100	/* a commit this recent: the writer is busy */
+#define INDEXER_YIELD	3	/* then a pause of 3 steps' time after one */
+#define INDEXER_YIELD_MAX_MS 200
 
 struct indexer_waiter {
 	struct indexer_waiter	*next;
@@ -55,6 +62,8 @@ static long long		 iowed;		/* under imu: rows committed */
 static int			 imore;		/* under imu: the last step's */
 static int			 ifailing;	/* the thread's: said so */
 static int			 iheld;		/* under imu: failed, until idue */
+static int			 iyield;	/* under imu: yields, until idue */
+static long long		 iowed_ms;	/* under imu: the last commit's */
 static unsigned long		 igen;		/* under imu: steps begun */
 static struct timespec		 idue;		/* under imu: CLOCK_REALTIME */
 static struct indexer_waiter	*iwait;		/* under imu */
@@ -65,6 +74,7 @@ static struct event		*iev;
 
 static void	*indexer_main(void *);
 static int	 indexer_due(void);
+static void	 indexer_yield(long long);
 static void	 indexer_sleep(void);
 static void	 indexer_due_in(long);
 static void	 indexer_after(int, long long, unsigned long);
@@ -141,8 +151,9 @@ indexer_owed(int n)
 	pthread_mutex_lock(&imu);
 	if (irunning) {
 		/* the first: the thread sleeps again, until it is due */
-		if (iowed == 0)
+		if (iowed == 0 && !iyield)
 			indexer_due_in(INDEXER_MS);
+		iowed_ms = core_now_ms();
 		if (iidle && !iheld &&
 		    (iowed == 0 || iowed + n >= istep))
 			pthread_cond_signal(&icv);
@@ -182,7 +193,7 @@ indexer_wait(long long upto, indexer_done_fn *done, void *ctx)
 static void *
 indexer_main(void *arg)
 {
-	long long	done = 0;
+	long long	done = 0, t0;
 	unsigned long	gen;
 	int		rc;
 
@@ -198,7 +209,9 @@ indexer_main(void *arg)
 		iowed = 0;
 		gen = ++igen;
 		pthread_mutex_unlock(&imu);
+		t0 = core_now_ms();
 		rc = store_index(ist, istep, &done);
+		t0 = core_now_ms() - t0;
 		if (rc == -1 && !ifailing)	/* once, not every retry */
 			log_warnx("store search index: %s (searches go on "
 			    "without the newest messages; retrying every %d s)",
@@ -208,6 +221,8 @@ indexer_main(void *arg)
 		ifailing = rc == -1;
 		pthread_mutex_lock(&imu);
 		indexer_after(rc, done, gen);
+		if (rc != -1)
+			indexer_yield(t0);
 	}
 	pthread_mutex_unlock(&imu);
 	return NULL;
@@ -220,16 +235,33 @@ indexer_due(void)
 	struct timespec	now;
 	int		past;
 
-	if (!iheld && (iwait != NULL || imore || iowed >= istep))
+	if (!iheld && iwait != NULL)
 		return 1;
-	if (iowed == 0)
+	if (!iyield && !iheld && (imore || iowed >= istep))
+		return 1;
+	if (iowed == 0 && !iyield)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	past = now.tv_sec > idue.tv_sec ||
 	    (now.tv_sec == idue.tv_sec && now.tv_nsec >= idue.tv_nsec);
 	if (past)
-		iheld = 0;
-	return past;
+		iheld = iyield = 0;
+	return past && (imore || iowed > 0);
+}
+
+/* Under imu, after a step of ms: pause if the writer is busy. */
+static void
+indexer_yield(long long ms)
+{
+	long long	now = core_now_ms();
+
+	if (iwait != NULL || (!imore && iowed == 0) ||
+	    now - iowed_ms >= INDEXER_BUSY_MS)
+		return;
+	ms *= INDEXER_YIELD;
+	iyield = 1;
+	indexer_due_in(ms < 1 ? 1 : ms > INDEXER_YIELD_MAX_MS ?
+	    INDEXER_YIELD_MAX_MS : ms);
 }
 
 /* Under imu: sleep until woken, or until the owed rows are due. */
@@ -237,7 +269,7 @@ static void
 indexer_sleep(void)
 {
 	iidle = 1;
-	if (iowed == 0)
+	if (iowed == 0 && !iyield)
 		pthread_cond_wait(&icv, &imu);
 	else
 		(void)pthread_cond_timedwait(&icv, &imu, &idue);
