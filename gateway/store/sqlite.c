@@ -37,6 +37,15 @@
 	"  INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);" \
 	" END;"
 
+/* A deleted row's words kept for the search file; texts never change. */
+#define STORE_GONE_TRIGGERS \
+	"CREATE TRIGGER msg_gone AFTER DELETE ON msg BEGIN" \
+	"  INSERT INTO fts_gone (id, text) VALUES (old.id, old.text);" \
+	" END;" \
+	"CREATE TRIGGER msg_text_kept BEFORE UPDATE OF text ON msg BEGIN" \
+	"  SELECT RAISE (ABORT, 'a stored message does not change');" \
+	" END;"
+
 /*
  * Schema steps: migrations[v] takes a database from user_version v to
  * v + 1. Append, never edit: a shipped step is history.
@@ -170,12 +179,7 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  id INTEGER NOT NULL,"
 	"  text TEXT NOT NULL);"
-	"CREATE TRIGGER msg_gone AFTER DELETE ON msg BEGIN"
-	"  INSERT INTO fts_gone (id, text) VALUES (old.id, old.text);"
-	" END;"
-	"CREATE TRIGGER msg_text_kept BEFORE UPDATE OF text ON msg BEGIN"
-	"  SELECT RAISE (ABORT, 'a stored message does not change');"
-	" END;"
+	STORE_GONE_TRIGGERS
 	"CREATE TABLE search_file (token INTEGER NOT NULL);"
 	"INSERT INTO search_file (token) VALUES (abs(random()));",
 	/*
@@ -223,12 +227,7 @@ static const char *const store_migrations[STORE_VERSION] = {
 	"  SELECT conv, max(id), min(id) FROM (SELECT id, conv,"
 	"  row_number() OVER (ORDER BY id) - row_number() OVER"
 	"  (PARTITION BY conv ORDER BY id) AS g FROM msg) GROUP BY conv, g;"
-	"CREATE TRIGGER msg_gone AFTER DELETE ON msg BEGIN"
-	"  INSERT INTO fts_gone (id, text) VALUES (old.id, old.text);"
-	" END;"
-	"CREATE TRIGGER msg_text_kept BEFORE UPDATE OF text ON msg BEGIN"
-	"  SELECT RAISE (ABORT, 'a stored message does not change');"
-	" END;"
+	STORE_GONE_TRIGGERS
 	"CREATE TRIGGER conv_gone AFTER DELETE ON conv BEGIN"
 	"  DELETE FROM msg WHERE id IN (SELECT m.id FROM msg_run AS r"
 	"  JOIN msg AS m ON m.id >= r.lo AND m.id <= r.hi"
