@@ -124,6 +124,8 @@ static void	 writer_hand_over(void);
 static void	 writer_on_done(evutil_socket_t, short, void *);
 static void	 writer_finish(void);
 static void	 writer_fifo_add(struct writer_fifo *, struct writer_job *);
+static void	 writer_fifo_join(struct writer_fifo *, struct writer_job *,
+		    struct writer_job *);
 
 /* Open the thread's own connection to db and start it. */
 int
@@ -312,11 +314,19 @@ static void
 writer_fifo_add(struct writer_fifo *f, struct writer_job *j)
 {
 	j->next = NULL;
+	writer_fifo_join(f, j, j);
+}
+
+/* The list head..tail (tail->next NULL) after f's jobs. */
+static void
+writer_fifo_join(struct writer_fifo *f, struct writer_job *head,
+    struct writer_job *tail)
+{
 	if (f->tail != NULL)
-		f->tail->next = j;
+		f->tail->next = head;
 	else
-		f->head = j;
-	f->tail = j;
+		f->head = head;
+	f->tail = tail;
 }
 
 /* A job for the thread, in order after every job queued before. */
@@ -357,11 +367,7 @@ writer_hand_over(void)
 	if (wlocal.head == NULL)
 		return;
 	pthread_mutex_lock(&wmu);
-	if (wtodo.tail != NULL)
-		wtodo.tail->next = wlocal.head;
-	else
-		wtodo.head = wlocal.head;
-	wtodo.tail = wlocal.tail;
+	writer_fifo_join(&wtodo, wlocal.head, wlocal.tail);
 	if (widle)
 		pthread_cond_signal(&wcv);
 	pthread_mutex_unlock(&wmu);
@@ -408,11 +414,7 @@ writer_main(void *arg)
 		writer_wal_bound();
 		indexer_owed(n);
 		pthread_mutex_lock(&wmu);
-		if (wdone.tail != NULL)
-			wdone.tail->next = batch;
-		else
-			wdone.head = batch;
-		wdone.tail = last;
+		writer_fifo_join(&wdone, batch, last);
 		/* a byte already waits unread: the loop will see these too */
 		if (!wwoken && write(wpipe[1], &c, 1) == 1)
 			wwoken = 1;
@@ -559,7 +561,8 @@ writer_conv_hash(const struct writer_job *k)
  * are stored: conversation by conversation, in the order each came
  * first, each in the order queued. A conversation's rows of a commit
  * then have consecutive ids, one run of msg_run (SQLite); the loop
- * still shows them in the order queued. Returns how many.
+ * still shows them in the order queued. Returns how many. Static
+ * tables, not uthash: no allocation per commit.
  */
 static int
 writer_order(struct writer_job *j, struct writer_job *end)
@@ -610,7 +613,8 @@ writer_run_msgs(struct writer_job *j, struct writer_job *end)
 		return;
 	}
 	n = writer_order(j, end);
-	for (i = 0; i < n && (k = wout[i]) != NULL; i++)
+	for (i = 0; i < n; i++) {
+		k = wout[i];
 		if (store_msg_add(wst, k->u.m.account, (enum store_dir)k->dir,
 		    k->u.m.peer, k->u.m.text, k->u.m.text_len, k->time_ms,
 		    &stamp) == 0 && (k->outbox == 0 ||
@@ -622,6 +626,7 @@ writer_run_msgs(struct writer_job *j, struct writer_job *end)
 				wlast = stamp.id;
 		} else
 			k->why = strdup(store_error(wst));
+	}
 	if (store_batch_end(wst) == -1)
 		writer_fail(j, end, store_error(wst));
 }

@@ -101,6 +101,8 @@ sqlite_msg_add(struct store *st, const char *account, enum store_dir dir,
 		return store_fail(st, "bad message");
 	if (time_ms < st->last_ms)
 		time_ms = st->last_ms;	/* the clock went back */
+	if (st->batch && st->pend_failed)
+		return -1;	/* the commit fails: its first error stays */
 	if (store_msg_account(st, account, &acc) == -1)
 		return -1;
 	if (!st->batch && (store_exec(st, ST_BEGIN) == -1 ||
